@@ -1,0 +1,108 @@
+# chronovisor - top-level Makefile.
+#
+#   make            build/chronovisor.elf (ELF64 Multiboot1), build/chronovisor32.elf
+#                   (elf32-i386 copy for qemu -kernel) and the guests in build/guest/
+#   make iso        build/chronovisor.iso (GRUB, BIOS and UEFI when grub-efi is installed)
+#   make run        the demo under Bochs (installs missing packages first)
+#   make run-qemu   QEMU + KVM with nested VMX (-cpu host), the path on real Intel hosts
+#   make debug      QEMU TCG with a gdb stub (non-VMX path); see .gdbinit
+#   make test       host unit tests + emulator tests; ends with "N passed, N failed"
+#   make unit       host unit tests only (cmocka)
+#   make deps       install the Debian packages the project needs
+#
+# BUILD can be overridden (make BUILD=/tmp/b) to keep parallel builds apart.
+
+BUILD    ?= build
+CC       ?= gcc
+NASM     ?= nasm
+LD       ?= ld
+OBJCOPY  ?= objcopy
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter -Wpointer-arith -Wundef
+KCFLAGS  := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-builtin -nostdinc \
+            -isystem $(shell $(CC) -print-file-name=include) \
+            -m64 -mno-red-zone -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 \
+            -fno-pic -fno-pie -mcmodel=small -fno-stack-protector \
+            -fno-omit-frame-pointer -fno-strict-aliasing -fno-common \
+            -fno-asynchronous-unwind-tables -MMD -MP
+KASFLAGS := -f elf64 -g -F dwarf -w+all -w+error -Iboot/ -I$(BUILD)/gen/
+KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
+            --no-warn-rwx-segments -T linker.ld
+
+KSRCS_C   := $(filter-out vmx/asm_offsets.c,$(sort $(wildcard vmm/*.c vmx/*.c)))
+KSRCS_ASM := $(sort $(wildcard boot/*.asm vmx/*.asm))
+KOBJS     := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS_C)) \
+             $(patsubst %.asm,$(BUILD)/k/%.o,$(KSRCS_ASM))
+
+# Plain-C pieces with no hardware access: built for the host and unit-tested.
+HOSTLIB_SRCS := $(wildcard vmm/printf.c vmm/cmdline.c vmm/multiboot.c vmm/frame.c \
+                 vmm/elf.c vmx/caps_decode.c vmm/tsc_math.c)
+HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
+                -fsanitize=address,undefined -fno-omit-frame-pointer
+UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all iso run run-qemu debug test unit bench deps clean guests
+all: $(BUILD)/chronovisor.elf $(BUILD)/chronovisor32.elf guests
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+# Offsets for the NASM stubs, generated from the C structs (vmx/asm_offsets.c).
+$(BUILD)/gen/asm-offsets.inc: vmx/asm_offsets.c vmx/guest_regs.h vmx/vmcs.h vmx/vmcs_fields.h
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(KCFLAGS)) -S $< -o $(@:.inc=.s)
+	sed -n 's/.*->\([A-Z0-9_]*\) \([0-9]*\).*/%define \1 \2/p' $(@:.inc=.s) > $@
+
+$(BUILD)/k/%.o: %.asm $(BUILD)/gen/asm-offsets.inc
+	@mkdir -p $(dir $@)
+	$(NASM) $(KASFLAGS) -MD $(@:.o=.d) $< -o $@
+
+$(BUILD)/chronovisor.elf: $(KOBJS) linker.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS)
+
+# qemu -kernel refuses ELF64 Multiboot images; the same image as elf32-i386 loads.
+$(BUILD)/chronovisor32.elf: $(BUILD)/chronovisor.elf
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+iso: $(BUILD)/chronovisor.iso
+$(BUILD)/chronovisor.iso: $(BUILD)/chronovisor.elf scripts/mkiso
+	scripts/mkiso --out $@ --kernel $<
+
+-include guest/guest.mk
+
+guests: $(GUEST_ELFS)
+
+# ---- host unit tests (cmocka) ----
+$(BUILD)/unit/%: tests/unit/%.c $(HOSTLIB_SRCS) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOSTLIB_SRCS) -lcmocka
+
+unit: $(UNIT_TESTS)
+	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
+
+# ---- emulator-driven targets ----
+deps:
+	scripts/install-deps
+
+run: deps all
+	scripts/demo
+
+run-qemu: all
+	scripts/cvrun --emu qemu-kvm
+
+debug: all
+	scripts/cvrun --emu qemu --gdb
+
+test: deps
+	$(MAKE) all
+	tests/run-all
+
+bench: deps all
+	tests/bench/run
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

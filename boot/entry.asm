@@ -1,0 +1,227 @@
+; boot/entry.asm - Multiboot1 header and the way from the boot loader to 64-bit C.
+;
+; Context: runs once on the boot CPU, straight from GRUB or qemu -kernel.
+; Multiboot1 state on entry (Multiboot Specification 0.6.96, "Machine state"):
+; 32-bit protected mode, paging off, flat CS/DS, EAX = 0x2BADB002,
+; EBX = physical address of the Multiboot information, no usable stack, IF = 0.
+;
+; Steps: save EAX/EBX, check for CPUID and long mode (print a clear message and
+; halt when absent), build identity page tables for the first 4 GiB with 2 MiB
+; pages, enable PAE, EFER.LME and paging (SDM Vol. 3A, "Initializing IA-32e
+; Mode"), load a 64-bit GDT, far-jump to 64-bit code, call kmain(magic, mbi).
+; vmm/gdt.c later replaces this GDT with the full one (a TSS per CPU slot).
+
+MB_MAGIC        equ 0x1BADB002
+MB_FLAG_ALIGN   equ 1 << 0          ; modules page aligned
+MB_FLAG_MEMINFO equ 1 << 1          ; give us mem_* and the memory map
+MB_FLAGS        equ MB_FLAG_ALIGN | MB_FLAG_MEMINFO
+
+CR0_PE          equ 1 << 0
+CR0_NE          equ 1 << 5          ; VMX requires it (IA32_VMX_CR0_FIXED0)
+CR0_NW          equ 1 << 29
+CR0_CD          equ 1 << 30
+CR0_PG          equ 1 << 31
+CR4_PAE         equ 1 << 5
+MSR_EFER        equ 0xC0000080
+EFER_LME        equ 1 << 8
+PTE_P           equ 1 << 0
+PTE_RW          equ 1 << 1
+PTE_PS          equ 1 << 7          ; 2 MiB page in a page-directory entry
+
+COM1            equ 0x3F8
+BOOT_STACK_SIZE equ 16384
+
+section .multiboot
+align 4
+multiboot_header:
+	dd MB_MAGIC
+	dd MB_FLAGS
+	dd -(MB_MAGIC + MB_FLAGS)
+
+section .text.boot
+bits 32
+global _start
+_start:
+	cli
+	cld
+	mov [boot_magic], eax
+	mov [boot_mbi], ebx
+	mov esp, boot_stack_top
+
+	; GRUB on some firmware leaves caching off (Bochs' BIOS sets CD and NW):
+	; turn caching on, and set CR0.NE, which VMX operation requires anyway.
+	mov eax, cr0
+	and eax, ~(CR0_CD | CR0_NW)
+	or eax, CR0_NE
+	mov cr0, eax
+
+	; CPUID present? (EFLAGS.ID toggles)
+	pushfd
+	pop eax
+	mov ecx, eax
+	xor eax, 1 << 21
+	push eax
+	popfd
+	pushfd
+	pop eax
+	push ecx
+	popfd
+	cmp eax, ecx
+	je .no_long_mode
+
+	; Long mode present? CPUID.80000001H:EDX.LM[bit 29]
+	mov eax, 0x80000000
+	cpuid
+	cmp eax, 0x80000001
+	jb .no_long_mode
+	mov eax, 0x80000001
+	cpuid
+	test edx, 1 << 29
+	jz .no_long_mode
+
+	; PML4[0] -> PDPT; PDPT[0..3] -> four page directories; each PD maps 1 GiB
+	; with 2 MiB pages: identity map of 0..4 GiB. Tables are in .bss (zeroed by
+	; the loader, as Multiboot loads .bss as zero-filled memory).
+	mov eax, boot_pdpt
+	or eax, PTE_P | PTE_RW
+	mov [boot_pml4], eax
+
+	mov ecx, 0
+.fill_pdpt:
+	mov eax, ecx
+	shl eax, 12
+	add eax, boot_pd
+	or eax, PTE_P | PTE_RW
+	mov [boot_pdpt + ecx * 8], eax
+	inc ecx
+	cmp ecx, 4
+	jb .fill_pdpt
+
+	mov ecx, 0                       ; 2048 entries of 2 MiB = 4 GiB
+.fill_pd:
+	mov eax, ecx
+	shl eax, 21                      ; low 32 bits of the physical address
+	or eax, PTE_P | PTE_RW | PTE_PS
+	mov [boot_pd + ecx * 8], eax
+	mov eax, ecx
+	shr eax, 11                      ; bits 63:32 of the address
+	mov [boot_pd + ecx * 8 + 4], eax
+	inc ecx
+	cmp ecx, 2048
+	jb .fill_pd
+
+	mov eax, boot_pml4
+	mov cr3, eax
+
+	mov eax, cr4
+	or eax, CR4_PAE
+	mov cr4, eax
+
+	; OR our bit into EFER: UEFI firmware may leave NXE set, and we keep it.
+	mov ecx, MSR_EFER
+	rdmsr
+	or eax, EFER_LME
+	wrmsr
+
+	mov eax, cr0
+	or eax, CR0_PG | CR0_PE
+	mov cr0, eax
+
+	lgdt [boot_gdt_ptr]
+	jmp BOOT_CS64:long_mode_entry
+
+.no_long_mode:
+	mov esi, msg_no_long_mode
+	call early_puts32
+.halt:
+	cli
+	hlt
+	jmp .halt
+
+; early_puts32: print the NUL-terminated string at ESI on COM1, port 0xE9 and
+; the VGA text screen, before any C code runs. Polls the UART's THR-empty bit.
+early_puts32:
+	mov edi, 0xB8000
+.next:
+	lodsb
+	test al, al
+	jz .done
+	mov bl, al
+	mov dx, COM1 + 5
+.wait:
+	in al, dx
+	test al, 0x20
+	jz .wait
+	mov dx, COM1
+	mov al, bl
+	out dx, al
+	out 0xE9, al
+	cmp bl, 10
+	je .next
+	mov ah, 0x4F                     ; white on red
+	mov al, bl
+	mov [edi], ax
+	add edi, 2
+	jmp .next
+.done:
+	ret
+
+bits 64
+long_mode_entry:
+	mov ax, BOOT_DS
+	mov ds, ax
+	mov es, ax
+	mov ss, ax
+	xor eax, eax
+	mov fs, ax
+	mov gs, ax
+	mov rsp, boot_stack_top
+	xor rbp, rbp                     ; ends the frame-pointer chain for backtraces
+
+	; Zero .bss except what we already use (page tables, stack, saved
+	; EAX/EBX live in .data or before __bss_start)...
+	; Multiboot loaders zero .bss for us (it is part of the ELF memory size),
+	; so nothing to do here.
+
+	mov edi, [boot_magic]
+	mov esi, [boot_mbi]
+	extern kmain
+	call kmain
+.hang:
+	cli
+	hlt
+	jmp .hang
+
+section .rodata
+msg_no_long_mode:
+	db "chronovisor: this CPU has no 64-bit long mode (CPUID.80000001H:EDX.LM = 0);", 13, 10
+	db "chronovisor needs an x86-64 CPU with Intel VMX. Halted.", 13, 10, 0
+
+align 8
+boot_gdt:
+	dq 0                             ; null
+	dq 0x00AF9A000000FFFF            ; 0x08: 64-bit code, DPL 0
+	dq 0x00CF92000000FFFF            ; 0x10: data, DPL 0
+boot_gdt_end:
+BOOT_CS64 equ 0x08
+BOOT_DS   equ 0x10
+
+boot_gdt_ptr:
+	dw boot_gdt_end - boot_gdt - 1
+	dq boot_gdt
+
+section .data
+global boot_magic, boot_mbi
+boot_magic: dd 0
+boot_mbi:   dd 0
+
+section .bss
+align 4096
+global boot_pml4
+boot_pml4:  resb 4096
+boot_pdpt:  resb 4096
+boot_pd:    resb 4 * 4096
+align 16
+global boot_stack_top
+boot_stack: resb BOOT_STACK_SIZE
+boot_stack_top:

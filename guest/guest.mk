@@ -1,0 +1,48 @@
+# guest/guest.mk - the test guests, included by the top-level Makefile.
+#
+# Each guest is guest/<name>.c linked with the library guest/lib/*.{c,asm} at
+# 1 MiB (guest/lib/guest.ld):
+#   $(BUILD)/guest/<name>.elf64   ELF64 with symbols and debug info (gdb, objdump)
+#   $(BUILD)/guest/<name>.elf     elf32-i386 copy: what qemu -kernel, GRUB and
+#                                 chronovisor load (QEMU refuses ELF64 Multiboot images)
+# Objects go to $(BUILD)/guest/obj/; their .d files are picked up by the
+# top-level Makefile's include of every .d under $(BUILD).
+# The guest is its own program: it shares no code with vmm/, only the
+# hypercall ABI header vmm/hypercall.h.
+
+GUEST_NAMES := hello platform hostile
+GUEST_ELFS  := $(patsubst %,$(BUILD)/guest/%.elf,$(GUEST_NAMES))
+
+GUEST_WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+                 -Wno-unused-parameter -Wpointer-arith -Wundef
+GUEST_CFLAGS  := -std=gnu11 -O2 -g $(GUEST_WARN) -I. -ffreestanding -fno-builtin -nostdinc \
+                 -isystem $(shell $(CC) -print-file-name=include) \
+                 -m64 -mno-red-zone -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 \
+                 -fno-pic -fno-pie -mcmodel=small -fno-stack-protector \
+                 -fno-omit-frame-pointer -fno-strict-aliasing -fno-common \
+                 -fno-asynchronous-unwind-tables -MMD -MP
+GUEST_ASFLAGS := -f elf64 -g -F dwarf -w+all -w+error
+GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
+                 --no-warn-rwx-segments -T guest/lib/guest.ld
+
+GUEST_OBJDIR  := $(BUILD)/guest/obj
+GUEST_LIB_OBJS := $(patsubst %.c,$(GUEST_OBJDIR)/%.o,$(sort $(wildcard guest/lib/*.c))) \
+                  $(patsubst %.asm,$(GUEST_OBJDIR)/%.o,$(sort $(wildcard guest/lib/*.asm)))
+
+$(GUEST_OBJDIR)/%.o: %.c guest/guest.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OBJDIR)/%.o: %.asm guest/guest.mk
+	@mkdir -p $(dir $@)
+	$(NASM) $(GUEST_ASFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+$(BUILD)/guest/%.elf64: $(GUEST_OBJDIR)/guest/%.o $(GUEST_LIB_OBJS) guest/lib/guest.ld
+	$(LD) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIB_OBJS)
+
+# Debug info stays in the .elf64; the loaders need only the segments.
+$(BUILD)/guest/%.elf: $(BUILD)/guest/%.elf64
+	$(OBJCOPY) -O elf32-i386 --strip-debug $< $@
+
+.SECONDARY: $(GUEST_LIB_OBJS) $(patsubst %,$(GUEST_OBJDIR)/guest/%.o,$(GUEST_NAMES)) \
+            $(patsubst %,$(BUILD)/guest/%.elf64,$(GUEST_NAMES))

@@ -1,0 +1,45 @@
+/*
+ * vmm/exits.h - the VM-exit handlers (policy), called through the table in
+ * vmx/exit.c (mechanism).
+ *
+ * Context: VMX root, on the pCPU where v's VMCS is current. v->exit_reason,
+ * v->exit_qualification and v->rip are already read. A handler either
+ * emulates the instruction (and advances RIP with vcpu_skip_instruction) or
+ * ends the VM with vm_end(); it never returns silently without doing either
+ * unless the exit needs neither (a preemption-timer tick).
+ */
+#ifndef CV_EXITS_H
+#define CV_EXITS_H
+
+#include "vmm/vm.h"
+
+typedef void (*exit_handler_t)(struct vcpu *v);
+
+void handle_exception_nmi(struct vcpu *v);
+void handle_external_interrupt(struct vcpu *v);
+void handle_triple_fault(struct vcpu *v);
+void handle_cpuid(struct vcpu *v);
+void handle_hlt(struct vcpu *v);
+void handle_invd(struct vcpu *v);
+void handle_vmcall(struct vcpu *v);
+void handle_vmx_instruction(struct vcpu *v);
+void handle_cr_access(struct vcpu *v);
+void handle_io(struct vcpu *v);
+void handle_rdmsr(struct vcpu *v);
+void handle_wrmsr(struct vcpu *v);
+void handle_ept_violation(struct vcpu *v);
+void handle_preemption_timer(struct vcpu *v);
+void handle_xsetbv(struct vcpu *v);
+void handle_pause(struct vcpu *v);
+
+/* RIP += VM_EXIT_INSTRUCTION_LEN (and clear blocking by STI/MOV SS). */
+void vcpu_skip_instruction(struct vcpu *v);
+
+/* Queue a hardware exception for the next VM entry (SDM Vol. 3C,
+ * "VM-Entry Controls for Event Injection"). */
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+
+#define VEC_UD 6
+#define VEC_GP 13
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * vmm/exits_core.c - exits that end a VM or need no device model: exceptions
+ * and NMIs, triple fault, HLT, VMX instructions, control registers, EPT
+ * violations outside the guest's RAM, the preemption timer.
+ *
+ * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
+ */
+#include "vmm/exits.h"
+#include "vmm/arch.h"
+#include "vmm/console.h"
+#include "vmm/lapic.h"
+#include "vmm/msr.h"
+#include "vmx/exit.h"
+#include "vmx/exit_reasons.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_defs.h"
+
+/* VM-entry interruption-information field (SDM Vol. 3C, "VM-Entry Controls
+ * for Event Injection"): vector 7:0, type 10:8, deliver error code 11, valid 31. */
+#define INTR_INFO_VALID          BIT(31)
+#define INTR_INFO_DELIVER_CODE   BIT(11)
+#define INTR_TYPE_HW_EXCEPTION   (3u << 8)
+#define INTR_TYPE_NMI            (2u << 8)
+#define INTR_TYPE_MASK           (7u << 8)
+/* Guest interruptibility state: blocking by STI (bit 0) and MOV SS (bit 1). */
+#define INTERRUPTIBILITY_STI_MOVSS 0x3u
+#define RFLAGS_IF                BIT(9)
+
+#define CR0_PG                   BIT(31)
+#define CR4_PAE                  BIT(5)
+#define CR4_VMXE                 BIT(13)
+
+void vcpu_skip_instruction(struct vcpu *v)
+{
+	uint32_t len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	vmcs_writenat(GUEST_RIP, v->rip + len);
+	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & INTERRUPTIBILITY_STI_MOVSS)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~INTERRUPTIBILITY_STI_MOVSS);
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
+
+	if (has_error) {
+		info |= INTR_INFO_DELIVER_CODE;
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+void handle_exception_nmi(struct vcpu *v)
+{
+	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+	/* The exception bitmap is 0, so only an NMI meant for the host lands
+	 * here (NMI exiting). The host has no NMI source of its own: note it. */
+	if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+		kprintf("[hv] vm%u: host NMI during guest execution (ignored)\n", v->vm->id);
+		return;
+	}
+	vcpu_dump(v);
+	vm_end(v->vm, VM_END_UNHANDLED_EXIT, "unexpected guest exception, interruption info %#x",
+	       info);
+}
+
+void handle_external_interrupt(struct vcpu *v)
+{
+	/* The host masks the 8259 and programs no interrupt source, so an
+	 * external interrupt is unexpected; it stays pending in the host (no
+	 * acknowledge-on-exit), so resuming would loop: end the VM. */
+	vcpu_dump(v);
+	vm_end(v->vm, VM_END_UNHANDLED_EXIT, "unexpected host interrupt while the guest ran");
+}
+
+void handle_triple_fault(struct vcpu *v)
+{
+	vm_end(v->vm, VM_END_TRIPLE_FAULT, "triple fault at RIP %#lx", v->rip);
+}
+
+void handle_hlt(struct vcpu *v)
+{
+	uint64_t rflags = vmcs_readnat(GUEST_RFLAGS);
+
+	/* No virtual interrupt source exists yet (no virtual timer), so a
+	 * halted vCPU can never be woken: the VM is over either way. */
+	vm_end(v->vm, VM_END_HALTED, "HLT at RIP %#lx with interrupts %s and no interrupt source",
+	       v->rip, rflags & RFLAGS_IF ? "on" : "off");
+}
+
+void handle_invd(struct vcpu *v)
+{
+	/* INVD would drop dirty host cache lines: do WBINVD's job instead. */
+	__asm__ volatile("wbinvd" ::: "memory");
+	vcpu_skip_instruction(v);
+}
+
+void handle_vmx_instruction(struct vcpu *v)
+{
+	uint32_t basic = EXIT_REASON_BASIC(v->exit_reason);
+
+	vm_end(v->vm, VM_END_HOSTILE, "guest executed %s at RIP %#lx (VMX is not offered to guests)",
+	       exit_reason_name(basic), v->rip);
+}
+
+/* MOV to CR0/CR4 that touches a host-owned bit (CR0.NE, CR4.VMXE): SDM Vol.
+ * 3C, "Exit Qualification for Control-Register Accesses": CR number 3:0,
+ * access type 5:4 (0 = MOV to CR), GPR 11:8. */
+void handle_cr_access(struct vcpu *v)
+{
+	uint64_t q = v->exit_qualification;
+	unsigned cr = q & 0xF, type = (q >> 4) & 3, gpr = (q >> 8) & 0xF;
+
+	if (type != 0 || (cr != 0 && cr != 4)) {
+		vcpu_dump(v);
+		vm_end(v->vm, VM_END_UNHANDLED_EXIT, "CR access %#lx not emulated", q);
+		return;
+	}
+	uint64_t val = gpr == GPR_RSP ? vmcs_readnat(GUEST_RSP) : v->regs.by_index[gpr];
+	if (cr == 0) {
+		uint64_t fixed = vmx_guest_cr0_fixed1_bits();
+		uint64_t old = vmcs_readnat(GUEST_CR0);
+		vmcs_writenat(CR0_READ_SHADOW, val);
+		vmcs_writenat(GUEST_CR0, val | fixed);
+		/* Turning paging on with EFER.LME set enters IA-32e mode: what
+		 * the CPU does on its own, we must do for a write we emulate
+		 * (SDM Vol. 3A, "Initializing IA-32e Mode"). */
+		uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
+		if (!(old & CR0_PG) && (val & CR0_PG) && (efer & EFER_LME)) {
+			vmcs_write64(GUEST_IA32_EFER, efer | EFER_LMA);
+			vmcs_write32(VM_ENTRY_CONTROLS,
+				     vmcs_read32(VM_ENTRY_CONTROLS) | VM_ENTRY_IA32E_MODE_GUEST);
+		} else if ((old & CR0_PG) && !(val & CR0_PG) && (efer & EFER_LMA)) {
+			vmcs_write64(GUEST_IA32_EFER, efer & ~EFER_LMA);
+			vmcs_write32(VM_ENTRY_CONTROLS,
+				     vmcs_read32(VM_ENTRY_CONTROLS) & ~VM_ENTRY_IA32E_MODE_GUEST);
+		}
+	} else {
+		/* VMX is hidden from guests (CPUID.1:ECX.VMX = 0), so CR4.VMXE is
+		 * a reserved bit for them: setting it raises #GP, as on a CPU
+		 * without VMX. */
+		if (val & CR4_VMXE) {
+			vcpu_inject_exception(v, VEC_GP, true, 0);
+			return;
+		}
+		vmcs_writenat(CR4_READ_SHADOW, val);
+		vmcs_writenat(GUEST_CR4, val | vmx_cr4_fixed1_bits());
+	}
+	vcpu_skip_instruction(v);
+}
+
+void handle_ept_violation(struct vcpu *v)
+{
+	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+
+	if (lapic_mmio_access(v, gpa))
+		return;
+	vm_end(v->vm, VM_END_BAD_ACCESS,
+	       "EPT violation at guest-physical %#lx (outside its %lu MiB RAM), qualification %#lx, "
+	       "RIP %#lx", gpa, (unsigned long)(v->vm->ram_size / MiB), v->exit_qualification,
+	       v->rip);
+}
+
+void handle_preemption_timer(struct vcpu *v)
+{
+	/* A slice ended: the run loop checks the watchdog and re-arms. */
+}
+
+void handle_xsetbv(struct vcpu *v)
+{
+	/* XSAVE is hidden in the guest's CPUID, so XSETBV is #UD for it. */
+	vcpu_inject_exception(v, VEC_UD, false, 0);
+}
+
+void handle_pause(struct vcpu *v)
+{
+	vcpu_skip_instruction(v);
+}

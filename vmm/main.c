@@ -1,0 +1,207 @@
+/*
+ * vmm/main.c - kmain: the boot CPU's path from boot/entry.asm to the verdict.
+ *
+ * Context: kernel, boot CPU, 64-bit mode, identity-mapped 0..4 GiB, IF = 0.
+ * Order matters: the console first (so every later failure is visible), then
+ * this CPU's GDT/TSS/IDT (so faults print a dump), then the Multiboot info
+ * and the command line (bad input ends the run with a message, before any
+ * hardware is touched), memory, ACPI, and VMX.
+ */
+#include "vmm/acpi.h"
+#include "vmm/arch.h"
+#include "vmm/console.h"
+#include "vmm/gdt.h"
+#include "vmm/mem.h"
+#include "vmm/multiboot.h"
+#include "vmm/options.h"
+#include "vmm/percpu.h"
+#include "vmm/platform.h"
+#include "vmm/trap.h"
+#include "vmx/caps.h"
+#include "vmm/run.h"
+#include "vmm/string.h"
+#include "vmm/vm_create.h"
+#include "vmx/vmx.h"
+
+#define CV_VERSION "0.1"
+
+void kmain(uint32_t magic, uint32_t mbi_addr);
+
+static struct boot_info boot_info;
+
+static const char *mem_type_name(uint32_t type)
+{
+	switch (type) {
+	case 1: return "usable";
+	case 2: return "reserved";
+	case 3: return "ACPI reclaimable";
+	case 4: return "ACPI NVS";
+	case 5: return "bad RAM";
+	}
+	return "reserved (other type)";
+}
+
+static void print_boot_info(const struct boot_info *bi)
+{
+	kprintf("[hv] boot loader: %s\n", bi->loader_name[0] ? bi->loader_name : "(not named)");
+	kprintf("[hv] command line: \"%s\"\n", bi->cmdline);
+	for (uint32_t i = 0; i < bi->nranges; i++) {
+		const struct mem_range *r = &bi->ranges[i];
+		kprintf("[hv] mem: %016lx-%016lx %s\n", r->base, r->base + r->len - 1,
+			mem_type_name(r->type));
+	}
+	for (uint32_t i = 0; i < bi->nmodules; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		kprintf("[hv] module %u: %08lx-%08lx (%lu bytes) \"%s\"\n", i, m->start,
+			m->end, m->end - m->start, m->cmdline);
+	}
+}
+
+/* crash=: provoke one exception on purpose so students see the dump. */
+static void provoke_crash(enum crash_kind kind)
+{
+	volatile uint64_t zero = 0;
+
+	kprintf("[hv] crash=: provoking an exception on purpose (teaching aid)\n");
+	switch (kind) {
+	case CRASH_UD:
+		__asm__ volatile("ud2");
+		break;
+	case CRASH_GP:
+		/* a non-canonical address: #GP, not #PF (SDM Vol. 3A, "Canonical Addressing") */
+		*(volatile uint64_t *)0x8000000000000000ULL = 1;
+		break;
+	case CRASH_PF:
+		/* just past the 4 GiB identity map: not present */
+		(void)*(volatile uint64_t *)(4 * GiB + 0x1234);
+		break;
+	case CRASH_DE:
+		__asm__ volatile("divq %1" : "+a"(zero) : "r"(zero) : "rdx");
+		break;
+	case CRASH_BP:
+		__asm__ volatile("int3");
+		break;
+	case CRASH_NONE:
+		return;
+	}
+	panic("crash=%d did not fault", (int)kind);
+}
+
+#define PIC1_DATA        0x21
+#define PIC2_DATA        0xA1
+#define PIC_MASK_ALL     0xFF
+#define GUEST_MODULE_TAG "+module"
+
+/* The BIOS leaves the 8259's timer on vector 8: mask everything, the
+ * hypervisor runs with interrupts off and needs none (PLATFORM.md). */
+static void mask_legacy_pic(void)
+{
+	outb(PIC1_DATA, PIC_MASK_ALL);
+	outb(PIC2_DATA, PIC_MASK_ALL);
+}
+
+static bool is_attached_module(const struct boot_module *m)
+{
+	size_t n = strlen(GUEST_MODULE_TAG);
+	return !strncmp(m->cmdline, GUEST_MODULE_TAG, n) && (!m->cmdline[n] || m->cmdline[n] == ' ');
+}
+
+/* One VM per guest module; "+module" modules go to the guest before them. */
+static void create_vms(const struct boot_info *bi)
+{
+	static struct boot_module extra[MB_MAX_MODULES];
+
+	for (uint32_t i = 0; i < bi->nmodules; i++) {
+		if (is_attached_module(&bi->modules[i])) {
+			kprintf("[hv] error: module %u \"%s\" has no guest before it: ignored\n", i,
+				bi->modules[i].cmdline);
+			continue;
+		}
+		unsigned n = 0;
+		while (i + 1 + n < bi->nmodules && is_attached_module(&bi->modules[i + 1 + n])) {
+			extra[n] = bi->modules[i + 1 + n];
+			/* the guest sees the module's own command line, without the tag */
+			const char *rest = extra[n].cmdline + strlen(GUEST_MODULE_TAG);
+			while (*rest == ' ')
+				rest++;
+			memmove(extra[n].cmdline, rest, strlen(rest) + 1);
+			n++;
+		}
+		vm_create(&bi->modules[i], extra, n);
+		i += n;
+	}
+}
+
+static enum verdict vmx_check(void)
+{
+	struct vmx_caps_raw *raw = &vmx_caps;
+	enum vmx_verdict v = vmx_probe(raw);
+
+	vmx_report(raw);
+	switch (v) {
+	case VMX_USABLE:
+		kprintf("[hv] vmx: this CPU has every VMX feature chronovisor needs\n");
+		return VERDICT_PASS;
+	case VMX_NOT_AVAILABLE:
+		kprintf("[hv] VMX not available: CPUID.1:ECX.VMX[bit 5] = 0, this CPU does not offer Intel VT-x.\n"
+			"[hv]   QEMU without KVM (TCG) never offers it: use Bochs (make run), or QEMU with\n"
+			"[hv]   -enable-kvm -cpu host on an Intel host with kvm_intel nested=1 (make run-qemu).\n");
+		return VERDICT_NOVMX;
+	case VMX_DISABLED_BY_FIRMWARE:
+		kprintf("[hv] VMX disabled by firmware: IA32_FEATURE_CONTROL is locked with VMX off.\n"
+			"[hv]   Enable Intel Virtualization Technology (VT-x) in the firmware setup.\n");
+		return VERDICT_NOVMX;
+	case VMX_MISSING_FEATURES:
+		kprintf("[hv] error: this CPU's VMX lacks features chronovisor requires (listed as MISSING above)\n");
+		return VERDICT_FAIL;
+	}
+	panic("vmx_probe returned %d", (int)v);
+}
+
+void kmain(uint32_t magic, uint32_t mbi_addr)
+{
+	char err[256];
+
+	console_init();
+	percpu_init(0);
+	gdt_load_for_cpu(0);
+	idt_load();
+	kprintf("[hv] chronovisor %s: bare-metal VMX microhypervisor with per-pCPU TSC compensation\n",
+		CV_VERSION);
+
+	struct phys_view pv = { .base = 0, .size = 4 * GiB };
+	if (mb_parse(&pv, magic, mbi_addr, &boot_info, err, sizeof(err)) != 0) {
+		kprintf("[hv] error: bad boot information: %s\n", err);
+		platform_finish(VERDICT_FAIL);
+	}
+	print_boot_info(&boot_info);
+
+	if (!options_parse(boot_info.cmdline))
+		platform_finish(VERDICT_FAIL);
+
+	mem_init(&boot_info);
+	if (!acpi_init(0))
+		kprintf("[hv] acpi: no RSDP found (UEFI without Multiboot2?): power-off will halt instead\n");
+	else
+		kprintf("[hv] acpi: RSDP found, OEM \"%s\"\n", acpi_oem_id());
+
+	if (hv_opts.crash != CRASH_NONE)
+		provoke_crash(hv_opts.crash);
+
+	enum verdict verdict = vmx_check();
+	if (verdict != VERDICT_PASS)
+		platform_finish(verdict);
+
+	mask_legacy_pic();
+	vmx_controls_init();
+	if (!vmx_cpu_enable())
+		platform_finish(VERDICT_FAIL);
+	if (boot_info.nmodules == 0) {
+		kprintf("[hv] no guest modules given: VMX is ready, nothing to run\n");
+		platform_finish(VERDICT_PASS);
+	}
+	create_vms(&boot_info);
+	bool all = vm_run_all();
+	kprintf("[hv] %u VM(s) run: %s\n", nvms, all ? "all passed" : "not all passed");
+	platform_finish(all ? VERDICT_PASS : VERDICT_FAIL);
+}

@@ -1,0 +1,114 @@
+/*
+ * vmm/run.c - the loop that enters a vCPU, handles its exits, and ends.
+ *
+ * Context: VMX root, interrupts off. Loading a vCPU on a pCPU is VMPTRLD plus
+ * the host-state fields of that pCPU; putting it away is VMCLEAR on the same
+ * pCPU (SDM Vol. 3C, "Software Use of Virtual-Machine Control Structures"),
+ * after which the next entry must be VMLAUNCH again. `loaded_on` is asserted
+ * so that a VMCS is never current on two pCPUs at once.
+ *
+ * Every entry arms the VMX-preemption timer: it returns control to us even
+ * from a guest that spins with interrupts off (Bochs 2.7 does not deliver
+ * host interrupts as exits then, see PLATFORM.md), so the watchdog works.
+ */
+#include "vmm/run.h"
+#include "vmm/arch.h"
+#include "vmm/console.h"
+#include "vmm/options.h"
+#include "vmm/percpu.h"
+#include "vmx/exit.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmcs_setup.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_defs.h"
+
+#define SLICE_TICKS  20000000ULL   /* preemption-timer slice: the watchdog's granularity */
+
+static const char *const end_kind_names[] = {
+	[VM_END_DEBUG_EXIT] = "isa-debug-exit",
+	[VM_END_SHUTDOWN] = "shutdown",
+	[VM_END_TRIPLE_FAULT] = "triple fault",
+	[VM_END_BAD_ACCESS] = "access outside its RAM",
+	[VM_END_HOSTILE] = "forbidden instruction",
+	[VM_END_HALTED] = "halted for good",
+	[VM_END_ENTRY_FAILED] = "VM entry failed",
+	[VM_END_UNHANDLED_EXIT] = "unhandled VM exit",
+	[VM_END_WATCHDOG] = "watchdog",
+	[VM_END_LOAD_FAILED] = "not loaded",
+};
+
+static void vcpu_load(struct vcpu *v)
+{
+	int32_t me = (int32_t)this_cpu()->cpu_id;
+	uint64_t pa = (uint64_t)(uintptr_t)v->vmcs;
+
+	assert(v->loaded_on == -1);
+	VMX_CHECK("vmptrld", pa, vmptrld(pa));
+	vmcs_write_host_state();
+	v->loaded_on = me;
+	this_cpu()->current_vcpu = v;
+}
+
+static void vcpu_put(struct vcpu *v)
+{
+	uint64_t pa = (uint64_t)(uintptr_t)v->vmcs;
+
+	assert(v->loaded_on == (int32_t)this_cpu()->cpu_id);
+	VMX_CHECK("vmclear", pa, vmclear(pa));
+	v->loaded_on = -1;
+	v->launched = false;
+	this_cpu()->current_vcpu = NULL;
+}
+
+static void run_vcpu(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint32_t rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
+	uint64_t start = rdtsc();
+
+	vcpu_load(v);
+	while (vm->state == VM_RUNNING) {
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)(SLICE_TICKS >> rate));
+		int r = vmx_enter(&v->regs, v->launched);
+		vmx_handle_exit(v, r);
+		if (vm->state == VM_RUNNING && hv_opts.watchdog &&
+		    rdtsc() - start > hv_opts.watchdog)
+			vm_end(vm, VM_END_WATCHDOG, "still running after %lu ticks (watchdog=)",
+			       hv_opts.watchdog);
+	}
+	vcpu_put(v);
+}
+
+static void report_vm(const struct vm *vm)
+{
+	bool pass = vm_passed(vm);
+
+	if (vm->end_kind == VM_END_DEBUG_EXIT)
+		kprintf("[hv] vm%u \"%s\" exit code %u: %s\n", vm->id, vm->name, vm->exit_status,
+			pass ? "PASS" : "FAIL");
+	else
+		kprintf("[hv] vm%u \"%s\" exit code none: FAIL (%s: %s)\n", vm->id, vm->name,
+			end_kind_names[vm->end_kind], vm->end_reason);
+	kprintf("[hv] vm%u stats: %lu exits, %lu hypercalls, guest reports %u pass %u fail %u skip, "
+		"%lu unhandled port accesses, %lu unhandled MSR accesses\n", vm->id,
+		vm->vcpus[0].counters.exits_total, vm->vcpus[0].counters.hypercalls,
+		vm->reports_pass, vm->reports_fail, vm->reports_skip, vm->unhandled_io,
+		vm->unhandled_msr);
+}
+
+bool vm_run_all(void)
+{
+	bool all = true;
+
+	for (uint32_t i = 0; i < nvms; i++) {
+		struct vm *vm = &vms[i];
+		if (vm->state == VM_CREATED) {
+			kprintf("[hv] vm%u \"%s\": starting\n", vm->id, vm->name);
+			vm->state = VM_RUNNING;
+			run_vcpu(&vm->vcpus[0]);
+		}
+		report_vm(vm);
+		all = all && vm_passed(vm);
+	}
+	return all;
+}

@@ -1,0 +1,248 @@
+/*
+ * vmm/vm.c - creating a VM from a guest module, and ending it.
+ *
+ * Context: VMX root, boot CPU (creation); any pCPU running the VM (ending).
+ * A guest module's command line is "<name> <guest args>" (scripts/cvrun and
+ * the GRUB examples put the file name first, as GRUB does for kernels); a
+ * module whose first word is "+module" belongs to the guest before it and is
+ * handed to that guest as one of its own Multiboot modules. The per-guest
+ * hypervisor setting `mem=SIZE` (default 64M, 2 MiB multiple) is read from
+ * the guest's command line and left in it.
+ *
+ * Creation never trusts the module: anything malformed ends that VM with
+ * VM_END_LOAD_FAILED and a message naming the file; the other VMs still run.
+ */
+#include "vmm/vm.h"
+#include "vmm/cmdline.h"
+#include "vmm/console.h"
+#include "vmm/elf.h"
+#include "vmm/guest_boot.h"
+#include "vmm/mem.h"
+#include "vmm/msr.h"
+#include "vmm/percpu.h"
+#include "vmm/printf.h"
+#include "vmm/string.h"
+#include "vmm/vm_create.h"
+#include "vmx/ept.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmcs_setup.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_defs.h"
+
+#define RAM_ALIGN          (2 * MiB)
+#define RAM_MIN            (2 * MiB)
+#define RAM_MAX            (1 * GiB)
+#define IO_BITMAP_PAGES    2
+#define MULTIBOOT_EAX      0x2BADB002
+#define XAPIC_DEFAULT_BASE 0xFEE00000ULL
+#define APIC_BASE_BSP      BIT(8)
+#define APIC_BASE_ENABLE   BIT(11)
+#define PAT_POWER_ON       0x0007040600070406ULL
+
+/* MSR bitmap layout (SDM Vol. 3C, "VM-Execution Control Fields", MSR
+ * bitmaps): read-low, read-high, write-low, write-high, 1 KiB each. */
+#define MSR_BITMAP_READ_LOW    0
+#define MSR_BITMAP_READ_HIGH   1024
+#define MSR_BITMAP_WRITE_LOW   2048
+#define MSR_BITMAP_WRITE_HIGH  3072
+#define MSR_HIGH_BASE          0xC0000000U
+
+struct vm vms[MAX_VMS];
+uint32_t nvms;
+
+/* The guest's own MSRs that VMX switches or the host never uses: no exit. */
+static const uint32_t passthrough_msrs[] = {
+	MSR_IA32_EFER,            /* loaded/saved by the VM-entry/exit EFER controls */
+	MSR_IA32_FS_BASE,         /* guest-state fields of the VMCS */
+	MSR_IA32_GS_BASE,
+	MSR_IA32_SYSENTER_CS,
+	MSR_IA32_SYSENTER_ESP,
+	MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_KERNEL_GS_BASE,  /* unused by the host (no SWAPGS) */
+	MSR_IA32_STAR,            /* unused by the host (no SYSCALL) */
+	MSR_IA32_LSTAR,
+	MSR_IA32_CSTAR,
+	MSR_IA32_FMASK,
+};
+
+static void msr_bitmap_pass(uint8_t *bm, uint32_t msr)
+{
+	uint32_t base = msr >= MSR_HIGH_BASE ? MSR_BITMAP_READ_HIGH : MSR_BITMAP_READ_LOW;
+	uint32_t idx = msr & 0x1FFF;
+
+	bm[base + idx / 8] &= (uint8_t)~(1u << (idx % 8));
+	bm[base + MSR_BITMAP_WRITE_LOW + idx / 8] &= (uint8_t)~(1u << (idx % 8));
+}
+
+void *gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+		return NULL;
+	return vm->ram + gpa;
+}
+
+void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vm->state == VM_ENDED)
+		return;
+	vm->state = VM_ENDED;
+	vm->end_kind = kind;
+	va_start(ap, fmt);
+	cv_vsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
+	va_end(ap);
+}
+
+bool vm_passed(const struct vm *vm)
+{
+	return vm->state == VM_ENDED && vm->end_kind == VM_END_DEBUG_EXIT && vm->exit_status == 1;
+}
+
+/* The first word of a module command line, without any directory. */
+static void module_name(const char *cmdline, char *out, size_t outlen)
+{
+	const char *start = cmdline, *end = cmdline;
+
+	while (*end && *end != ' ')
+		end++;
+	for (const char *p = cmdline; p < end; p++)
+		if (*p == '/')
+			start = p + 1;
+	size_t n = MIN((size_t)(end - start), outlen - 1);
+	memcpy(out, start, n);
+	out[n] = '\0';
+	if (!out[0])
+		cv_snprintf(out, outlen, "(unnamed)");
+}
+
+/* Find " mem=VALUE" in the guest's command line. */
+static bool guest_mem_option(struct vm *vm, uint64_t *ram_size)
+{
+	static const struct opt_desc mem_opt = { .key = "mem", .type = OPT_UINT, .min = RAM_MIN,
+						 .max = RAM_MAX, .help = "guest RAM size" };
+	struct opt_value val = { 0 };
+	char err[200], word[OPT_VALUE_MAX + 8];
+	const char *p = vm->cmdline;
+
+	*ram_size = VM_DEFAULT_RAM;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t n = 0;
+		while (p[n] && p[n] != ' ')
+			n++;
+		if (n > 4 && !strncmp(p, "mem=", 4)) {
+			cv_snprintf(word, sizeof(word), "x %.*s", (int)MIN(n, OPT_VALUE_MAX), p);
+			if (cmdline_parse(word, &mem_opt, 1, &val, err, sizeof(err)) != 0) {
+				vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
+				return false;
+			}
+			if (!IS_ALIGNED(val.u, RAM_ALIGN)) {
+				vm_end(vm, VM_END_LOAD_FAILED, "mem=%s is not a multiple of 2 MiB",
+				       val.str);
+				return false;
+			}
+			*ram_size = val.u;
+		}
+		p += n;
+	}
+	return true;
+}
+
+static void setup_bitmaps(struct vm *vm)
+{
+	vm->io_bitmap = frames_alloc(IO_BITMAP_PAGES, 1);
+	memset(vm->io_bitmap, 0xFF, IO_BITMAP_PAGES * PAGE_SIZE);   /* every port exits */
+	vm->msr_bitmap = frames_alloc(1, 1);
+	memset(vm->msr_bitmap, 0xFF, PAGE_SIZE);                    /* every MSR exits ... */
+	for (size_t i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)  /* ... but these */
+		msr_bitmap_pass(vm->msr_bitmap, passthrough_msrs[i]);
+}
+
+static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi)
+{
+	struct vcpu *v = &vm->vcpus[id];
+	uint64_t pa;
+
+	v->vm = vm;
+	v->id = id;
+	v->vmcs = frames_alloc(1, 1);
+	*(uint32_t *)v->vmcs = vmx_basic_revision_id(vmx_caps.basic);
+	pa = virt_to_phys(v->vmcs);
+	/* VMCLEAR initialises the region; VMPTRLD makes it current here. */
+	VMX_CHECK("vmclear", pa, vmclear(pa));
+	VMX_CHECK("vmptrld", pa, vmptrld(pa));
+	vmcs_init_multiboot(v, entry, MULTIBOOT_EAX, mbi);
+	VMX_CHECK("vmclear", pa, vmclear(pa));
+	v->loaded_on = -1;
+	v->launched = false;
+	vm->nvcpus = id + 1;
+}
+
+static void free_ram(struct vm *vm)
+{
+	if (vm->ram)
+		frames_free(vm->ram, vm->ram_size / PAGE_SIZE);
+	vm->ram = NULL;
+}
+
+struct vm *vm_create(const struct boot_module *mod, const struct boot_module *extra,
+		     unsigned nextra)
+{
+	char err[256];
+	struct guest_image img;
+	struct guest_module_src srcs[GUEST_BOOT_MAX_MODULES];
+	uint32_t mbi;
+
+	if (nvms == MAX_VMS) {
+		kprintf("[hv] error: more than %u guests; \"%s\" not started\n", MAX_VMS,
+			mod->cmdline);
+		return NULL;
+	}
+	struct vm *vm = &vms[nvms];
+	vm->id = nvms++;
+	vm->state = VM_CREATED;
+	module_name(mod->cmdline, vm->name, sizeof(vm->name));
+	cv_snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", mod->cmdline);
+
+	if (!guest_mem_option(vm, &vm->ram_size))
+		return vm;
+	vm->ram = frames_alloc(vm->ram_size / PAGE_SIZE, RAM_ALIGN / PAGE_SIZE);
+
+	const uint8_t *file = phys_to_virt(mod->start);
+	if (elf_load_multiboot(file, mod->end - mod->start, vm->ram, vm->ram_size, vm->name,
+			       &img, err, sizeof(err)) != 0) {
+		vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
+		free_ram(vm);
+		return vm;
+	}
+	if (nextra > GUEST_BOOT_MAX_MODULES)
+		nextra = GUEST_BOOT_MAX_MODULES;
+	for (unsigned i = 0; i < nextra; i++) {
+		srcs[i].data = phys_to_virt(extra[i].start);
+		srcs[i].len = extra[i].end - extra[i].start;
+		srcs[i].cmdline = extra[i].cmdline;
+	}
+	if (guest_boot_build(vm->ram, vm->ram_size, &img, vm->cmdline, srcs, nextra, &mbi, err,
+			     sizeof(err)) != 0) {
+		vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
+		free_ram(vm);
+		return vm;
+	}
+
+	vm->ept_pml4 = ept_create();
+	ept_map(vm->ept_pml4, 0, virt_to_phys(vm->ram), vm->ram_size, EPT_RWX);
+	vm->eptp = ept_pointer(vm->ept_pml4);
+	vm->vpid = (uint16_t)(vm->id + 1);      /* VPID 0 is the host's */
+	vm->apic_base = XAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
+	vm->pat = PAT_POWER_ON;
+	setup_bitmaps(vm);
+	create_vcpu(vm, 0, (uint32_t)img.entry, mbi);
+
+	kprintf("[hv] vm%u \"%s\": %lu MiB RAM at host %#lx, entry %#lx, %u segment(s), "
+		"%u module(s), cmdline \"%s\"\n", vm->id, vm->name,
+		(unsigned long)(vm->ram_size / MiB), virt_to_phys(vm->ram), img.entry,
+		img.nsegments, nextra, vm->cmdline);
+	return vm;
+}

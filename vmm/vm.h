@@ -1,0 +1,127 @@
+/*
+ * vmm/vm.h - virtual machines and virtual CPUs.
+ *
+ * Context: VMX root (kernel). A VM is one guest module: its RAM (host frames,
+ * reached by the guest only through this VM's EPT), its platform devices and
+ * its vCPUs. A vCPU owns one VMCS; `loaded_on` records the pCPU on which that
+ * VMCS is current, because Bochs models no per-CPU VMCS cache and so cannot
+ * catch a VMPTRLD of a VMCS still current elsewhere (see PLATFORM.md): we
+ * assert it ourselves.
+ */
+#ifndef CV_VM_H
+#define CV_VM_H
+
+#include "vmm/types.h"
+#include "vmm/hypercall.h"
+#include "vmx/guest_regs.h"
+
+#define MAX_VMS             8
+#define MAX_VCPUS           4
+#define VM_NAME_MAX         64
+#define VM_CMDLINE_MAX      1024
+#define VM_DEFAULT_RAM      (64 * MiB)
+#define UART_LINE_MAX       256
+#define VM_REPORT_MAX       160
+
+enum vm_state {
+	VM_CREATED,
+	VM_RUNNING,
+	VM_ENDED,
+};
+
+/* How a VM ended; only VM_END_DEBUG_EXIT with status 1 is a PASS. */
+enum vm_end_kind {
+	VM_END_DEBUG_EXIT,      /* isa-debug-exit at 0xF4: status (v << 1) | 1 */
+	VM_END_SHUTDOWN,        /* "Shutdown" on port 0x8900 or ACPI soft-off */
+	VM_END_TRIPLE_FAULT,
+	VM_END_BAD_ACCESS,      /* EPT violation outside the guest's RAM */
+	VM_END_HOSTILE,         /* a VMX instruction or another forbidden act */
+	VM_END_HALTED,          /* HLT with no way to wake up */
+	VM_END_ENTRY_FAILED,    /* VMfailInvalid, VMfailValid, or exit 33/34/41 */
+	VM_END_UNHANDLED_EXIT,
+	VM_END_WATCHDOG,        /* ran past its tick budget */
+	VM_END_LOAD_FAILED,     /* refused before it ever ran */
+};
+
+struct vcpu {
+	struct guest_regs regs;       /* offset 0: vmx_enter() takes &regs */
+	struct vm *vm;
+	uint32_t id;
+	void *vmcs;                   /* 4 KiB VMCS region */
+	int32_t loaded_on;            /* pCPU where the VMCS is current; -1 when clear */
+	bool launched;                /* VMLAUNCH done since the last VMCLEAR */
+
+	/* the current exit, read once by the dispatcher */
+	uint32_t exit_reason;
+	uint64_t exit_qualification;
+	uint64_t rip;
+
+	struct hc_counters counters;  /* HC_COUNTERS returns these */
+};
+
+struct uart_state {
+	char line[UART_LINE_MAX];
+	uint32_t len;
+	uint8_t lcr, ier, mcr, scratch, dll, dlm;
+};
+
+struct vm {
+	uint32_t id;
+	char name[VM_NAME_MAX];
+	char cmdline[VM_CMDLINE_MAX];
+	enum vm_state state;
+
+	uint8_t *ram;                 /* host mapping of guest-physical [0, ram_size) */
+	uint64_t ram_size;
+
+	uint64_t *ept_pml4;
+	uint64_t eptp;
+	uint16_t vpid;
+	uint8_t *io_bitmap;           /* 8 KiB: A (ports 0-0x7FFF) then B */
+	uint8_t *msr_bitmap;          /* 4 KiB */
+
+	struct uart_state com1, debugcon;
+	uint16_t fw_cfg_key;
+	uint32_t fw_cfg_offset;
+	uint32_t lapic_svr;
+	uint64_t apic_base;
+	uint64_t pat;
+	uint32_t shutdown_match;      /* bytes of "Shutdown" seen so far on 0x8900 */
+
+	/* unknown ports and MSRs: counted, each reported once */
+	uint64_t unhandled_io, unhandled_msr;
+	uint16_t reported_ports[32];
+	uint32_t nreported_ports;
+	uint32_t reported_msrs[32];
+	uint32_t nreported_msrs;
+
+	/* what the guest reported through HC_REPORT */
+	uint32_t reports_pass, reports_fail, reports_skip;
+
+	enum vm_end_kind end_kind;
+	uint32_t exit_status;         /* VM_END_DEBUG_EXIT: QEMU's (v << 1) | 1 */
+	char end_reason[VM_REPORT_MAX];
+
+	uint32_t nvcpus;
+	struct vcpu vcpus[MAX_VCPUS];
+};
+
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "vmx_enter takes &vcpu->regs");
+
+extern struct vm vms[MAX_VMS];
+extern uint32_t nvms;
+
+/* End vm with kind and a reason line; the run loop stops at the next check. */
+void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...) PRINTF_LIKE(3, 4);
+bool vm_passed(const struct vm *vm);
+
+/* Guest console output (COM1, port 0xE9, HC_WRITE): buffered per line and
+ * forwarded as "[vmN] line"; flush prints a partial last line. */
+void vm_console_putc(struct vm *vm, struct uart_state *u, char c);
+void vm_console_flush(struct vm *vm);
+
+/* Translate a guest-physical range to a host pointer; NULL if any byte lies
+ * outside the guest's RAM. */
+void *gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * vmx/controls.c - the VM-execution, VM-exit and VM-entry controls, computed
+ * in one place from the capability MSRs.
+ *
+ * Context: kernel, boot CPU, once. SDM Vol. 3D, appendix "VMX Capability
+ * Reporting Facility": bits 31:0 of a capability MSR are the allowed
+ * 0-settings (a 1 there means the control must be 1), bits 63:32 the allowed
+ * 1-settings. The TRUE_* MSRs are used when IA32_VMX_BASIC[55] says they
+ * exist (vmx_probe() stored those), so default1 controls we do not want can
+ * be cleared. Bochs rejects controls not adjusted this way with
+ * VMfailValid 7 ("allowed 0-settings").
+ */
+#include "vmx/vmx.h"
+#include "vmm/console.h"
+#include "vmx/vmx_defs.h"
+
+struct vmx_controls vmx_ctls;
+
+static uint32_t adjust(const char *word, uint64_t cap, uint32_t required, uint32_t optional)
+{
+	uint32_t must1 = (uint32_t)cap;
+	uint32_t may1 = (uint32_t)(cap >> 32);
+	uint32_t missing = required & ~may1;
+
+	if (missing) {
+		for (unsigned b = 0; b < 32; b++) {
+			if (!(missing & (1u << b)))
+				continue;
+			const char *name = "(unnamed)";
+			for (size_t i = 0; i < vmx_nr_features; i++)
+				if (vmx_features[i].mask == (1u << b))
+					name = vmx_features[i].name;
+			kprintf("[hv] vmx: required %s control bit %u (%s) is not allowed-1 on this CPU\n",
+				word, b, name);
+		}
+		panic("VMX controls: %s lacks required bits %#x", word, missing);
+	}
+	return (required | (optional & may1) | must1) & may1;
+}
+
+void vmx_controls_init(void)
+{
+	struct vmx_controls *c = &vmx_ctls;
+
+	c->pin = adjust("pin-based", vmx_caps.pinbased,
+			PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING |
+			PIN_BASED_VMX_PREEMPTION_TIMER, 0);
+	c->proc = adjust("primary processor-based", vmx_caps.procbased,
+			 CPU_BASED_HLT_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
+			 CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
+			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0);
+	/* CR3 load/store exiting are default1: requested by nobody, they stay
+	 * off wherever the TRUE controls allow it. */
+	c->proc2 = adjust("secondary processor-based", vmx_caps.procbased2,
+			  SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
+			  SECONDARY_EXEC_ENABLE_VPID);
+	c->exit = adjust("VM-exit", vmx_caps.exit,
+			 VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_EFER | VM_EXIT_LOAD_EFER, 0);
+	c->entry = adjust("VM-entry", vmx_caps.entry, VM_ENTRY_LOAD_EFER, 0);
+	/* IA-32e mode guest is not requested: it follows the guest's EFER.LMA,
+	 * which the CPU stores into it at every exit (save EFER). */
+	c->vpid = c->proc2 & SECONDARY_EXEC_ENABLE_VPID;
+
+	kprintf("[hv] vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x%s\n",
+		c->pin, c->proc, c->proc2, c->exit, c->entry, c->vpid ? " (VPID on)" : "");
+}

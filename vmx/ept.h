@@ -1,0 +1,31 @@
+/*
+ * vmx/ept.h - extended page tables: guest-physical to host-physical.
+ *
+ * Context: VMX root (kernel). 4-level tables, write-back memory type, 2 MiB
+ * pages wherever both addresses are 2 MiB aligned, 4 KiB pages elsewhere.
+ * SDM Vol. 3C, "EPT Translation Mechanism" and "EPT and Memory Typing".
+ */
+#ifndef CV_EPT_H
+#define CV_EPT_H
+
+#include "vmm/types.h"
+
+#define EPT_READ            BIT(0)
+#define EPT_WRITE           BIT(1)
+#define EPT_EXEC            BIT(2)
+#define EPT_RWX             (EPT_READ | EPT_WRITE | EPT_EXEC)
+
+/* A fresh, empty PML4 (one zeroed frame). */
+uint64_t *ept_create(void);
+
+/* Map [gpa, gpa + size) to [hpa, hpa + size) with the given EPT_* rights;
+ * all three must be 4 KiB aligned. */
+void ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t rights);
+
+/* The EPT pointer for VMCS field EPT_POINTER: WB, 4-level walk. */
+uint64_t ept_pointer(const uint64_t *pml4);
+
+/* Free every table frame under pml4 (not the mapped memory). */
+void ept_destroy(uint64_t *pml4);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * vmx/guest_regs.h - a guest's general registers while it is not running.
+ *
+ * Context: VMX root. The VMCS holds RSP, RIP and RFLAGS but not the other
+ * general registers, nor CR2, so vmx/entry.asm loads them before VM entry and
+ * stores them after VM exit. Fields are in register-number order (the order
+ * of ModRM/SIB encodings and of the CR-access and I/O exit qualifications),
+ * so by_index[n] is register n. The offsets the stub uses are generated from
+ * this struct at build time (vmx/asm_offsets.c), never typed by hand.
+ */
+#ifndef CV_GUEST_REGS_H
+#define CV_GUEST_REGS_H
+
+#include "vmm/types.h"
+
+enum gpr_index {
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	NUM_GPRS
+};
+
+struct guest_regs {
+	union {
+		struct {
+			uint64_t rax;     /*   0 */
+			uint64_t rcx;     /*   8 */
+			uint64_t rdx;     /*  16 */
+			uint64_t rbx;     /*  24 */
+			uint64_t rsp_unused; /* 32: the real RSP is GUEST_RSP in the VMCS */
+			uint64_t rbp;     /*  40 */
+			uint64_t rsi;     /*  48 */
+			uint64_t rdi;     /*  56 */
+			uint64_t r8;      /*  64 */
+			uint64_t r9;      /*  72 */
+			uint64_t r10;     /*  80 */
+			uint64_t r11;     /*  88 */
+			uint64_t r12;     /*  96 */
+			uint64_t r13;     /* 104 */
+			uint64_t r14;     /* 112 */
+			uint64_t r15;     /* 120 */
+		};
+		uint64_t by_index[NUM_GPRS];
+	};
+	uint64_t cr2;                     /* 128 */
+};
+
+_Static_assert(sizeof(struct guest_regs) == 17 * 8, "guest_regs layout");
+
+/* Enter the guest whose VMCS is current on this pCPU: VMLAUNCH if !launched,
+ * else VMRESUME. Returns 0 after a VM exit (regs hold the guest's registers),
+ * or the failed entry's class: 1 = VMfailInvalid, 2 = VMfailValid (regs then
+ * unchanged). Defined in vmx/entry.asm. */
+int vmx_enter(struct guest_regs *regs, int launched);
+
+/* Where VM exits land (HOST_RIP); only vmx/entry.asm jumps here. */
+void vmx_exit_stub(void);
+
+#endif

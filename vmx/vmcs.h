@@ -1,0 +1,53 @@
+/*
+ * vmx/vmcs.h - VMCS field encodings and width-checked accessors.
+ *
+ * Context: VMX root operation, on the pCPU where the VMCS is current.
+ * vmcs_read16/32/64/nat and vmcs_write* check at compile time that the
+ * field's width (encoding bits 14:13) matches the accessor, as Linux's
+ * vmx_ops.h does, so a 16-bit field can never be written as 64 bits by
+ * mistake. A failing VMREAD/VMWRITE is fatal with the field's name.
+ */
+#ifndef CV_VMCS_H
+#define CV_VMCS_H
+
+#include "vmm/types.h"
+#include "vmx/vmcs_fields.h"
+#include "vmx/vmx_insn.h"
+
+enum vmcs_field {
+#define VMCS_ENUM(name, enc) name = enc,
+	VMCS_FIELDS(VMCS_ENUM)
+#undef VMCS_ENUM
+};
+
+#define VMCS_WIDTH(f)        (((f) >> 13) & 3)
+#define VMCS_WIDTH_16        0
+#define VMCS_WIDTH_64        1
+#define VMCS_WIDTH_32        2
+#define VMCS_WIDTH_NATURAL   3
+
+uint64_t __vmcs_read(uint32_t field, const char *caller);
+void __vmcs_write(uint32_t field, uint64_t value, const char *caller);
+
+#define VMCS_ACCESS_CHECK(f, w)                                              \
+	_Static_assert(__builtin_constant_p(f) && VMCS_WIDTH(f) == (w),      \
+		       "VMCS accessor width does not match field " #f)
+
+#define vmcs_read16(f)  ({ VMCS_ACCESS_CHECK(f, VMCS_WIDTH_16); (uint16_t)__vmcs_read(f, __func__); })
+#define vmcs_read32(f)  ({ VMCS_ACCESS_CHECK(f, VMCS_WIDTH_32); (uint32_t)__vmcs_read(f, __func__); })
+#define vmcs_read64(f)  ({ VMCS_ACCESS_CHECK(f, VMCS_WIDTH_64); __vmcs_read(f, __func__); })
+#define vmcs_readnat(f) ({ VMCS_ACCESS_CHECK(f, VMCS_WIDTH_NATURAL); __vmcs_read(f, __func__); })
+
+#define vmcs_write16(f, v)  ({ VMCS_ACCESS_CHECK(f, VMCS_WIDTH_16); __vmcs_write(f, (uint16_t)(v), __func__); })
+#define vmcs_write32(f, v)  ({ VMCS_ACCESS_CHECK(f, VMCS_WIDTH_32); __vmcs_write(f, (uint32_t)(v), __func__); })
+#define vmcs_write64(f, v)  ({ VMCS_ACCESS_CHECK(f, VMCS_WIDTH_64); __vmcs_write(f, (uint64_t)(v), __func__); })
+#define vmcs_writenat(f, v) ({ VMCS_ACCESS_CHECK(f, VMCS_WIDTH_NATURAL); __vmcs_write(f, (uint64_t)(v), __func__); })
+
+/* The field's Linux-style name, or NULL for an encoding not in the list. */
+const char *vmcs_field_name(uint32_t field);
+
+/* Every field of the current VMCS, by name, grouped as in the SDM appendix;
+ * fields this CPU does not implement are shown as "n/a". */
+void vmcs_dump(void);
+
+#endif

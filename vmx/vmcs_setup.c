@@ -1,0 +1,186 @@
+/*
+ * vmx/vmcs_setup.c - the initial contents of a guest's VMCS.
+ *
+ * Context: VMX root, the vCPU's VMCS current on this pCPU. The checks these
+ * values must pass are in SDM Vol. 3C, "Checks on VMX Controls and Host-State
+ * Area" and "Checks on the Guest State Area"; the ones Bochs caught us on
+ * are listed in PLATFORM.md and noted below where they apply.
+ *
+ * The guest starts as Multiboot says (Multiboot Specification, "Machine
+ * state"): 32-bit protected mode with paging off, flat 4 GiB code and data
+ * segments, EAX = 0x2BADB002, EBX = the Multiboot information. Paging off
+ * with CR0.PE = 1 needs "unrestricted guest" with EPT.
+ */
+#include "vmx/vmcs_setup.h"
+#include "vmm/arch.h"
+#include "vmm/gdt.h"
+#include "vmm/mem.h"
+#include "vmm/msr.h"
+#include "vmm/percpu.h"
+#include "vmm/trap.h"
+#include "vmm/vm.h"
+#include "vmx/guest_regs.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_defs.h"
+
+/* Segment access rights (SDM Vol. 3C, "Guest Segment Registers"): type in
+ * 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15, unusable 16. */
+#define AR_CODE32_FLAT      0xC09B   /* execute/read, accessed, P, D, G (Bochs wants "accessed") */
+#define AR_DATA32_FLAT      0xC093   /* read/write, accessed, P, D, G */
+#define AR_TSS32_BUSY       0x008B   /* busy 32-bit TSS: type 11, not 9 */
+#define AR_UNUSABLE         0x10000
+#define GUEST_CS_SEL        0x08
+#define GUEST_DS_SEL        0x10
+#define FLAT_LIMIT          0xFFFFFFFF
+#define TSS_MIN_LIMIT       0x67
+
+#define CR0_PE              BIT(0)
+#define CR0_ET              BIT(4)
+#define CR0_NE              BIT(5)
+#define CR4_VMXE            BIT(13)
+#define RFLAGS_RESERVED1    BIT(1)
+#define DR7_INIT            0x400
+#define PAT_POWER_ON        0x0007040600070406ULL
+#define VMCS_LINK_NONE      (~0ULL)   /* ~0, or entry fails (qualification 4) */
+
+extern char vmx_exit_stub_addr[] __asm__("vmx_exit_stub");
+
+void vmcs_write_host_state(void)
+{
+	uint32_t cpu = this_cpu()->cpu_id;
+
+	vmcs_write16(HOST_TR_SELECTOR, GDT_TSS(cpu));
+	vmcs_writenat(HOST_TR_BASE, (uint64_t)(uintptr_t)tss_of(cpu));
+	vmcs_writenat(HOST_GS_BASE, (uint64_t)(uintptr_t)this_cpu());
+	vmcs_writenat(HOST_GDTR_BASE, gdt_base());
+	vmcs_writenat(HOST_IDTR_BASE, idt_base());
+	vmcs_writenat(HOST_CR3, read_cr3());
+}
+
+static void init_host_state(void)
+{
+	/* SDM Vol. 3C, "Host-State Area": RPL and TI of every selector 0, TR
+	 * not null, CS not null, SS not null when the host is 64-bit. */
+	vmcs_writenat(HOST_CR0, read_cr0());
+	vmcs_writenat(HOST_CR4, read_cr4());
+	vmcs_write16(HOST_CS_SELECTOR, GDT_KERNEL_CS);
+	vmcs_write16(HOST_SS_SELECTOR, GDT_KERNEL_DS);
+	vmcs_write16(HOST_DS_SELECTOR, GDT_KERNEL_DS);
+	vmcs_write16(HOST_ES_SELECTOR, GDT_KERNEL_DS);
+	vmcs_write16(HOST_FS_SELECTOR, 0);
+	vmcs_write16(HOST_GS_SELECTOR, 0);
+	vmcs_writenat(HOST_FS_BASE, 0);
+	vmcs_write32(HOST_IA32_SYSENTER_CS, 0);
+	vmcs_writenat(HOST_IA32_SYSENTER_ESP, 0);
+	vmcs_writenat(HOST_IA32_SYSENTER_EIP, 0);
+	vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+	vmcs_writenat(HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub_addr);
+	/* HOST_RSP is written by vmx_enter() on every entry. */
+	vmcs_write_host_state();
+}
+
+static void init_controls(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_ctls.pin);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_ctls.proc);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_ctls.proc2);
+	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmcs_write32(CR3_TARGET_COUNT, 0);
+	vmcs_write64(IO_BITMAP_A, virt_to_phys(vm->io_bitmap));
+	vmcs_write64(IO_BITMAP_B, virt_to_phys(vm->io_bitmap + PAGE_SIZE));
+	vmcs_write64(MSR_BITMAP, virt_to_phys(vm->msr_bitmap));
+	vmcs_write64(TSC_OFFSET, 0);
+	vmcs_write64(EPT_POINTER, vm->eptp);
+	if (vmx_ctls.vpid)
+		vmcs_write16(VIRTUAL_PROCESSOR_ID, vm->vpid);
+
+	/* CR0.NE and CR4.VMXE are the bits VMX still fixes for an unrestricted
+	 * guest: own them, and show the guest the values it expects. A mask of
+	 * 0 would let the guest's own "mov cr4" clear VMXE and take a #GP. */
+	vmcs_writenat(CR0_GUEST_HOST_MASK, vmx_guest_cr0_fixed1_bits());
+	vmcs_writenat(CR0_READ_SHADOW, CR0_PE | CR0_ET | CR0_NE);
+	vmcs_writenat(CR4_GUEST_HOST_MASK, vmx_cr4_fixed1_bits());
+	vmcs_writenat(CR4_READ_SHADOW, 0);
+
+	vmcs_write32(VM_EXIT_CONTROLS, vmx_ctls.exit);
+	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_CONTROLS, vmx_ctls.entry);
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+}
+
+static void init_segment_flat(uint32_t sel_field, uint32_t base_field, uint32_t limit_field,
+			      uint32_t ar_field, uint16_t sel, uint32_t ar)
+{
+	__vmcs_write(sel_field, sel, __func__);
+	__vmcs_write(base_field, 0, __func__);
+	__vmcs_write(limit_field, FLAT_LIMIT, __func__);
+	__vmcs_write(ar_field, ar, __func__);
+}
+
+static void init_guest_state(uint32_t entry_eip)
+{
+	vmcs_writenat(GUEST_CR0, CR0_PE | CR0_ET | vmx_guest_cr0_fixed1_bits());
+	vmcs_writenat(GUEST_CR3, 0);
+	vmcs_writenat(GUEST_CR4, vmx_cr4_fixed1_bits());
+	vmcs_writenat(GUEST_DR7, DR7_INIT);
+
+	init_segment_flat(GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES,
+			  GUEST_CS_SEL, AR_CODE32_FLAT);
+	init_segment_flat(GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES,
+			  GUEST_DS_SEL, AR_DATA32_FLAT);
+	init_segment_flat(GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES,
+			  GUEST_DS_SEL, AR_DATA32_FLAT);
+	init_segment_flat(GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES,
+			  GUEST_DS_SEL, AR_DATA32_FLAT);
+	init_segment_flat(GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES,
+			  GUEST_DS_SEL, AR_DATA32_FLAT);
+	init_segment_flat(GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES,
+			  GUEST_DS_SEL, AR_DATA32_FLAT);
+
+	/* TR must be usable and busy, TI clear; LDTR may be unusable. */
+	vmcs_write16(GUEST_TR_SELECTOR, 0);
+	vmcs_writenat(GUEST_TR_BASE, 0);
+	vmcs_write32(GUEST_TR_LIMIT, TSS_MIN_LIMIT);
+	vmcs_write32(GUEST_TR_AR_BYTES, AR_TSS32_BUSY);
+	vmcs_write16(GUEST_LDTR_SELECTOR, 0);
+	vmcs_writenat(GUEST_LDTR_BASE, 0);
+	vmcs_write32(GUEST_LDTR_LIMIT, 0);
+	vmcs_write32(GUEST_LDTR_AR_BYTES, AR_UNUSABLE);
+
+	/* Multiboot leaves GDTR and IDTR undefined: the OS loads its own. */
+	vmcs_writenat(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0);
+	vmcs_writenat(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0);
+
+	vmcs_writenat(GUEST_RIP, entry_eip);
+	vmcs_writenat(GUEST_RSP, 0);
+	vmcs_writenat(GUEST_RFLAGS, RFLAGS_RESERVED1);   /* IF = 0, as Multiboot says */
+	vmcs_write64(GUEST_IA32_EFER, 0);
+	vmcs_write64(GUEST_IA32_PAT, PAT_POWER_ON);
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write32(GUEST_SYSENTER_CS, 0);
+	vmcs_writenat(GUEST_SYSENTER_ESP, 0);
+	vmcs_writenat(GUEST_SYSENTER_EIP, 0);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
+	vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write64(VMCS_LINK_POINTER, VMCS_LINK_NONE);
+}
+
+void vmcs_init_multiboot(struct vcpu *v, uint32_t entry_eip, uint32_t eax, uint32_t ebx)
+{
+	init_host_state();
+	init_controls(v);
+	init_guest_state(entry_eip);
+	v->regs = (struct guest_regs){ 0 };
+	v->regs.rax = eax;
+	v->regs.rbx = ebx;
+}
