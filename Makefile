@@ -11,8 +11,14 @@
 #   make deps       install the Debian packages the project needs
 #
 # BUILD can be overridden (make BUILD=/tmp/b) to keep parallel builds apart.
+# V=1 shows the full commands.
 
 BUILD    ?= build
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 CC       ?= gcc
 NASM     ?= nasm
 LD       ?= ld
@@ -37,7 +43,7 @@ KOBJS     := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS_C)) \
 
 # Plain-C pieces with no hardware access: built for the host and unit-tested.
 HOSTLIB_SRCS := $(wildcard vmm/printf.c vmm/cmdline.c vmm/multiboot.c vmm/frame.c \
-                 vmm/elf.c vmx/caps_decode.c vmm/tsc_math.c)
+                 vmm/elf.c vmm/guest_boot.c vmm/insn_decode.c vmx/caps_decode.c vmm/tsc_math.c)
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
@@ -47,24 +53,29 @@ all: $(BUILD)/chronovisor.elf $(BUILD)/chronovisor32.elf guests
 
 $(BUILD)/k/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
 # Offsets for the NASM stubs, generated from the C structs (vmx/asm_offsets.c).
 $(BUILD)/gen/asm-offsets.inc: vmx/asm_offsets.c vmx/guest_regs.h vmx/vmcs.h vmx/vmcs_fields.h
 	@mkdir -p $(dir $@)
-	$(CC) $(filter-out -MMD -MP,$(KCFLAGS)) -S $< -o $(@:.inc=.s)
-	sed -n 's/.*->\([A-Z0-9_]*\) \([0-9]*\).*/%define \1 \2/p' $(@:.inc=.s) > $@
+	@echo "  GEN     $@"
+	$(Q)$(CC) $(filter-out -MMD -MP,$(KCFLAGS)) -S $< -o $(@:.inc=.s)
+	$(Q)sed -n 's/.*->\([A-Z0-9_]*\) \([0-9]*\).*/%define \1 \2/p' $(@:.inc=.s) > $@
 
 $(BUILD)/k/%.o: %.asm $(BUILD)/gen/asm-offsets.inc
 	@mkdir -p $(dir $@)
-	$(NASM) $(KASFLAGS) -MD $(@:.o=.d) $< -o $@
+	@echo "  NASM    $<"
+	$(Q)$(NASM) $(KASFLAGS) -MD $(@:.o=.d) $< -o $@
 
 $(BUILD)/chronovisor.elf: $(KOBJS) linker.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJS)
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS)
 
 # qemu -kernel refuses ELF64 Multiboot images; the same image as elf32-i386 loads.
 $(BUILD)/chronovisor32.elf: $(BUILD)/chronovisor.elf
-	$(OBJCOPY) -O elf32-i386 $< $@
+	@echo "  OBJCOPY $@"
+	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
 
 iso: $(BUILD)/chronovisor.iso
 $(BUILD)/chronovisor.iso: $(BUILD)/chronovisor.elf scripts/mkiso
@@ -77,7 +88,8 @@ guests: $(GUEST_ELFS)
 # ---- host unit tests (cmocka) ----
 $(BUILD)/unit/%: tests/unit/%.c $(HOSTLIB_SRCS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $< $(HOSTLIB_SRCS) -lcmocka
+	@echo "  HOSTCC  $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -o $@ $< $(HOSTLIB_SRCS) -lcmocka
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc

@@ -8,8 +8,9 @@
 #include "vmm/options.h"
 #include "vmm/cmdline.h"
 #include "vmm/console.h"
+#include "vmm/break.h"
 
-enum option_index { OPT_CRASH, OPT_WATCHDOG, NUM_OPTIONS };
+enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, NUM_OPTIONS };
 
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 
@@ -18,6 +19,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			.help = "provoke a CPU exception in the hypervisor to show the register dump (teaching aid)" },
 	[OPT_WATCHDOG] = { .key = "watchdog", .type = OPT_UINT, .min = 0, .max = UINT64_MAX,
 			   .help = "TSC ticks a VM may run before it is ended (0: never)" },
+	[OPT_BREAK] = { .key = "break", .type = OPT_ENUM, .choices = break_names,
+			.help = "corrupt one VMCS field before each VM's first entry to show the diagnosis (teaching aid)" },
 };
 
 struct hv_options hv_opts = {
@@ -34,11 +37,20 @@ bool options_parse(const char *cmdline)
 	if (cmdline_parse(cmdline, option_table, NUM_OPTIONS, vals, err, sizeof(err)) != 0) {
 		kprintf("[hv] error: bad command line: %s\n", err);
 		cmdline_usage(option_table, NUM_OPTIONS, usage, sizeof(usage));
-		kprintf("[hv] options:\n%s", usage);
+		kprintf("[hv] options:\n");
+		for (char *line = usage; *line;) {
+			char *nl = line;
+			while (*nl && *nl != '\n')
+				nl++;
+			kprintf("[hv] %.*s\n", (int)(nl - line), line);
+			line = *nl ? nl + 1 : nl;
+		}
 		return false;
 	}
 	if (vals[OPT_CRASH].set)
 		hv_opts.crash = (enum crash_kind)vals[OPT_CRASH].choice;
+	if (vals[OPT_BREAK].set)
+		hv_opts.brk = vals[OPT_BREAK].choice;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

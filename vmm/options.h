@@ -16,7 +16,8 @@ enum crash_kind { CRASH_NONE, CRASH_UD, CRASH_GP, CRASH_PF, CRASH_DE, CRASH_BP }
 
 struct hv_options {
 	enum crash_kind crash;
-	uint64_t watchdog;        /* TSC ticks a VM may run before it is ended; 0 = never */
+	uint64_t watchdog;
+	int brk;                  /* break=: enum break_kind, a teaching aid */        /* TSC ticks a VM may run before it is ended; 0 = never */
 };
 
 extern struct hv_options hv_opts;

@@ -13,10 +13,12 @@
  */
 #include "vmm/run.h"
 #include "vmm/arch.h"
+#include "vmm/break.h"
 #include "vmm/console.h"
 #include "vmm/options.h"
 #include "vmm/percpu.h"
 #include "vmx/exit.h"
+#include "vmx/exit_reasons.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx.h"
@@ -60,6 +62,18 @@ static void vcpu_put(struct vcpu *v)
 	this_cpu()->current_vcpu = NULL;
 }
 
+/* Ticks from the previous exit to this entry, charged to that exit's reason. */
+static void account_exit_cost(struct vcpu *v, uint64_t ticks)
+{
+	uint32_t r = v->last_basic_reason;
+
+	if (r >= HC_EXIT_REASONS)
+		return;
+	v->hv_ticks_sum[r] += ticks;
+	if (!v->hv_ticks_min[r] || ticks < v->hv_ticks_min[r])
+		v->hv_ticks_min[r] = ticks;
+}
+
 static void run_vcpu(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -67,9 +81,14 @@ static void run_vcpu(struct vcpu *v)
 	uint64_t start = rdtsc();
 
 	vcpu_load(v);
+	break_apply(v, (enum break_kind)hv_opts.brk);
 	while (vm->state == VM_RUNNING) {
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)(SLICE_TICKS >> rate));
+		uint64_t prev_exit_tsc = v->regs.exit_tsc;
+		bool had_exit = v->launched;
 		int r = vmx_enter(&v->regs, v->launched);
+		if (had_exit)
+			account_exit_cost(v, v->regs.entry_tsc - prev_exit_tsc);
 		vmx_handle_exit(v, r);
 		if (vm->state == VM_RUNNING && hv_opts.watchdog &&
 		    rdtsc() - start > hv_opts.watchdog)
@@ -94,6 +113,17 @@ static void report_vm(const struct vm *vm)
 		vm->vcpus[0].counters.exits_total, vm->vcpus[0].counters.hypercalls,
 		vm->reports_pass, vm->reports_fail, vm->reports_skip, vm->unhandled_io,
 		vm->unhandled_msr);
+	for (uint32_t c = 0; c < vm->nvcpus; c++) {
+		const struct vcpu *v = &vm->vcpus[c];
+		for (uint32_t r = 0; r < HC_EXIT_REASONS; r++) {
+			uint64_t n = v->counters.exits_by_reason[r];
+			if (!n)
+				continue;
+			kprintf("[hv] vm%u vcpu%u exits %-20s %8lu, hypervisor ticks per exit min %lu avg %lu\n",
+				vm->id, c, exit_reason_name(r), n, v->hv_ticks_min[r],
+				v->hv_ticks_sum[r] / n);
+		}
+	}
 }
 
 bool vm_run_all(void)

@@ -57,6 +57,10 @@ struct vcpu {
 	uint64_t rip;
 
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
+	/* hypervisor ticks from VM exit to the next VM entry, per exit reason */
+	uint64_t hv_ticks_sum[HC_EXIT_REASONS];
+	uint64_t hv_ticks_min[HC_EXIT_REASONS];
+	uint32_t last_basic_reason;
 };
 
 struct uart_state {

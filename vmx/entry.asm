@@ -33,6 +33,12 @@ vmx_enter:
 
 	mov rax, [rdi + REGS_CR2]       ; CR2 is not part of the VMCS guest state
 	mov cr2, rax
+	mov r8, rdi                     ; RDTSC clobbers RDX:RAX
+	rdtsc                           ; the last host instant before the guest runs
+	shl rdx, 32
+	or rax, rdx
+	mov [r8 + REGS_ENTRY_TSC], rax
+	mov rdi, r8
 
 	test esi, esi                   ; flags survive the MOVs below
 	mov rax, [rdi + REGS_RAX]
@@ -97,6 +103,10 @@ vmx_exit_stub:
 	mov [rdi + REGS_R15], r15
 	pop rax                         ; the guest's RDI
 	mov [rdi + REGS_RDI], rax
+	rdtsc                           ; the first host instant after the exit
+	shl rdx, 32
+	or rax, rdx
+	mov [rdi + REGS_EXIT_TSC], rax
 	mov rax, cr2
 	mov [rdi + REGS_CR2], rax
 	xor eax, eax                    ; vmx_enter returns 0: a VM exit

@@ -78,12 +78,12 @@ static void entry_failed(struct vcpu *v, int fail_class)
 	if (fail_class == VMX_FAIL_INVALID) {
 		vcpu_dump(v);
 		vm_end(v->vm, VM_END_ENTRY_FAILED,
-		       "VM entry failed: VMfailInvalid (no valid current VMCS)");
+		       "VMfailInvalid (no valid current VMCS)");
 		return;
 	}
 	uint32_t err = vmcs_read32(VM_INSTRUCTION_ERROR);
 	vcpu_dump(v);
-	vm_end(v->vm, VM_END_ENTRY_FAILED, "VM entry failed: VMfailValid, error %u: %s",
+	vm_end(v->vm, VM_END_ENTRY_FAILED, "VMfailValid, error %u: %s",
 	       err, vmx_instruction_error_name(err));
 }
 
@@ -111,6 +111,7 @@ void vmx_handle_exit(struct vcpu *v, int enter_result)
 	v->rip = vmcs_readnat(GUEST_RIP);
 
 	uint32_t basic = EXIT_REASON_BASIC(v->exit_reason);
+	v->last_basic_reason = basic;
 	v->counters.exits_total++;
 	if (basic < HC_EXIT_REASONS)
 		v->counters.exits_by_reason[basic]++;
@@ -119,7 +120,7 @@ void vmx_handle_exit(struct vcpu *v, int enter_result)
 		/* A failed entry is not "launched": the next try must VMLAUNCH. */
 		v->launched = false;
 		vcpu_dump(v);
-		vm_end(v->vm, VM_END_ENTRY_FAILED, "VM entry failed: exit reason %u %s, %s",
+		vm_end(v->vm, VM_END_ENTRY_FAILED, "exit reason %u %s, %s",
 		       basic, exit_reason_name(basic),
 		       basic == EXIT_REASON_INVALID_STATE ? invalid_state_detail(v->exit_qualification)
 							  : "see the dump");

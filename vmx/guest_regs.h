@@ -42,9 +42,14 @@ struct guest_regs {
 		uint64_t by_index[NUM_GPRS];
 	};
 	uint64_t cr2;                     /* 128 */
+	/* TSC read by the stub right before VM entry and right after VM exit:
+	 * their difference across one exit is the hypervisor's cost of it
+	 * (in Bochs, where the TSC counts instructions, an exact count). */
+	uint64_t entry_tsc;               /* 136 */
+	uint64_t exit_tsc;                /* 144 */
 };
 
-_Static_assert(sizeof(struct guest_regs) == 17 * 8, "guest_regs layout");
+_Static_assert(sizeof(struct guest_regs) == 19 * 8, "guest_regs layout");
 
 /* Enter the guest whose VMCS is current on this pCPU: VMLAUNCH if !launched,
  * else VMRESUME. Returns 0 after a VM exit (regs hold the guest's registers),

@@ -760,8 +760,10 @@ static void test_fuzz_mutations(void **state)
 			assert_true(img.lowest < img.highest && img.highest <= FUZZ_RAM);
 			assert_true(img.entry >= img.lowest && img.entry < img.highest);
 			for (uint32_t i = 0; i < img.nsegments; i++) {
-				assert_true(img.segments[i].filesz <= img.segments[i].memsz);
-				assert_true(img.segments[i].gpa + img.segments[i].memsz <= FUZZ_RAM);
+				uint64_t gpa = img.segments[i].gpa, memsz = img.segments[i].memsz;
+
+				assert_true(img.segments[i].filesz <= memsz);
+				assert_true(gpa + memsz <= FUZZ_RAM);
 			}
 		} else {
 			refused++;
