@@ -12,6 +12,7 @@
 #define CV_EXITS_H
 
 #include "vmm/vm.h"
+#include "vmx/vmcs.h"
 
 typedef void (*exit_handler_t)(struct vcpu *v);
 
@@ -32,8 +33,21 @@ void handle_preemption_timer(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
 void handle_pause(struct vcpu *v);
 
-/* RIP += VM_EXIT_INSTRUCTION_LEN (and clear blocking by STI/MOV SS). */
-void vcpu_skip_instruction(struct vcpu *v);
+/* Guest interruptibility state: blocking by STI (bit 0) and by MOV SS
+ * (bit 1) end with the instruction we emulate (SDM Vol. 3C, "Guest
+ * Non-Register State"). */
+#define INTERRUPTIBILITY_STI_MOVSS 0x3u
+
+/* RIP += VM_EXIT_INSTRUCTION_LEN (and clear blocking by STI/MOV SS).
+ * Inline: every emulated instruction ends here. */
+static inline void vcpu_skip_instruction(struct vcpu *v)
+{
+	uint32_t len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	vmcs_writenat(GUEST_RIP, v->rip + len);
+	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & INTERRUPTIBILITY_STI_MOVSS)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~INTERRUPTIBILITY_STI_MOVSS);
+}
 
 /* Queue a hardware exception for the next VM entry (SDM Vol. 3C,
  * "VM-Entry Controls for Event Injection"). */

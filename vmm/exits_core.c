@@ -23,22 +23,11 @@
 #define INTR_TYPE_HW_EXCEPTION   (3u << 8)
 #define INTR_TYPE_NMI            (2u << 8)
 #define INTR_TYPE_MASK           (7u << 8)
-/* Guest interruptibility state: blocking by STI (bit 0) and MOV SS (bit 1). */
-#define INTERRUPTIBILITY_STI_MOVSS 0x3u
 #define RFLAGS_IF                BIT(9)
 
 #define CR0_PG                   BIT(31)
 #define CR4_PAE                  BIT(5)
 #define CR4_VMXE                 BIT(13)
-
-void vcpu_skip_instruction(struct vcpu *v)
-{
-	uint32_t len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	vmcs_writenat(GUEST_RIP, v->rip + len);
-	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-	if (intr & INTERRUPTIBILITY_STI_MOVSS)
-		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~INTERRUPTIBILITY_STI_MOVSS);
-}
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {

@@ -14,7 +14,7 @@
 #define AR_DPL_SHIFT   5
 #define AR_DPL_MASK    3u
 
-static int64_t hc_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+static __attribute__((noinline)) int64_t hc_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
 	if (len > HC_WRITE_MAX)
 		return HC_EINVAL;
@@ -26,7 +26,7 @@ static int64_t hc_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 	return (int64_t)len;
 }
 
-static int64_t hc_report(struct vcpu *v, uint64_t kind, uint64_t gpa, uint64_t len)
+static __attribute__((noinline)) int64_t hc_report(struct vcpu *v, uint64_t kind, uint64_t gpa, uint64_t len)
 {
 	struct vm *vm = v->vm;
 
@@ -43,7 +43,7 @@ static int64_t hc_report(struct vcpu *v, uint64_t kind, uint64_t gpa, uint64_t l
 	return 0;
 }
 
-static int64_t hc_counters(struct vcpu *v, uint64_t gpa, uint64_t size)
+static __attribute__((noinline)) int64_t hc_counters(struct vcpu *v, uint64_t gpa, uint64_t size)
 {
 	if (size != sizeof(struct hc_counters))
 		return HC_EINVAL;

@@ -47,6 +47,7 @@ static void vcpu_load(struct vcpu *v)
 	assert(v->loaded_on == -1);
 	VMX_CHECK("vmptrld", pa, vmptrld(pa));
 	vmcs_write_host_state();
+	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
 	v->loaded_on = me;
 	this_cpu()->current_vcpu = v;
 }
@@ -56,44 +57,59 @@ static void vcpu_put(struct vcpu *v)
 	uint64_t pa = (uint64_t)(uintptr_t)v->vmcs;
 
 	assert(v->loaded_on == (int32_t)this_cpu()->cpu_id);
+	v->regs.cr2 = read_cr2();
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	v->loaded_on = -1;
 	v->launched = false;
 	this_cpu()->current_vcpu = NULL;
 }
 
-/* Ticks from the previous exit to this entry, charged to that exit's reason. */
-static void account_exit_cost(struct vcpu *v, uint64_t ticks)
+/* Ticks from the previous exit to the entry after it, charged to that
+ * exit's reason (vmx_handle_exit keeps last_basic_reason in range). */
+static inline void account_exit_cost(struct vcpu *v)
 {
 	uint32_t r = v->last_basic_reason;
+	uint64_t ticks = v->regs.entry_tsc - v->prev_exit_tsc;
 
-	if (r >= HC_EXIT_REASONS)
-		return;
 	v->hv_ticks_sum[r] += ticks;
-	if (!v->hv_ticks_min[r] || ticks < v->hv_ticks_min[r])
+	if (ticks < v->hv_ticks_min[r])
 		v->hv_ticks_min[r] = ticks;
+}
+
+bool vmx_exit_hook(struct guest_regs *regs)
+{
+	struct vcpu *v = (struct vcpu *)regs;   /* regs is the first member */
+	struct vm *vm = v->vm;
+
+	if (v->launched)
+		account_exit_cost(v);
+	v->prev_exit_tsc = regs->exit_tsc;
+	vmx_dispatch_exit(v);
+	/* The watchdog needs no finer grain than a timer slice. */
+	if (v->last_basic_reason == EXIT_REASON_PREEMPTION_TIMER && vm->state == VM_RUNNING &&
+	    hv_opts.watchdog && rdtsc() - v->run_start_tsc > hv_opts.watchdog)
+		vm_end(vm, VM_END_WATCHDOG, "still running after %lu ticks (watchdog=)",
+		       hv_opts.watchdog);
+	return vm->state == VM_RUNNING;
 }
 
 static void run_vcpu(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	uint32_t rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
-	uint64_t start = rdtsc();
 
+	for (uint32_t r = 0; r < HC_EXIT_REASONS; r++)
+		v->hv_ticks_min[r] = UINT64_MAX;
+	v->run_start_tsc = rdtsc();
 	vcpu_load(v);
+	/* With "save VMX-preemption timer value" off, exits leave this field
+	 * alone and every entry restarts the timer from it: written once. */
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)(SLICE_TICKS >> rate));
 	break_apply(v, (enum break_kind)hv_opts.brk);
 	while (vm->state == VM_RUNNING) {
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)(SLICE_TICKS >> rate));
-		uint64_t prev_exit_tsc = v->regs.exit_tsc;
-		bool had_exit = v->launched;
-		int r = vmx_enter(&v->regs, v->launched);
-		if (had_exit)
-			account_exit_cost(v, v->regs.entry_tsc - prev_exit_tsc);
-		vmx_handle_exit(v, r);
-		if (vm->state == VM_RUNNING && hv_opts.watchdog &&
-		    rdtsc() - start > hv_opts.watchdog)
-			vm_end(vm, VM_END_WATCHDOG, "still running after %lu ticks (watchdog=)",
-			       hv_opts.watchdog);
+		int r = vmx_run(&v->regs, v->launched);
+		if (r != 0)
+			vmx_entry_failed(v, r);     /* VMLAUNCH/VMRESUME failed */
 	}
 	vcpu_put(v);
 }

@@ -44,7 +44,7 @@ enum vm_end_kind {
 };
 
 struct vcpu {
-	struct guest_regs regs;       /* offset 0: vmx_enter() takes &regs */
+	struct guest_regs regs;       /* offset 0: vmx_run() takes &regs, vmx_exit_hook() casts it back */
 	struct vm *vm;
 	uint32_t id;
 	void *vmcs;                   /* 4 KiB VMCS region */
@@ -61,6 +61,8 @@ struct vcpu {
 	uint64_t hv_ticks_sum[HC_EXIT_REASONS];
 	uint64_t hv_ticks_min[HC_EXIT_REASONS];
 	uint32_t last_basic_reason;
+	uint64_t prev_exit_tsc;
+	uint64_t run_start_tsc;       /* for the watchdog */
 };
 
 struct uart_state {
@@ -110,7 +112,7 @@ struct vm {
 	struct vcpu vcpus[MAX_VCPUS];
 };
 
-_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "vmx_enter takes &vcpu->regs");
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "vmx_exit_hook casts regs to its vcpu");
 
 extern struct vm vms[MAX_VMS];
 extern uint32_t nvms;

@@ -1,24 +1,32 @@
-; vmx/entry.asm - VM entry and the VM-exit stub.
+; vmx/entry.asm - VM entry, the VM-exit stub, and the resume loop between them.
 ;
 ; Context: VMX root operation, on the pCPU where the vCPU's VMCS is current,
 ; interrupts off. Offsets REGS_* come from build/gen/asm-offsets.inc, which
 ; the build generates from struct guest_regs (vmx/guest_regs.h).
 ;
-; int vmx_enter(struct guest_regs *regs /* rdi */, int launched /* esi */)
+; int vmx_run(struct guest_regs *regs /* rdi */, int launched /* esi */)
 ;   Saves the host's callee-saved registers and the regs pointer on this
-;   stack, points HOST_RSP at it, loads the guest's registers and enters.
-;   A VM exit lands in vmx_exit_stub (HOST_RIP) with RSP = HOST_RSP; the stub
-;   stores the guest's registers and returns 0 from vmx_enter. A failed entry
-;   falls through VMLAUNCH/VMRESUME: returns 1 (VMfailInvalid, CF) or 2
-;   (VMfailValid, ZF). SDM Vol. 3C, "VM Entries" and "VM Exits".
+;   stack, points HOST_RSP at them, loads the guest's registers and enters
+;   (VMLAUNCH, or VMRESUME when launched). Each VM exit lands in
+;   vmx_exit_stub (HOST_RIP) with RSP = HOST_RSP; the stub stores the guest's
+;   registers and calls vmx_exit_hook(regs) (the VMM's dispatcher). If that
+;   returns true the stub resumes the guest at once, without going back
+;   through C: the common exit costs one call. If it returns false,
+;   vmx_run returns 0. A failed VMLAUNCH/VMRESUME returns 1 (VMfailInvalid,
+;   CF) or 2 (VMfailValid, ZF). SDM Vol. 3C, "VM Entries" and "VM Exits".
+;
+; Stack at HOST_RSP (16-byte aligned, so the stub may call C directly):
+;   [rsp] regs pointer, then r15 r14 r13 r12 rbx rbp, then vmx_run's return.
 
 %include "asm-offsets.inc"
+
+extern vmx_exit_hook
 
 section .text
 bits 64
 
-global vmx_enter
-vmx_enter:
+global vmx_run
+vmx_run:
 	push rbp                        ; SysV callee-saved registers: the guest
 	push rbx                        ; will overwrite all of them
 	push r12
@@ -29,18 +37,41 @@ vmx_enter:
 
 	mov rax, VMCS_HOST_RSP
 	vmwrite rax, rsp                ; exits return to exactly this stack
-	jbe .write_failed               ; CF (VMfailInvalid) or ZF (VMfailValid)
+	jbe .failed                     ; CF (VMfailInvalid) or ZF (VMfailValid)
 
-	mov rax, [rdi + REGS_CR2]       ; CR2 is not part of the VMCS guest state
-	mov cr2, rax
-	mov r8, rdi                     ; RDTSC clobbers RDX:RAX
-	rdtsc                           ; the last host instant before the guest runs
+	test esi, esi
+	jnz .resume
+	call .load_guest                ; (returns with the guest's registers loaded)
+	vmlaunch                        ; returns only on failure
+	jmp .failed_after_entry
+
+.resume:                                ; rdi = regs
+	call .load_guest
+	vmresume                        ; returns only on failure
+.failed_after_entry:
+	; The guest's registers are in ours now: RSP still points at our frame.
+.failed:
+	mov eax, 1                      ; VMfailInvalid unless ZF says VMfailValid
+	mov edx, 2
+	cmovz eax, edx
+.out:
+	add rsp, 8                      ; drop the regs pointer
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	pop rbp
+	ret
+
+; Load every guest register from [rdi]; the TSC is read first, as the last
+; host instant before the guest runs (the loads and the RET after it are the
+; only host instructions the per-exit figures leave out).
+.load_guest:
+	rdtsc
 	shl rdx, 32
 	or rax, rdx
-	mov [r8 + REGS_ENTRY_TSC], rax
-	mov rdi, r8
-
-	test esi, esi                   ; flags survive the MOVs below
+	mov [rdi + REGS_ENTRY_TSC], rax
 	mov rax, [rdi + REGS_RAX]
 	mov rcx, [rdi + REGS_RCX]
 	mov rdx, [rdi + REGS_RDX]
@@ -56,30 +87,7 @@ vmx_enter:
 	mov r14, [rdi + REGS_R14]
 	mov r15, [rdi + REGS_R15]
 	mov rdi, [rdi + REGS_RDI]       ; last: it was the base pointer
-	jnz .resume
-	vmlaunch                        ; returns only on failure
-	jmp .entry_failed
-.resume:
-	vmresume                        ; returns only on failure
-.entry_failed:
-	; The guest registers are loaded in ours; CF/ZF tell the failure class.
-	mov eax, 1                      ; VMfailInvalid unless ZF says otherwise
-	mov edx, 2
-	cmovz eax, edx
-	jmp .out
-.write_failed:
-	mov eax, 1
-	mov edx, 2
-	cmovz eax, edx
-.out:
-	add rsp, 8                      ; drop the regs pointer
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
-	ret
+	ret                             ; RET and VMRESUME leave flags alone
 
 ; VM exit: RSP = HOST_RSP, which points at the saved regs pointer. RFLAGS is
 ; 0x2 (interrupts off); the guest's general registers are still live.
@@ -88,8 +96,12 @@ vmx_exit_stub:
 	push rdi                        ; free one register: the guest's RDI
 	mov rdi, [rsp + 8]              ; struct guest_regs *
 	mov [rdi + REGS_RAX], rax
-	mov [rdi + REGS_RCX], rcx
 	mov [rdi + REGS_RDX], rdx
+	rdtsc                           ; the first host instant after the exit
+	shl rdx, 32
+	or rax, rdx
+	mov [rdi + REGS_EXIT_TSC], rax
+	mov [rdi + REGS_RCX], rcx
 	mov [rdi + REGS_RBX], rbx
 	mov [rdi + REGS_RBP], rbp
 	mov [rdi + REGS_RSI], rsi
@@ -101,13 +113,13 @@ vmx_exit_stub:
 	mov [rdi + REGS_R13], r13
 	mov [rdi + REGS_R14], r14
 	mov [rdi + REGS_R15], r15
-	pop rax                         ; the guest's RDI
+	pop rax                         ; the guest's RDI; RSP = HOST_RSP again
 	mov [rdi + REGS_RDI], rax
-	rdtsc                           ; the first host instant after the exit
-	shl rdx, 32
-	or rax, rdx
-	mov [rdi + REGS_EXIT_TSC], rax
-	mov rax, cr2
-	mov [rdi + REGS_CR2], rax
-	xor eax, eax                    ; vmx_enter returns 0: a VM exit
-	jmp vmx_enter.out
+	call vmx_exit_hook              ; bool (struct guest_regs *regs)
+	test al, al
+	jz .leave
+	mov rdi, [rsp]                  ; regs
+	jmp vmx_run.resume
+.leave:
+	xor eax, eax                    ; vmx_run returns 0: back to the scheduler
+	jmp vmx_run.out

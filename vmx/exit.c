@@ -11,7 +11,6 @@
  */
 #include "vmx/exit.h"
 #include "vmm/console.h"
-#include "vmm/exits.h"
 #include "vmm/percpu.h"
 #include "vmx/exit_reasons.h"
 #include "vmx/vmcs.h"
@@ -29,7 +28,7 @@ const char *exit_reason_name(uint32_t basic)
 	return "UNKNOWN";
 }
 
-static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
+const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
@@ -73,7 +72,7 @@ void vcpu_dump(struct vcpu *v)
 	vmcs_dump();
 }
 
-static void entry_failed(struct vcpu *v, int fail_class)
+void vmx_entry_failed(struct vcpu *v, int fail_class)
 {
 	if (fail_class == VMX_FAIL_INVALID) {
 		vcpu_dump(v);
@@ -99,41 +98,20 @@ static const char *invalid_state_detail(uint64_t qual)
 	return "qualification 0: a guest-state check failed (Bochs' log names it)";
 }
 
-void vmx_handle_exit(struct vcpu *v, int enter_result)
+void vmx_exit_unhandled(struct vcpu *v)
 {
-	if (enter_result != 0) {
-		entry_failed(v, enter_result);
-		return;
-	}
-	v->launched = true;
-	v->exit_reason = vmcs_read32(VM_EXIT_REASON);
-	v->exit_qualification = vmcs_readnat(EXIT_QUALIFICATION);
-	v->rip = vmcs_readnat(GUEST_RIP);
-
 	uint32_t basic = EXIT_REASON_BASIC(v->exit_reason);
-	v->last_basic_reason = basic;
-	v->counters.exits_total++;
-	if (basic < HC_EXIT_REASONS)
-		v->counters.exits_by_reason[basic]++;
 
+	vcpu_dump(v);
 	if (v->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
 		/* A failed entry is not "launched": the next try must VMLAUNCH. */
 		v->launched = false;
-		vcpu_dump(v);
-		vm_end(v->vm, VM_END_ENTRY_FAILED, "exit reason %u %s, %s",
-		       basic, exit_reason_name(basic),
+		vm_end(v->vm, VM_END_ENTRY_FAILED, "exit reason %u %s, %s", basic,
+		       exit_reason_name(basic),
 		       basic == EXIT_REASON_INVALID_STATE ? invalid_state_detail(v->exit_qualification)
 							  : "see the dump");
 		return;
 	}
-
-	exit_handler_t h = basic < EXIT_REASON_MAX ? exit_handlers[basic] : NULL;
-	if (!h) {
-		vcpu_dump(v);
-		vm_end(v->vm, VM_END_UNHANDLED_EXIT,
-		       "unhandled VM exit %u (%s), qualification %#lx, RIP %#lx", basic,
-		       exit_reason_name(basic), v->exit_qualification, v->rip);
-		return;
-	}
-	h(v);
+	vm_end(v->vm, VM_END_UNHANDLED_EXIT, "unhandled VM exit %u (%s), qualification %#lx, RIP %#lx",
+	       basic, exit_reason_name(basic), v->exit_qualification, v->rip);
 }

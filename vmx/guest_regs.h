@@ -41,7 +41,7 @@ struct guest_regs {
 		};
 		uint64_t by_index[NUM_GPRS];
 	};
-	uint64_t cr2;                     /* 128 */
+	uint64_t cr2;                     /* 128: valid while the vCPU is off any pCPU */
 	/* TSC read by the stub right before VM entry and right after VM exit:
 	 * their difference across one exit is the hypervisor's cost of it
 	 * (in Bochs, where the TSC counts instructions, an exact count). */
@@ -52,10 +52,16 @@ struct guest_regs {
 _Static_assert(sizeof(struct guest_regs) == 19 * 8, "guest_regs layout");
 
 /* Enter the guest whose VMCS is current on this pCPU: VMLAUNCH if !launched,
- * else VMRESUME. Returns 0 after a VM exit (regs hold the guest's registers),
- * or the failed entry's class: 1 = VMfailInvalid, 2 = VMfailValid (regs then
- * unchanged). Defined in vmx/entry.asm. */
-int vmx_enter(struct guest_regs *regs, int launched);
+ * else VMRESUME, and keep resuming it after each exit for which
+ * vmx_exit_hook() returns true. Returns 0 once the hook returns false (regs
+ * hold the guest's registers), or the failed entry's class: 1 =
+ * VMfailInvalid, 2 = VMfailValid. Defined in vmx/entry.asm. */
+int vmx_run(struct guest_regs *regs, int launched);
+
+/* Called by the exit stub after every VM exit, on the vmx_run stack, with
+ * the guest's registers stored in *regs: handle the exit and say whether to
+ * resume the same guest at once. Supplied by the VMM (vmm/run.c). */
+bool vmx_exit_hook(struct guest_regs *regs);
 
 /* Where VM exits land (HOST_RIP); only vmx/entry.asm jumps here. */
 void vmx_exit_stub(void);

@@ -79,29 +79,29 @@ void vmx_insn_fatal(const char *insn, uint64_t operand, uint64_t value,
 	      percpu_ready() ? this_cpu()->cpu_id : 0);
 }
 
-uint64_t __vmcs_read(uint32_t field, const char *caller)
+/* After a failed VMREAD/VMWRITE: VMfailValid leaves a current VMCS whose
+ * VM-instruction error field can be read; VMfailInvalid means there is none. */
+static enum vmx_result failure_class(void)
 {
-	uint64_t v;
-	enum vmx_result r = vmread_raw(field, &v);
-
-	if (r != VMX_SUCCEED) {
-		const char *name = vmcs_field_name(field);
-		kprintf("[hv] vmx: VMREAD of %s failed\n", name ? name : "(unnamed field)");
-		vmx_insn_fatal("vmread", field, 0, r, caller);
-	}
-	return v;
+	uint64_t err;
+	return vmread_raw(VM_INSTRUCTION_ERROR, &err) == VMX_SUCCEED ? VMX_FAIL_VALID
+								     : VMX_FAIL_INVALID;
 }
 
-void __vmcs_write(uint32_t field, uint64_t value, const char *caller)
+void vmcs_read_failed(uint32_t field, const char *caller)
 {
-	enum vmx_result r = vmwrite_raw(field, value);
+	enum vmx_result r = failure_class();
+	const char *name = vmcs_field_name(field);
+	kprintf("[hv] vmx: VMREAD of %s failed\n", name ? name : "(unnamed field)");
+	vmx_insn_fatal("vmread", field, 0, r, caller);
+}
 
-	if (r != VMX_SUCCEED) {
-		const char *name = vmcs_field_name(field);
-		kprintf("[hv] vmx: VMWRITE of %s = %#lx failed\n",
-			name ? name : "(unnamed field)", value);
-		vmx_insn_fatal("vmwrite", field, value, r, caller);
-	}
+void vmcs_write_failed(uint32_t field, uint64_t value, const char *caller)
+{
+	enum vmx_result r = failure_class();
+	const char *name = vmcs_field_name(field);
+	kprintf("[hv] vmx: VMWRITE of %s = %#lx failed\n", name ? name : "(unnamed field)", value);
+	vmx_insn_fatal("vmwrite", field, value, r, caller);
 }
 
 void vmcs_dump(void)

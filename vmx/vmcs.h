@@ -26,8 +26,31 @@ enum vmcs_field {
 #define VMCS_WIDTH_32        2
 #define VMCS_WIDTH_NATURAL   3
 
-uint64_t __vmcs_read(uint32_t field, const char *caller);
-void __vmcs_write(uint32_t field, uint64_t value, const char *caller);
+/* The failure paths, out of line: tell VMfailInvalid from VMfailValid,
+ * print the field by name and end the run. */
+NORETURN void vmcs_read_failed(uint32_t field, const char *caller);
+NORETURN void vmcs_write_failed(uint32_t field, uint64_t value, const char *caller);
+
+/* Inline, two instructions on the exit path: the access and a JBE, which
+ * is taken on CF (VMfailInvalid) or ZF (VMfailValid) alike. */
+static inline uint64_t __vmcs_read(uint32_t field, const char *caller)
+{
+	uint64_t v;
+	__asm__ goto("vmread %1, %0\n\tjbe %l[failed]"
+		     : "=r"(v) : "r"((uint64_t)field) : "cc" : failed);
+	return v;
+failed:
+	vmcs_read_failed(field, caller);
+}
+
+static inline void __vmcs_write(uint32_t field, uint64_t value, const char *caller)
+{
+	__asm__ goto("vmwrite %1, %0\n\tjbe %l[failed]"
+		     : : "r"((uint64_t)field), "rm"(value) : "cc", "memory" : failed);
+	return;
+failed:
+	vmcs_write_failed(field, value, caller);
+}
 
 #define VMCS_ACCESS_CHECK(f, w)                                              \
 	_Static_assert(__builtin_constant_p(f) && VMCS_WIDTH(f) == (w),      \
