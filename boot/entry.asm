@@ -131,8 +131,40 @@ _start:
 	jmp BOOT_CS64:long_mode_entry
 
 .no_long_mode:
+	; The boot loader may have left COM1 in any mode (GRUB, kept off the
+	; serial line, leaves it at 5 data bits): program 115200 8N1 first.
+	mov dx, COM1 + 3
+	mov al, 0x80                     ; LCR: DLAB on
+	out dx, al
+	mov dx, COM1
+	mov al, 1                        ; divisor 1: 115200 baud
+	out dx, al
+	mov dx, COM1 + 1
+	xor al, al
+	out dx, al
+	mov dx, COM1 + 3
+	mov al, 0x03                     ; LCR: 8N1, DLAB off
+	out dx, al
 	mov esi, msg_no_long_mode
 	call early_puts32
+	; Wait for the transmitter to drain (LSR.TEMT), then end the run the
+	; way vmm/platform.c does on an emulator: isa-debug-exit (QEMU), the
+	; Bochs shutdown port. Real machines simply halt with the message.
+	mov dx, COM1 + 5
+.drain:
+	in al, dx
+	test al, 0x40
+	jz .drain
+	mov al, 1                        ; VERDICT_FAIL
+	out 0xF4, al
+	mov dx, 0x8900
+	mov esi, msg_bochs_shutdown
+.shutdown:
+	lodsb
+	test al, al
+	jz .halt
+	out dx, al
+	jmp .shutdown
 .halt:
 	cli
 	hlt
@@ -195,7 +227,10 @@ long_mode_entry:
 section .rodata
 msg_no_long_mode:
 	db "chronovisor: this CPU has no 64-bit long mode (CPUID.80000001H:EDX.LM = 0);", 13, 10
-	db "chronovisor needs an x86-64 CPU with Intel VMX. Halted.", 13, 10, 0
+	db "chronovisor needs an x86-64 CPU with Intel VMX. Halted.", 10
+	db "RESULT: FAIL", 10, 0
+msg_bochs_shutdown:
+	db "Shutdown", 0
 
 align 8
 boot_gdt:

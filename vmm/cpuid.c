@@ -12,6 +12,7 @@
 #include "vmm/arch.h"
 #include "vmm/hypercall.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmx.h"
 
 #define LEAF_FEATURES          0x1
 #define LEAF_EXT_FEATURES      0x7
@@ -95,7 +96,8 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 		r = (struct cpuid_regs){ 0 };      /* no PMU for guests */
 		break;
 	case LEAF_EXT_INFO:
-		r.edx &= ~(uint32_t)F81_EDX_RDTSCP;  /* until "enable RDTSCP" is on */
+		if (!vmx_ctls.rdtscp)
+			r.edx &= ~(uint32_t)F81_EDX_RDTSCP;  /* it would #UD */
 		break;
 	}
 	return r;

@@ -66,7 +66,8 @@ void handle_external_interrupt(struct vcpu *v)
 
 void handle_triple_fault(struct vcpu *v)
 {
-	vm_end(v->vm, VM_END_TRIPLE_FAULT, "triple fault at RIP %#lx", v->rip);
+	vm_end(v->vm, VM_END_TRIPLE_FAULT, "shutdown at RIP %#lx: an exception could not be delivered",
+	       v->rip);
 }
 
 void handle_hlt(struct vcpu *v)

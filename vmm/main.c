@@ -100,31 +100,48 @@ static void mask_legacy_pic(void)
 	outb(PIC2_DATA, PIC_MASK_ALL);
 }
 
-static bool is_attached_module(const struct boot_module *m)
+/* A guest's own module has "+module" as its second word ("NAME +module
+ * ARGS": QEMU always puts the file's path first, GRUB the name cvrun gives).
+ * Returns where the marker starts, or NULL. */
+static char *attached_marker(char *cmdline)
 {
+	char *p = cmdline;
+
+	while (*p && *p != ' ')
+		p++;
+	while (*p == ' ')
+		p++;
 	size_t n = strlen(GUEST_MODULE_TAG);
-	return !strncmp(m->cmdline, GUEST_MODULE_TAG, n) && (!m->cmdline[n] || m->cmdline[n] == ' ');
+	if (!strncmp(p, GUEST_MODULE_TAG, n) && (!p[n] || p[n] == ' '))
+		return p;
+	return NULL;
 }
 
-/* One VM per guest module; "+module" modules go to the guest before them. */
-static void create_vms(const struct boot_info *bi)
+/* One VM per guest module; "+module" modules go to the guest before them,
+ * which sees them with the marker removed ("NAME ARGS"). */
+static void create_vms(struct boot_info *bi)
 {
 	static struct boot_module extra[MB_MAX_MODULES];
+	size_t tag = strlen(GUEST_MODULE_TAG);
 
 	for (uint32_t i = 0; i < bi->nmodules; i++) {
-		if (is_attached_module(&bi->modules[i])) {
+		if (attached_marker(bi->modules[i].cmdline)) {
 			kprintf("[hv] error: module %u \"%s\" has no guest before it: ignored\n", i,
 				bi->modules[i].cmdline);
 			continue;
 		}
 		unsigned n = 0;
-		while (i + 1 + n < bi->nmodules && is_attached_module(&bi->modules[i + 1 + n])) {
-			extra[n] = bi->modules[i + 1 + n];
-			/* the guest sees the module's own command line, without the tag */
-			const char *rest = extra[n].cmdline + strlen(GUEST_MODULE_TAG);
+		char *mark;
+		while (i + 1 + n < bi->nmodules &&
+		       (mark = attached_marker(bi->modules[i + 1 + n].cmdline))) {
+			char *rest = mark + tag;
 			while (*rest == ' ')
 				rest++;
-			memmove(extra[n].cmdline, rest, strlen(rest) + 1);
+			memmove(mark, rest, strlen(rest) + 1);
+			for (size_t len = strlen(bi->modules[i + 1 + n].cmdline);
+			     len && bi->modules[i + 1 + n].cmdline[len - 1] == ' '; len--)
+				bi->modules[i + 1 + n].cmdline[len - 1] = '\0';
+			extra[n] = bi->modules[i + 1 + n];
 			n++;
 		}
 		vm_create(&bi->modules[i], extra, n);

@@ -42,16 +42,24 @@ void mem_init(const struct boot_info *bi)
 	kprintf("\n");
 }
 
-void *frames_alloc(uint64_t npages, uint64_t align_pages)
+void *frames_try_alloc(uint64_t npages, uint64_t align_pages)
 {
 	spin_lock(&frames_lock);
 	uint64_t pa = frame_alloc(&frames, npages, align_pages);
 	spin_unlock(&frames_lock);
 	if (!pa)
-		panic("out of memory: %lu contiguous pages (aligned to %lu) not available",
-		      npages, align_pages);
+		return NULL;
 	void *p = phys_to_virt(pa);
 	memset(p, 0, npages * PAGE_SIZE);
+	return p;
+}
+
+void *frames_alloc(uint64_t npages, uint64_t align_pages)
+{
+	void *p = frames_try_alloc(npages, align_pages);
+	if (!p)
+		panic("out of memory: %lu contiguous pages (aligned to %lu) not available",
+		      npages, align_pages);
 	return p;
 }
 

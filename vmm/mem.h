@@ -16,6 +16,8 @@ void mem_init(const struct boot_info *bi);
 
 /* npages contiguous zeroed frames aligned to align_pages; panics when out of memory. */
 void *frames_alloc(uint64_t npages, uint64_t align_pages);
+/* The same, but NULL instead of a panic when memory is short (guest RAM). */
+void *frames_try_alloc(uint64_t npages, uint64_t align_pages);
 void frames_free(void *p, uint64_t npages);
 uint64_t frames_free_count(void);
 

@@ -15,6 +15,8 @@
 #include "vmm/arch.h"
 #include "vmm/break.h"
 #include "vmm/console.h"
+#include "vmm/lapic.h"
+#include "vmm/msr.h"
 #include "vmm/options.h"
 #include "vmm/percpu.h"
 #include "vmx/exit.h"
@@ -48,6 +50,8 @@ static void vcpu_load(struct vcpu *v)
 	VMX_CHECK("vmptrld", pa, vmptrld(pa));
 	vmcs_write_host_state();
 	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
+	if (vmx_ctls.rdtscp)          /* RDTSCP reads it without an exit */
+		wrmsr(MSR_IA32_TSC_AUX, v->tsc_aux);
 	v->loaded_on = me;
 	this_cpu()->current_vcpu = v;
 }
@@ -58,6 +62,8 @@ static void vcpu_put(struct vcpu *v)
 
 	assert(v->loaded_on == (int32_t)this_cpu()->cpu_id);
 	v->regs.cr2 = read_cr2();
+	if (vmx_ctls.rdtscp)          /* the guest may have written it directly */
+		v->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	v->loaded_on = -1;
 	v->launched = false;
@@ -85,9 +91,10 @@ bool vmx_exit_hook(struct guest_regs *regs)
 		account_exit_cost(v);
 	v->prev_exit_tsc = regs->exit_tsc;
 	vmx_dispatch_exit(v);
-	/* The watchdog needs no finer grain than a timer slice. */
-	if (v->last_basic_reason == EXIT_REASON_PREEMPTION_TIMER && vm->state == VM_RUNNING &&
-	    hv_opts.watchdog && rdtsc() - v->run_start_tsc > hv_opts.watchdog)
+	/* Checked on every exit: a guest that exits often (a CPUID loop)
+	 * restarts the preemption timer at each entry and never lets it fire. */
+	if (__builtin_expect(rdtsc() - v->run_start_tsc > hv_opts.watchdog, 0) &&
+	    hv_opts.watchdog && vm->state == VM_RUNNING)
 		vm_end(vm, VM_END_WATCHDOG, "still running after %lu ticks (watchdog=)",
 		       hv_opts.watchdog);
 	return vm->state == VM_RUNNING;
@@ -114,8 +121,9 @@ static void run_vcpu(struct vcpu *v)
 	vcpu_put(v);
 }
 
-static void report_vm(const struct vm *vm)
+static void report_vm(struct vm *vm)
 {
+	vm_console_flush(vm);
 	bool pass = vm_passed(vm);
 
 	if (vm->end_kind == VM_END_DEBUG_EXIT)
@@ -129,15 +137,23 @@ static void report_vm(const struct vm *vm)
 		vm->vcpus[0].counters.exits_total, vm->vcpus[0].counters.hypercalls,
 		vm->reports_pass, vm->reports_fail, vm->reports_skip, vm->unhandled_io,
 		vm->unhandled_msr);
+	lapic_vm_summary(vm);
 	for (uint32_t c = 0; c < vm->nvcpus; c++) {
 		const struct vcpu *v = &vm->vcpus[c];
 		for (uint32_t r = 0; r < HC_EXIT_REASONS; r++) {
 			uint64_t n = v->counters.exits_by_reason[r];
 			if (!n)
 				continue;
+			/* the exit that ended the VM had no entry after it */
+			uint64_t timed = n - (r == v->last_basic_reason && vm->state == VM_ENDED);
+			if (!timed) {
+				kprintf("[hv] vm%u vcpu%u exits %-20s %8lu\n", vm->id, c,
+					exit_reason_name(r), n);
+				continue;
+			}
 			kprintf("[hv] vm%u vcpu%u exits %-20s %8lu, hypervisor ticks per exit min %lu avg %lu\n",
 				vm->id, c, exit_reason_name(r), n, v->hv_ticks_min[r],
-				v->hv_ticks_sum[r] / n);
+				v->hv_ticks_sum[r] / timed);
 		}
 	}
 }

@@ -63,6 +63,7 @@ static const uint32_t passthrough_msrs[] = {
 	MSR_IA32_LSTAR,
 	MSR_IA32_CSTAR,
 	MSR_IA32_FMASK,
+	MSR_IA32_TSC_AUX,         /* read by RDTSCP/RDPID; switched in vcpu_load/put */
 };
 
 static void msr_bitmap_pass(uint8_t *bm, uint32_t msr)
@@ -208,7 +209,13 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 
 	if (!guest_mem_option(vm, &vm->ram_size))
 		return vm;
-	vm->ram = frames_alloc(vm->ram_size / PAGE_SIZE, RAM_ALIGN / PAGE_SIZE);
+	vm->ram = frames_try_alloc(vm->ram_size / PAGE_SIZE, RAM_ALIGN / PAGE_SIZE);
+	if (!vm->ram) {
+		vm_end(vm, VM_END_LOAD_FAILED, "not enough free memory for its %lu MiB of RAM "
+		       "(%lu MiB free; try mem=)", (unsigned long)(vm->ram_size / MiB),
+		       (unsigned long)(frames_free_count() * PAGE_SIZE / MiB));
+		return vm;
+	}
 
 	const uint8_t *file = phys_to_virt(mod->start);
 	if (elf_load_multiboot(file, mod->end - mod->start, vm->ram, vm->ram_size, vm->name,

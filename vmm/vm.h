@@ -15,7 +15,7 @@
 #include "vmm/hypercall.h"
 #include "vmx/guest_regs.h"
 
-#define MAX_VMS             8
+#define MAX_VMS             16
 #define MAX_VCPUS           4
 #define VM_NAME_MAX         64
 #define VM_CMDLINE_MAX      1024
@@ -56,6 +56,7 @@ struct vcpu {
 	uint64_t exit_qualification;
 	uint64_t rip;
 
+	uint64_t tsc_aux;             /* IA32_TSC_AUX while the vCPU is off any pCPU */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
 	/* hypervisor ticks from VM exit to the next VM entry, per exit reason */
 	uint64_t hv_ticks_sum[HC_EXIT_REASONS];
@@ -89,7 +90,6 @@ struct vm {
 	struct uart_state com1, debugcon;
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
-	uint32_t lapic_svr;
 	uint64_t apic_base;
 	uint64_t pat;
 	uint32_t shutdown_match;      /* bytes of "Shutdown" seen so far on 0x8900 */

@@ -52,7 +52,8 @@ void vmx_controls_init(void)
 	/* CR3 load/store exiting are default1: requested by nobody, they stay
 	 * off wherever the TRUE controls allow it. */
 	c->proc2 = adjust("secondary processor-based", vmx_caps.procbased2,
-			  SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST,
+			  SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST |
+			  SECONDARY_EXEC_ENABLE_RDTSCP,
 			  SECONDARY_EXEC_ENABLE_VPID);
 	c->exit = adjust("VM-exit", vmx_caps.exit,
 			 VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_EFER | VM_EXIT_LOAD_EFER, 0);
@@ -60,6 +61,7 @@ void vmx_controls_init(void)
 	/* IA-32e mode guest is not requested: it follows the guest's EFER.LMA,
 	 * which the CPU stores into it at every exit (save EFER). */
 	c->vpid = c->proc2 & SECONDARY_EXEC_ENABLE_VPID;
+	c->rdtscp = c->proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 
 	kprintf("[hv] vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x%s\n",
 		c->pin, c->proc, c->proc2, c->exit, c->entry, c->vpid ? " (VPID on)" : "");

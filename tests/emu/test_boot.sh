@@ -115,4 +115,19 @@ else
   end
 fi
 
+# ---- a CPU without long mode: the 32-bit entry explains and ends the run ----
+# cvrun offers only x86-64 models, so QEMU is started directly with a 32-bit CPU.
+nolm=$TEST_LOGROOT/no-long-mode
+rm -rf "$nolm"; mkdir -p "$nolm"
+timeout 60 qemu-system-x86_64 -cpu pentium3 -kernel "$TEST_BUILD/chronovisor32.elf" -m 128 \
+  -display none -monitor none -no-reboot -serial "file:$nolm/serial.log" \
+  -device isa-debug-exit,iobase=0xf4,iosize=4 >"$nolm/qemu.out" 2>&1
+nolm_rc=$?
+if grep -q 'no 64-bit long mode' "$nolm/serial.log" && grep -q '^RESULT: FAIL' "$nolm/serial.log" &&
+   [[ $nolm_rc -eq 3 ]]; then
+  pass no-long-mode-explained
+else
+  fail no-long-mode-explained "qemu exit $nolm_rc (want 3); log: $nolm/serial.log"
+fi
+
 finish

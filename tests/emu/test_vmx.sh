@@ -1,0 +1,116 @@
+#!/bin/bash
+# tests/emu/test_vmx.sh - the VMX core under Bochs: guests run under EPT and end with their
+# own verdicts, hostile guests are ended with the right reason while the next VM still runs,
+# malformed guest ELFs are refused by name, guest-attached modules arrive, and each break=
+# case produces its failure class and names the corrupted field.
+#
+# Timeouts are >= 5x the usual wall time (a 1-CPU Bochs boot with a few guests: 5-20 s).
+# At most 2 Bochs runs at a time (2 cores).
+
+source "$(dirname "$0")/lib.sh"
+
+G=$TEST_BUILD/guest
+T_MULTI=240   # 9 VMs in one boot: ~20 s quiet
+T_ONE=120     # one small VM: ~5 s quiet
+
+work=$TEST_LOGROOT/inputs
+rm -rf "$work"; mkdir -p "$work"
+head -c 6000 "$G/hello.elf" >"$work/truncated.elf"           # segments run past the end of the file
+printf 'this is not a kernel\n%.0s' {1..200} >"$work/garbage.elf" # no Multiboot header at all
+printf 'KEY=value\n' >"$work/env.txt"
+
+# ---- one boot, many VMs: each ends on its own, the next one still runs ----
+cv_bg multi --emu bochs --timeout $T_MULTI --hv "watchdog=300000000" \
+  --guest "$G/hello.elf hv=1 expect=first" \
+  --guest "$G/hostile.elf hv=1 mem=16M case=ept" \
+  --guest "$G/hostile.elf hv=1 mem=16M case=port" \
+  --guest "$G/hostile.elf hv=1 mem=16M case=vmxon" \
+  --guest "$G/hostile.elf hv=1 mem=16M case=triple" \
+  --guest "$work/truncated.elf" \
+  --guest "$work/garbage.elf" \
+  --guest "$G/hostile.elf hv=1 mem=16M case=cpuid-loop" \
+  --guest "$G/hello.elf hv=1 expect=last" --guest-module "$work/env.txt"
+cv_bg platform --emu bochs --timeout $T_ONE --guest "$G/platform.elf hv=1"
+cv_wait multi platform
+
+begin multi-first-guest-passes multi
+want_log '^\[vm0\] PASS: expect=first' 'vm0 saw its own command line'
+want_log '^\[hv\] vm0 "hello.elf" exit code 1: PASS' 'vm0 verdict line'
+end
+
+begin hostile-ept-ended multi
+want_log '^\[hv\] vm1 "hostile.elf" exit code none: FAIL \(access outside its RAM: EPT violation at guest-physical 0x80000000' 'vm1 ended by its EPT violation, with the address'
+want_log '^\[hv\] vm1 "hostile.elf": 16 MiB RAM' 'mem=16M honoured'
+want_log '^\[hv\] vm1 .*RIP 0x' 'the RIP of the access'
+end
+
+begin hostile-ports-dropped multi
+want_log '^\[hv\] vm2: 1-byte write of 0xfe to unemulated port 0x64 dropped' 'the keyboard-controller reset write dropped and reported'
+want_log '^\[hv\] vm2 "hostile.elf" exit code 1: PASS' 'vm2 survives its port writes'
+end
+
+begin hostile-vmxon-ended multi
+want_log '^\[hv\] vm3 "hostile.elf" exit code none: FAIL \(forbidden instruction: guest executed VMON' 'vm3 ended for VMXON'
+end
+
+begin hostile-triple-fault-ended multi
+want_log '^\[hv\] vm4 "hostile.elf" exit code none: FAIL \(triple fault: shutdown at RIP 0x' 'vm4 ended by its triple fault'
+end
+
+begin malformed-elf-truncated-refused multi
+want_log '^\[hv\] vm5 "truncated.elf" exit code none: FAIL \(not loaded: truncated.elf: ' 'vm5 refused, naming the file'
+end
+
+begin malformed-elf-garbage-refused multi
+want_log '^\[hv\] vm6 "garbage.elf" exit code none: FAIL \(not loaded: garbage.elf: no Multiboot header' 'vm6 refused: no Multiboot header'
+end
+
+begin hostile-spin-watchdog multi
+want_log '^\[hv\] vm7 "hostile.elf" exit code none: FAIL \(watchdog: still running after 300000000 ticks' 'vm7 ended by the watchdog'
+end
+
+begin multi-last-guest-passes multi
+want_log '^\[vm8\] PASS: expect=last' 'vm8 ran after all the hostile ones'
+want_log '^\[hv\] vm8 "hello.elf" exit code 1: PASS' 'vm8 verdict line'
+want_log '^\[hv\] vm8 "hello.elf": .* 1 module\(s\)' 'vm8 got its attached module'
+want_log '^RESULT: FAIL' 'the run fails as a whole (hostile VMs failed)'
+want_log '^\[hv\] 9 VM\(s\) run' 'all nine VMs were run'
+end
+
+begin platform-under-chronovisor platform
+want_rc 0
+want_log '^\[vm0\] SUMMARY: [0-9]+ tests, 0 unexpected failures' 'the platform guest has no failure'
+want_nolog '^\[vm0\] SKIP' 'no check skipped under chronovisor'
+want_log '^\[hv\] vm0 "platform.elf" exit code 1: PASS' 'verdict line'
+end
+
+# ---- break=: each corruption gives its failure class and names the field ----
+#   case        | expected class in the VM's end line          | field named
+cases=(
+  "tr-type|exit reason 33 INVALID_STATE|GUEST_TR_AR_BYTES"
+  "cs-accessed|exit reason 33 INVALID_STATE|GUEST_CS_AR_BYTES"
+  "link-pointer|exit reason 33 INVALID_STATE, qualification 4|VMCS_LINK_POINTER"
+  "cr0-ne|exit reason 33 INVALID_STATE|GUEST_CR0"
+  "rflags|exit reason 33 INVALID_STATE|GUEST_RFLAGS"
+  "host-tr|VMfailValid, error 8|HOST_TR_SELECTOR"
+  "controls|VMfailValid, error 7|PIN_BASED_VM_EXEC_CONTROL"
+)
+prev=""
+for c in "${cases[@]}"; do
+  name=${c%%|*}
+  cv_bg "break-$name" --emu bochs --timeout $T_ONE --hv "break=$name" --guest "$G/hello.elf"
+  if [[ -n $prev ]]; then cv_wait "break-$prev" "break-$name"; prev=""; else prev=$name; fi
+done
+[[ -n $prev ]] && cv_wait "break-$prev"
+for c in "${cases[@]}"; do
+  IFS='|' read -r name class field <<<"$c"
+  begin "break-$name" "break-$name"
+  want_rc 1
+  want_log "^\[hv\] break=$name: vm0: corrupting $field " "the corrupted field $field named"
+  want_log "^\[hv\] vm0 \"hello.elf\" exit code none: FAIL \(VM entry failed: $class" "failure class '$class'"
+  want_log '^\[hv\] ---- VMCS dump' 'the full VMCS dump'
+  want_log "^\[hv\]   $field " "$field in the dump"
+  end
+done
+
+finish
