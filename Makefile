@@ -43,7 +43,8 @@ KOBJS     := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS_C)) \
 
 # Plain-C pieces with no hardware access: built for the host and unit-tested.
 HOSTLIB_SRCS := $(wildcard vmm/printf.c vmm/cmdline.c vmm/multiboot.c vmm/frame.c \
-                 vmm/elf.c vmm/guest_boot.c vmm/insn_decode.c vmm/guest_mem.c vmx/caps_decode.c vmm/tsc_math.c)
+                 vmm/elf.c vmm/guest_boot.c vmm/insn_decode.c vmm/guest_mem.c vmx/caps_decode.c vmm/tsc_math.c \
+                 vmm/skew_parse.c)
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))

@@ -5,13 +5,24 @@
  * tick per emulated instruction, so every figure here is an exact,
  * repeatable instruction count, not a time.
  *
- *   mode=vmcall n=N   N null hypercalls (HC_NOP); prints the round trip as
- *                     the guest sees it: RDTSC; VMCALL; RDTSC
+ *   mode=vmcall n=N     N null hypercalls (HC_NOP); prints the round trip as
+ *                       the guest sees it: RDTSC; VMCALL; RDTSC
+ *   mode=rdtsc n=N      a tight loop of N RDTSCs (3 instructions an iteration);
+ *                       prints its ticks, RDTSC before to after. Bare and under
+ *                       chronovisor the loop is the same code, so the ratio of
+ *                       per_iter is the cost of virtualization (1.00 when RDTSC
+ *                       never exits). Under chronovisor also the RDTSC exits
+ *                       counted during the loop (HC_COUNTERS).
+ *   mode=rdmsr_tsc n=N  N RDMSR IA32_TSC; round trip min and avg in ticks
+ *   mode=A,B,...        several, in that order, with the same n
  *
  * Output lines start with "bench: " and are key=value pairs, so the bench
  * script can parse them.
  */
 #include "guest/lib/guest.h"
+
+#define MSR_IA32_TSC        0x00000010
+#define EXIT_REASON_RDTSC   16          /* SDM Vol. 3D, "VMX Basic Exit Reasons" */
 
 static inline uint64_t vmcall_nop(void)
 {
@@ -20,21 +31,28 @@ static inline uint64_t vmcall_nop(void)
 	return rax;
 }
 
+/* The least ticks between two back-to-back RDTSCs: subtracted from round trips. */
+static uint64_t rdtsc_pair_cost(void)
+{
+	uint64_t empty = ~0ULL;
+
+	for (int i = 0; i < 100; i++) {
+		uint64_t t0 = rdtsc(), t1 = rdtsc();
+		if (t1 - t0 < empty)
+			empty = t1 - t0;
+	}
+	return empty;
+}
+
 static void bench_vmcall(long n)
 {
-	uint64_t min = ~0ULL, sum = 0, t0, t1, empty = ~0ULL;
+	uint64_t min = ~0ULL, sum = 0, t0, t1, empty;
 
 	if (!on_chronovisor()) {
 		report_skip("bench vmcall: needs chronovisor");
 		return;
 	}
-	/* The cost of the two RDTSCs themselves, to subtract. */
-	for (int i = 0; i < 100; i++) {
-		t0 = rdtsc();
-		t1 = rdtsc();
-		if (t1 - t0 < empty)
-			empty = t1 - t0;
-	}
+	empty = rdtsc_pair_cost();
 	for (long i = 0; i < n; i++) {
 		t0 = rdtsc();
 		uint64_t r = vmcall_nop();
@@ -53,17 +71,92 @@ static void bench_vmcall(long n)
 	report(min > 0, "bench vmcall: %ld null hypercalls", n);
 }
 
+/* This vCPU's RDTSC exits so far (HC_COUNTERS); ~0 when the call fails. */
+static uint64_t rdtsc_exits(void)
+{
+	static struct hc_counters c;
+
+	return hc_counters(&c) >= 0 ? c.exits_by_reason[EXIT_REASON_RDTSC] : ~0ULL;
+}
+
+static void bench_rdtsc(long n)
+{
+	uint64_t exits0 = 0, t0, t1;
+	uint64_t count = (uint64_t)n;
+
+	if (on_chronovisor())
+		exits0 = rdtsc_exits();
+	t0 = rdtsc();
+	/* Fixed code, so bare and virtualized runs execute the same instructions:
+	 * RDTSC, DEC, JNZ (the RDTSC outputs are simply overwritten). */
+	asm volatile("1: rdtsc\n\t"
+		     "dec %0\n\t"
+		     "jnz 1b"
+		     : "+c"(count) : : "rax", "rdx", "memory");
+	t1 = rdtsc();
+	uint64_t ticks = t1 - t0, per100 = ticks * 100 / (uint64_t)n;
+	printf("bench: rdtsc_loop_ticks=%lu n=%ld per_iter=%lu.%02lu\n", ticks, n, per100 / 100,
+	       per100 % 100);
+	if (on_chronovisor()) {
+		uint64_t exits = rdtsc_exits() - exits0;
+		printf("bench: rdtsc_exits=%lu per_1e6=%lu\n", exits, exits * 1000000 / (uint64_t)n);
+		report(exits == 0, "bench rdtsc: %ld RDTSCs, %lu RDTSC exits", n, exits);
+	} else {
+		report(ticks >= (uint64_t)n, "bench rdtsc: %ld RDTSCs", n);
+	}
+}
+
+static void bench_rdmsr_tsc(long n)
+{
+	uint64_t min = ~0ULL, sum = 0, empty = rdtsc_pair_cost(), v;
+
+	/* One checked read first: a #GP is a result here, not a crash. */
+	if (rdmsr_safe(MSR_IA32_TSC, &v) < 0) {
+		report(false, "bench rdmsr_tsc: RDMSR IA32_TSC raised %s",
+		       exception_name(exception_vector()));
+		return;
+	}
+	for (long i = 0; i < n; i++) {
+		uint64_t t0 = rdtsc();
+		(void)rdmsr(MSR_IA32_TSC);
+		uint64_t t1 = rdtsc();
+		uint64_t d = t1 - t0 - empty;
+		sum += d;
+		if (d < min)
+			min = d;
+	}
+	printf("bench: rdmsr_tsc_roundtrip_min=%lu avg=%lu n=%ld rdtsc_pair=%lu\n", min, sum / n, n,
+	       empty);
+	report(min > 0, "bench rdmsr_tsc: %ld RDMSR IA32_TSC", n);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = arg_get("mode");
 	long n = arg_get_int("n", 1000);
 
-	if (!mode || n <= 0) {
-		report(false, "bench: usage mode=vmcall [n=N]");
-	} else if (!strcmp(mode, "vmcall")) {
-		bench_vmcall(n);
-	} else {
-		report(false, "bench: unknown mode=%s", mode);
+	if (!mode || !*mode || n <= 0) {
+		report(false, "bench: usage mode=vmcall|rdtsc|rdmsr_tsc[,...] [n=N > 0]");
+		mode = NULL;
+	}
+	while (mode && *mode) {
+		const char *comma = strchr(mode, ',');
+		size_t len = comma ? (size_t)(comma - mode) : strlen(mode);
+		char one[16];
+
+		if (len >= sizeof(one))
+			len = sizeof(one) - 1;
+		memcpy(one, mode, len);
+		one[len] = '\0';
+		if (!strcmp(one, "vmcall"))
+			bench_vmcall(n);
+		else if (!strcmp(one, "rdtsc"))
+			bench_rdtsc(n);
+		else if (!strcmp(one, "rdmsr_tsc"))
+			bench_rdmsr_tsc(n);
+		else
+			report(false, "bench: unknown mode %s", one);
+		mode = comma ? comma + 1 : NULL;
 	}
 	report_summary();
 }

@@ -10,7 +10,7 @@
 # The guest is its own program: it shares no code with vmm/, only the
 # hypercall ABI header vmm/hypercall.h.
 
-GUEST_NAMES := hello platform hostile bench
+GUEST_NAMES := hello platform hostile bench tsc migrate warp
 GUEST_ELFS  := $(patsubst %,$(BUILD)/guest/%.elf,$(GUEST_NAMES))
 
 GUEST_WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

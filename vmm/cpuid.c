@@ -13,10 +13,13 @@
 #include "vmm/hypercall.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
+#include "vmm/vtsc.h"
 
 #define LEAF_FEATURES          0x1
 #define LEAF_EXT_FEATURES      0x7
 #define LEAF_PERFMON           0xA
+#define LEAF_TSC_CRYSTAL       0x15
+#define LEAF_CPU_FREQ          0x16
 #define LEAF_HV_BASE           0x40000000
 #define LEAF_HV_TSC_FREQ       0x40000010
 #define LEAF_HV_LAST           LEAF_HV_TSC_FREQ
@@ -40,7 +43,6 @@
 #define F1_EDX_HTT             BIT(28)
 /* CPUID.7.0:EBX */
 #define F7_EBX_SGX             BIT(2)
-#define F7_EBX_TSC_ADJUST      BIT(1)
 #define F7_EBX_INVPCID         BIT(10)
 #define F7_EBX_RTM             BIT(11)
 #define F7_EBX_MPX             BIT(14)
@@ -69,7 +71,8 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 			r.ecx = HV_SIG_ECX;
 			r.edx = HV_SIG_EDX;
 		}
-		/* LEAF_HV_TSC_FREQ: 0 = not known yet (the TSC issue fills it). */
+		if (leaf == LEAF_HV_TSC_FREQ)
+			r.eax = (uint32_t)vtsc_guest_khz(v);   /* EBX: LAPIC bus kHz, unknown: 0 */
 		return r;
 	}
 
@@ -87,13 +90,31 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 		break;
 	case LEAF_EXT_FEATURES:
 		if (sub == 0) {
-			r.ebx &= ~(uint32_t)(F7_EBX_SGX | F7_EBX_TSC_ADJUST | F7_EBX_INVPCID |
-					     F7_EBX_RTM | F7_EBX_MPX | F7_EBX_PQE | F7_EBX_PT);
+			/* TSC_ADJUST stays: the guest's own, virtual (vmm/msr_emul.c). */
+			r.ebx &= ~(uint32_t)(F7_EBX_SGX | F7_EBX_INVPCID | F7_EBX_RTM | F7_EBX_MPX |
+					     F7_EBX_PQE | F7_EBX_PT);
 			r.ecx &= ~(uint32_t)(F7_ECX_WAITPKG | F7_ECX_SGX_LC);
 		}
 		break;
 	case LEAF_PERFMON:
 		r = (struct cpuid_regs){ 0 };      /* no PMU for guests */
+		break;
+	case LEAF_TSC_CRYSTAL:
+		/* TSC Hz = ECX * EBX / EAX. Bochs' models claim 3.5 GHz here while
+		 * their TSC runs at `ips`; a guest trusting it keeps wrong time.
+		 * Where the host has the leaf, it tells the guest's true rate. */
+		if (r.eax || r.ebx || r.ecx) {
+			r.eax = 1;
+			r.ebx = 1;
+			r.ecx = (uint32_t)MIN(vtsc_guest_khz(v) * 1000, 0xFFFFFFFFULL);
+		}
+		break;
+	case LEAF_CPU_FREQ:
+		/* base and maximum frequency in MHz, likewise the guest's TSC rate */
+		if (r.eax) {
+			r.eax = (uint32_t)(vtsc_guest_khz(v) / 1000);
+			r.ebx = r.eax;
+		}
 		break;
 	case LEAF_EXT_INFO:
 		if (!vmx_ctls.rdtscp)

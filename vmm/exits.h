@@ -49,6 +49,15 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~INTERRUPTIBILITY_STI_MOVSS);
 }
 
+/* Take the vCPU off its pCPU for at least host_ticks (0: just yield):
+ * the exit hook then returns to the run loop instead of resuming, and the
+ * guest's TSC keeps running meanwhile (its offset does not change). */
+void vcpu_sleep(struct vcpu *v, uint64_t host_ticks);
+
+/* How long HLT with interrupts on keeps a vCPU off its pCPU: with no
+ * virtual interrupt source yet, it wakes as if a timer tick had come. */
+#define HLT_SLEEP_TICKS  2000000ULL
+
 /* Queue a hardware exception for the next VM entry (SDM Vol. 3C,
  * "VM-Entry Controls for Event Injection"). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);

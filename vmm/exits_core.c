@@ -10,6 +10,7 @@
 #include "vmm/console.h"
 #include "vmm/lapic.h"
 #include "vmm/msr.h"
+#include "vmm/vtsc.h"
 #include "vmx/exit.h"
 #include "vmx/exit_reasons.h"
 #include "vmx/vmcs.h"
@@ -70,14 +71,29 @@ void handle_triple_fault(struct vcpu *v)
 	       v->rip);
 }
 
+void vcpu_sleep(struct vcpu *v, uint64_t host_ticks)
+{
+	v->wake_ref = ref_now() + host_ticks;
+	v->sleeping = true;
+}
+
 void handle_hlt(struct vcpu *v)
 {
 	uint64_t rflags = vmcs_readnat(GUEST_RFLAGS);
 
-	/* No virtual interrupt source exists yet (no virtual timer), so a
-	 * halted vCPU can never be woken: the VM is over either way. */
-	vm_end(v->vm, VM_END_HALTED, "HLT at RIP %#lx with interrupts %s and no interrupt source",
-	       v->rip, rflags & RFLAGS_IF ? "on" : "off");
+	/* With interrupts off nothing can ever wake it (no NMI source): the
+	 * vCPU is parked for good (an AP done with its work does this); the
+	 * VM ends once no vCPU of it can run any more (vmm/sched.c). With
+	 * interrupts on it sleeps a while and goes on after the HLT, as if an
+	 * interrupt had come; guests loop around HLT. */
+	if (!(rflags & RFLAGS_IF)) {
+		v->parked = true;
+		v->sleeping = true;
+		v->parked_rip = v->rip;
+		return;
+	}
+	vcpu_skip_instruction(v);
+	vcpu_sleep(v, HLT_SLEEP_TICKS);
 }
 
 void handle_invd(struct vcpu *v)

@@ -9,6 +9,7 @@
 #include "vmm/console.h"
 #include "vmm/hypercall.h"
 #include "vmm/string.h"
+#include "vmm/vtsc.h"
 #include "vmx/vmcs.h"
 
 #define AR_DPL_SHIFT   5
@@ -76,7 +77,15 @@ void handle_vmcall(struct vcpu *v)
 		ret = hc_report(v, r->rdi, r->rsi, r->rdx);
 		break;
 	case HC_YIELD:
-		ret = 0;        /* one vCPU per pCPU for now: nothing to yield to */
+		vcpu_sleep(v, 0);          /* off the pCPU; back at the next chance */
+		ret = 0;
+		break;
+	case HC_SLEEP:
+		vcpu_sleep(v, tsc_guest_to_host_ticks(r->rdi, v->tsc.mult));
+		ret = 0;
+		break;
+	case HC_CLOCK:
+		ret = (int64_t)tsc_ticks_to_ns(ref_now() - boot_ref_tsc, host_tsc_khz());
 		break;
 	case HC_COUNTERS:
 		ret = hc_counters(v, r->rdi, r->rsi);

@@ -23,6 +23,8 @@ enum hypercall_nr {
 	HC_REPORT = 2,       /* RDI = HC_REPORT_*, RSI = name GPA, RDX = name length: one test result */
 	HC_YIELD = 3,        /* give up the pCPU; guest time keeps running */
 	HC_COUNTERS = 4,     /* RDI = GPA of struct hc_counters, RSI = its size: this vCPU's counters */
+	HC_SLEEP = 5,        /* RDI = guest TSC ticks: leave the pCPU at least that long; guest time runs on */
+	HC_CLOCK = 6,        /* returns nanoseconds since the hypervisor booted, from its reference clock */
 	HC_NR_COUNT
 };
 

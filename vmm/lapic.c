@@ -38,6 +38,7 @@
  *     all-ones, writes are dropped.
  */
 #include "vmm/lapic.h"
+#include "vmm/sched.h"
 #include "vmm/console.h"
 #include "vmm/guest_mem.h"
 #include "vmm/insn_decode.h"
@@ -111,6 +112,7 @@ enum lapic_reg {
 #define ICR_DEST(h)             ((h) >> 24)
 #define DELIVERY_INIT           5
 #define DELIVERY_STARTUP        6
+#define ICR_VECTOR(l)           ((uint8_t)((l) & 0xFF))
 #define SHORTHAND_NONE          0
 #define SHORTHAND_SELF          1
 #define SHORTHAND_ALL           2
@@ -277,6 +279,21 @@ static void send_ipi(struct vcpu *v, const struct lapic *l)
 	 * Register (ICR)"): nothing to deliver. */
 	if (mode == DELIVERY_INIT && !(l->icr_low & ICR_LEVEL_ASSERT))
 		return;
+	/* INIT and SIPI between the VM's own vCPUs start its APs: the target
+	 * waits for its SIPI in software and starts in real mode at the
+	 * vector's page (PLATFORM.md: Bochs' wait-for-SIPI activity state is
+	 * avoided). */
+	if (mode == DELIVERY_INIT || mode == DELIVERY_STARTUP) {
+		for (uint32_t i = 0; i < v->vm->nvcpus; i++) {
+			if (!(targets & (1u << i)) || i == v->id)
+				continue;
+			if (mode == DELIVERY_INIT)
+				sched_vcpu_init_signal(&v->vm->vcpus[i]);
+			else
+				sched_vcpu_sipi(&v->vm->vcpus[i], ICR_VECTOR(l->icr_low));
+		}
+		return;
+	}
 	__atomic_fetch_add(&st->ipi_undelivered, 1, __ATOMIC_RELAXED);
 	if (!__atomic_exchange_n(&st->reported_undelivered, true, __ATOMIC_RELAXED))
 		kprintf("[hv] vm%u vcpu%u: IPI (ICR %#x:%08x, vCPU mask %#x) absorbed: virtual "

@@ -16,12 +16,15 @@
 #include "vmm/options.h"
 #include "vmm/percpu.h"
 #include "vmm/platform.h"
+#include "vmm/smp.h"
 #include "vmm/trap.h"
 #include "vmx/caps.h"
-#include "vmm/run.h"
+#include "vmm/sched.h"
 #include "vmm/string.h"
+#include "vmm/tsc_sync.h"
 #include "vmm/vm_create.h"
 #include "vmx/vmx.h"
+#include "vmm/vtsc.h"
 
 #define CV_VERSION "0.1"
 
@@ -179,6 +182,7 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 {
 	char err[256];
 
+	boot_ref_tsc = rdtsc();          /* pCPU 0 is the reference: skew 0 */
 	console_init();
 	percpu_init(0);
 	gdt_load_for_cpu(0);
@@ -213,12 +217,18 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 	vmx_controls_init();
 	if (!vmx_cpu_enable())
 		platform_finish(VERDICT_FAIL);
+	/* TSC frequency, the APs (each enters VMX), then skew= and the skew table */
+	if (!tsc_calibrate(&tsc_khz, &tsc_khz_err))
+		platform_finish(VERDICT_FAIL);
+	smp_init(&boot_info);
+	if (!tsc_sync_init(hv_opts.skew))
+		platform_finish(VERDICT_FAIL);
 	if (boot_info.nmodules == 0) {
 		kprintf("[hv] no guest modules given: VMX is ready, nothing to run\n");
 		platform_finish(VERDICT_PASS);
 	}
 	create_vms(&boot_info);
-	bool all = vm_run_all();
+	bool all = sched_run_all();
 	kprintf("[hv] %u VM(s) run: %s\n", nvms, all ? "all passed" : "not all passed");
 	platform_finish(all ? VERDICT_PASS : VERDICT_FAIL);
 }

@@ -11,16 +11,26 @@
 #include "vmm/arch.h"
 #include "vmm/console.h"
 #include "vmm/msr.h"
+#include "vmm/vtsc.h"
 #include "vmx/vmcs.h"
 
 #define MSR_IA32_BIOS_SIGN_ID     0x0000008B
 #define MISC_ENABLE_FAST_STRINGS  BIT(0)
 #define MISC_ENABLE_BTS_UNAVAIL   BIT(11)
 #define MISC_ENABLE_PEBS_UNAVAIL  BIT(12)
+#define CPUID_7_EBX_TSC_ADJUST    BIT(1)
 #define APIC_BASE_BSP             BIT(8)
 #define APIC_BASE_X2APIC          BIT(10)
 #define APIC_BASE_ENABLE          BIT(11)
 #define APIC_BASE_ADDR_MASK       0xFFFFFF000ULL
+
+bool host_has_tsc_adjust(void)
+{
+	static int cached = -1;
+	if (cached < 0)
+		cached = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & CPUID_7_EBX_TSC_ADJUST);
+	return cached;
+}
 
 static void gp_unhandled(struct vcpu *v, uint32_t msr, bool write, uint64_t val)
 {
@@ -51,7 +61,12 @@ void handle_rdmsr(struct vcpu *v)
 
 	switch (msr) {
 	case MSR_IA32_TIME_STAMP_COUNTER:
-		val = rdtsc() + vmcs_read64(TSC_OFFSET);
+		val = vtsc_guest_now(v);          /* what RDTSC returns right now */
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		if (!host_has_tsc_adjust())
+			goto unhandled;
+		val = v->tsc.adjust;
 		break;
 	case MSR_IA32_APIC_BASE:
 		val = vm->apic_base & ~(v->id ? APIC_BASE_BSP : 0);
@@ -66,12 +81,14 @@ void handle_rdmsr(struct vcpu *v)
 		val = 0;
 		break;
 	default:
-		gp_unhandled(v, msr, false, 0);
-		return;
+		goto unhandled;
 	}
 	v->regs.rax = (uint32_t)val;
 	v->regs.rdx = val >> 32;
 	vcpu_skip_instruction(v);
+	return;
+unhandled:
+	gp_unhandled(v, msr, false, 0);
 }
 
 void handle_wrmsr(struct vcpu *v)
@@ -81,6 +98,20 @@ void handle_wrmsr(struct vcpu *v)
 	struct vm *vm = v->vm;
 
 	switch (msr) {
+	case MSR_IA32_TIME_STAMP_COUNTER:
+		/* SDM Vol. 3B, "Time-Stamp Counter Adjustment": the new TSC, and
+		 * TSC_ADJUST moves by the same delta. */
+		tsc_write_tsc(&v->tsc, val, vtsc_policy_ref(v));
+		vtsc_offset_changed(v);
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		if (!host_has_tsc_adjust()) {
+			gp_unhandled(v, msr, true, val);
+			return;
+		}
+		tsc_write_adjust(&v->tsc, val);
+		vtsc_offset_changed(v);
+		break;
 	case MSR_IA32_APIC_BASE:
 		/* x2APIC is not offered; the base stays where it is (moving the
 		 * xAPIC page is not supported). */

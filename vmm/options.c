@@ -8,11 +8,19 @@
 #include "vmm/options.h"
 #include "vmm/cmdline.h"
 #include "vmm/console.h"
+#include "vmm/percpu.h"
+#include "vmm/printf.h"
+#include "vmm/sched.h"
 #include "vmm/break.h"
 
-enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, NUM_OPTIONS };
+enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_TSC, OPT_MIGRATE,
+		    OPT_SLICE, NUM_OPTIONS };
 
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
+const char *const tsc_policy_names[] = {
+	[TSC_POLICY_NONE] = "none", [TSC_POLICY_KVM2633] = "kvm2633",
+	[TSC_POLICY_PERCPU] = "percpu", [NUM_TSC_POLICIES] = NULL
+};
 
 static const struct opt_desc option_table[NUM_OPTIONS] = {
 	[OPT_CRASH] = { .key = "crash", .type = OPT_ENUM, .choices = crash_choices,
@@ -21,10 +29,21 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			   .help = "TSC ticks a VM may run before it is ended (0: never)" },
 	[OPT_BREAK] = { .key = "break", .type = OPT_ENUM, .choices = break_names,
 			.help = "corrupt one VMCS field before each VM's first entry to show the diagnosis (teaching aid)" },
+	[OPT_CPUS] = { .key = "cpus", .type = OPT_UINT, .min = 1, .max = MAX_CPUS,
+		       .help = "use at most this many pCPUs (default: every CPU the MADT lists)" },
+	[OPT_SKEW] = { .key = "skew", .type = OPT_STRING,
+		       .help = "inject TSC skew at boot: S0,S1,... ticks per pCPU (e.g. 0,+1000000,-250000) or random:SEED:MAX" },
+	[OPT_TSC] = { .key = "tsc", .type = OPT_ENUM, .choices = tsc_policy_names,
+		      .help = "TSC_OFFSET policy when a vCPU is loaded on a pCPU (default percpu; a guest's own tsc= overrides it)" },
+	[OPT_MIGRATE] = { .key = "migrate", .type = OPT_STRING,
+			  .help = "force vCPU moves: off|rr|random:SEED|every-exit (default off)" },
+	[OPT_SLICE] = { .key = "slice", .type = OPT_UINT, .min = 1000, .max = 1ULL << 40,
+			.help = "ticks a vCPU runs before it leaves its pCPU (default 10000000)" },
 };
 
 struct hv_options hv_opts = {
 	.crash = CRASH_NONE,
+	.tsc = TSC_POLICY_PERCPU,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
 };
 
@@ -51,6 +70,18 @@ bool options_parse(const char *cmdline)
 		hv_opts.crash = (enum crash_kind)vals[OPT_CRASH].choice;
 	if (vals[OPT_BREAK].set)
 		hv_opts.brk = vals[OPT_BREAK].choice;
+	if (vals[OPT_CPUS].set)
+		hv_opts.cpus = (uint32_t)vals[OPT_CPUS].u;
+	if (vals[OPT_SKEW].set)
+		cv_snprintf(hv_opts.skew, sizeof(hv_opts.skew), "%s", vals[OPT_SKEW].str);
+	if (vals[OPT_TSC].set)
+		hv_opts.tsc = (enum tsc_policy)vals[OPT_TSC].choice;
+	if (vals[OPT_SLICE].set)
+		hv_opts.slice = vals[OPT_SLICE].u;
+	if (vals[OPT_MIGRATE].set && !sched_parse_migrate(vals[OPT_MIGRATE].str, err, sizeof(err))) {
+		kprintf("[hv] error: bad command line: %s\n", err);
+		return false;
+	}
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

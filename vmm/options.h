@@ -14,10 +14,22 @@
  * the register dump (see vmm/trap.c). */
 enum crash_kind { CRASH_NONE, CRASH_UD, CRASH_GP, CRASH_PF, CRASH_DE, CRASH_BP };
 
+/* tsc=: how TSC_OFFSET is chosen when a vCPU is loaded (DESIGN.md table) */
+enum tsc_policy { TSC_POLICY_NONE, TSC_POLICY_KVM2633, TSC_POLICY_PERCPU, NUM_TSC_POLICIES };
+
+/* "none", "kvm2633", "percpu"; NULL-terminated (option tables use it). */
+extern const char *const tsc_policy_names[];
+
+#define OPT_STRING_MAX 128
+
 struct hv_options {
 	enum crash_kind crash;
-	uint64_t watchdog;
-	int brk;                  /* break=: enum break_kind, a teaching aid */        /* TSC ticks a VM may run before it is ended; 0 = never */
+	uint64_t watchdog;        /* TSC ticks a VM may run before it is ended; 0 = never */
+	int brk;                  /* break=: enum break_kind, a teaching aid */
+	uint32_t cpus;            /* cpus=: use at most this many pCPUs (0: all found) */
+	char skew[OPT_STRING_MAX];    /* skew=: injected per-pCPU TSC skew, "" = none */
+	enum tsc_policy tsc;      /* tsc= */
+	uint64_t slice;           /* slice=: ticks a vCPU runs before it leaves its pCPU (0: default) */
 };
 
 extern struct hv_options hv_opts;

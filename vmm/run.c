@@ -9,7 +9,8 @@
  *
  * Every entry arms the VMX-preemption timer: it returns control to us even
  * from a guest that spins with interrupts off (Bochs 2.7 does not deliver
- * host interrupts as exits then, see PLATFORM.md), so the watchdog works.
+ * host interrupts as exits then, see PLATFORM.md), so slices end and the
+ * watchdog works. Which vCPU runs where is vmm/sched.c's business.
  */
 #include "vmm/run.h"
 #include "vmm/arch.h"
@@ -18,7 +19,11 @@
 #include "vmm/lapic.h"
 #include "vmm/msr.h"
 #include "vmm/options.h"
+#include "vmm/vtsc.h"
+#include "vmm/mem.h"
 #include "vmm/percpu.h"
+#include "vmm/sched.h"
+#include "vmm/tsc_sync.h"
 #include "vmx/exit.h"
 #include "vmx/exit_reasons.h"
 #include "vmx/vmcs.h"
@@ -26,7 +31,6 @@
 #include "vmx/vmx.h"
 #include "vmx/vmx_defs.h"
 
-#define SLICE_TICKS  20000000ULL   /* preemption-timer slice: the watchdog's granularity */
 
 static const char *const end_kind_names[] = {
 	[VM_END_DEBUG_EXIT] = "isa-debug-exit",
@@ -41,45 +45,84 @@ static const char *const end_kind_names[] = {
 	[VM_END_LOAD_FAILED] = "not loaded",
 };
 
-static void vcpu_load(struct vcpu *v)
-{
-	int32_t me = (int32_t)this_cpu()->cpu_id;
-	uint64_t pa = (uint64_t)(uintptr_t)v->vmcs;
+/* The guest-owned MSRs that VMX does not switch and the host never uses:
+ * they stay in the pCPU while the vCPU runs there and travel with it. */
+static const uint32_t travelling_msrs[NUM_TRAVELLING_MSRS] = {
+	MSR_IA32_KERNEL_GS_BASE, MSR_IA32_STAR, MSR_IA32_LSTAR, MSR_IA32_CSTAR,
+	MSR_IA32_FMASK, MSR_IA32_TSC_AUX,
+};
 
+void vcpu_load(struct vcpu *v)
+{
+	uint32_t me = this_cpu()->cpu_id;
+	uint64_t pa = virt_to_phys(v->vmcs);
+
+	/* Never current on two pCPUs: whoever ran it last VMCLEARed it. */
 	assert(v->loaded_on == -1);
 	VMX_CHECK("vmptrld", pa, vmptrld(pa));
-	vmcs_write_host_state();
-	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
-	if (vmx_ctls.rdtscp)          /* RDTSCP reads it without an exit */
-		wrmsr(MSR_IA32_TSC_AUX, v->tsc_aux);
-	v->loaded_on = me;
+	v->loaded_on = (int32_t)me;
 	this_cpu()->current_vcpu = v;
+	vmcs_write_host_state();
+	vtsc_load(v);
+	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
+	for (unsigned i = 0; i < NUM_TRAVELLING_MSRS; i++)
+		if (travelling_msrs[i] != MSR_IA32_TSC_AUX || vmx_ctls.rdtscp)
+			wrmsr(travelling_msrs[i], v->msrs[i]);
+
+	/* Deadlines in this pCPU's own TSC, which the exit stub reads. */
+	int64_t skew = tsc_skew[me];
+	v->watchdog_deadline = v->vm->watchdog_ref == UINT64_MAX
+		? UINT64_MAX : v->vm->watchdog_ref + (uint64_t)skew;
+	uint64_t slice_end = rdtsc() + sched_slice_ticks();
+	v->leave_tsc = sched_every_exit ? 0 : MIN(slice_end, v->watchdog_deadline);
+	v->migrated_in = v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me;
+	if (v->migrated_in)
+		v->migrations++;
 }
 
-static void vcpu_put(struct vcpu *v)
+void vcpu_put(struct vcpu *v)
 {
-	uint64_t pa = (uint64_t)(uintptr_t)v->vmcs;
+	uint64_t pa = virt_to_phys(v->vmcs);
+	uint32_t me = this_cpu()->cpu_id;
 
-	assert(v->loaded_on == (int32_t)this_cpu()->cpu_id);
+	assert(v->loaded_on == (int32_t)me);
 	v->regs.cr2 = read_cr2();
-	if (vmx_ctls.rdtscp)          /* the guest may have written it directly */
-		v->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
+	for (unsigned i = 0; i < NUM_TRAVELLING_MSRS; i++)
+		if (travelling_msrs[i] != MSR_IA32_TSC_AUX || vmx_ctls.rdtscp)
+			v->msrs[i] = rdmsr(travelling_msrs[i]);
+	vtsc_put(v);
+	/* the exit that made it leave, on the reference timeline */
+	v->put_ref = v->regs.exit_tsc - (uint64_t)tsc_skew[me];
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	v->loaded_on = -1;
 	v->launched = false;
+	v->last_pcpu = (int32_t)me;
 	this_cpu()->current_vcpu = NULL;
 }
 
 /* Ticks from the previous exit to the entry after it, charged to that
- * exit's reason (vmx_handle_exit keeps last_basic_reason in range). */
+ * exit's reason (vmx_dispatch_exit keeps last_basic_reason in range). */
 static inline void account_exit_cost(struct vcpu *v)
 {
 	uint32_t r = v->last_basic_reason;
 	uint64_t ticks = v->regs.entry_tsc - v->prev_exit_tsc;
 
 	v->hv_ticks_sum[r] += ticks;
+	v->hv_ticks_n[r]++;
 	if (ticks < v->hv_ticks_min[r])
 		v->hv_ticks_min[r] = ticks;
+}
+
+/* The first exit after a move: the migration's cost is the time from the
+ * exit on the old pCPU to the entry on this one, both on the reference
+ * timeline (each pCPU's TSC minus its measured skew). */
+static void account_migration(struct vcpu *v)
+{
+	uint64_t cost = v->regs.entry_tsc - (uint64_t)tsc_skew[this_cpu()->cpu_id] - v->put_ref;
+
+	v->migrated_in = false;
+	v->migration_ticks_sum += cost;
+	v->migration_ticks_max = MAX(v->migration_ticks_max, cost);
 }
 
 bool vmx_exit_hook(struct guest_regs *regs)
@@ -88,32 +131,43 @@ bool vmx_exit_hook(struct guest_regs *regs)
 	struct vm *vm = v->vm;
 
 	if (v->launched)
-		account_exit_cost(v);
+		account_exit_cost(v);     /* not across a VMCLEAR: the TSCs may differ */
+	else if (v->migrated_in)
+		account_migration(v);
 	v->prev_exit_tsc = regs->exit_tsc;
 	vmx_dispatch_exit(v);
-	/* Checked on every exit: a guest that exits often (a CPUID loop)
-	 * restarts the preemption timer at each entry and never lets it fire. */
-	if (__builtin_expect(rdtsc() - v->run_start_tsc > hv_opts.watchdog, 0) &&
-	    hv_opts.watchdog && vm->state == VM_RUNNING)
-		vm_end(vm, VM_END_WATCHDOG, "still running after %lu ticks (watchdog=)",
-		       hv_opts.watchdog);
-	return vm->state == VM_RUNNING;
+	/* One compare on the common path: leave_tsc is the earlier of the
+	 * slice's end and the watchdog's deadline (0 with every-exit), checked
+	 * on every exit against the TSC the stub already read. A guest that
+	 * exits often restarts the preemption timer at each entry and would
+	 * otherwise never be preempted. */
+	if (__builtin_expect(regs->exit_tsc >= v->leave_tsc, 0)) {
+		if (regs->exit_tsc > v->watchdog_deadline && vm->state == VM_RUNNING)
+			vm_end(vm, VM_END_WATCHDOG, "still running after %lu ticks (watchdog=)",
+			       hv_opts.watchdog);
+		return false;
+	}
+	return vm->state == VM_RUNNING && !v->sleeping;
 }
 
-static void run_vcpu(struct vcpu *v)
+void vcpu_run_slice(struct vcpu *v)
 {
-	struct vm *vm = v->vm;
 	uint32_t rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
 
-	for (uint32_t r = 0; r < HC_EXIT_REASONS; r++)
-		v->hv_ticks_min[r] = UINT64_MAX;
-	v->run_start_tsc = rdtsc();
 	vcpu_load(v);
+	if (v->pending_sipi) {
+		vmcs_init_realmode(v, v->sipi_vector);
+		v->pending_sipi = false;
+	}
 	/* With "save VMX-preemption timer value" off, exits leave this field
-	 * alone and every entry restarts the timer from it: written once. */
-	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)(SLICE_TICKS >> rate));
-	break_apply(v, (enum break_kind)hv_opts.brk);
-	while (vm->state == VM_RUNNING) {
+	 * alone and every entry restarts the timer from it. */
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
+		     (uint32_t)MIN(sched_slice_ticks() >> rate, UINT32_MAX));
+	if (!v->break_applied) {
+		break_apply(v, (enum break_kind)hv_opts.brk);
+		v->break_applied = true;
+	}
+	if (v->vm->state == VM_RUNNING) {
 		int r = vmx_run(&v->regs, v->launched);
 		if (r != 0)
 			vmx_entry_failed(v, r);     /* VMLAUNCH/VMRESUME failed */
@@ -121,7 +175,7 @@ static void run_vcpu(struct vcpu *v)
 	vcpu_put(v);
 }
 
-static void report_vm(struct vm *vm)
+void report_vm(struct vm *vm)
 {
 	vm_console_flush(vm);
 	bool pass = vm_passed(vm);
@@ -132,9 +186,13 @@ static void report_vm(struct vm *vm)
 	else
 		kprintf("[hv] vm%u \"%s\" exit code none: FAIL (%s: %s)\n", vm->id, vm->name,
 			end_kind_names[vm->end_kind], vm->end_reason);
+	uint64_t exits = 0, hcalls = 0;
+	for (uint32_t c = 0; c < vm->nvcpus; c++) {
+		exits += vm->vcpus[c].counters.exits_total;
+		hcalls += vm->vcpus[c].counters.hypercalls;
+	}
 	kprintf("[hv] vm%u stats: %lu exits, %lu hypercalls, guest reports %u pass %u fail %u skip, "
-		"%lu unhandled port accesses, %lu unhandled MSR accesses\n", vm->id,
-		vm->vcpus[0].counters.exits_total, vm->vcpus[0].counters.hypercalls,
+		"%lu unhandled port accesses, %lu unhandled MSR accesses\n", vm->id, exits, hcalls,
 		vm->reports_pass, vm->reports_fail, vm->reports_skip, vm->unhandled_io,
 		vm->unhandled_msr);
 	lapic_vm_summary(vm);
@@ -144,9 +202,8 @@ static void report_vm(struct vm *vm)
 			uint64_t n = v->counters.exits_by_reason[r];
 			if (!n)
 				continue;
-			/* the exit that ended the VM had no entry after it */
-			uint64_t timed = n - (r == v->last_basic_reason && vm->state == VM_ENDED);
-			if (!timed) {
+			uint64_t timed = v->hv_ticks_n[r];
+			if (!timed) {      /* e.g. the exit that ended the VM */
 				kprintf("[hv] vm%u vcpu%u exits %-20s %8lu\n", vm->id, c,
 					exit_reason_name(r), n);
 				continue;
@@ -158,19 +215,3 @@ static void report_vm(struct vm *vm)
 	}
 }
 
-bool vm_run_all(void)
-{
-	bool all = true;
-
-	for (uint32_t i = 0; i < nvms; i++) {
-		struct vm *vm = &vms[i];
-		if (vm->state == VM_CREATED) {
-			kprintf("[hv] vm%u \"%s\": starting\n", vm->id, vm->name);
-			vm->state = VM_RUNNING;
-			run_vcpu(&vm->vcpus[0]);
-		}
-		report_vm(vm);
-		all = all && vm_passed(vm);
-	}
-	return all;
-}

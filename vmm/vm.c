@@ -19,15 +19,18 @@
 #include "vmm/guest_boot.h"
 #include "vmm/mem.h"
 #include "vmm/msr.h"
+#include "vmm/options.h"
 #include "vmm/percpu.h"
 #include "vmm/printf.h"
 #include "vmm/string.h"
 #include "vmm/vm_create.h"
+#include "vmm/vtsc.h"
 #include "vmx/ept.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_defs.h"
+#include "vmx/caps.h"
 
 #define RAM_ALIGN          (2 * MiB)
 #define RAM_MIN            (2 * MiB)
@@ -117,38 +120,80 @@ static void module_name(const char *cmdline, char *out, size_t outlen)
 		cv_snprintf(out, outlen, "(unnamed)");
 }
 
-/* Find " mem=VALUE" in the guest's command line. */
-static bool guest_mem_option(struct vm *vm, uint64_t *ram_size)
+/* Per-guest hypervisor settings, read from the guest's own command line
+ * (and left in it): mem=SIZE, tsc_khz=N. */
+enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, NUM_GOPTS };
+
+static const struct opt_desc guest_opts[NUM_GOPTS] = {
+	[GOPT_MEM] = { .key = "mem", .type = OPT_UINT, .min = RAM_MIN, .max = RAM_MAX,
+		       .help = "guest RAM size, a multiple of 2 MiB" },
+	[GOPT_TSC_KHZ] = { .key = "tsc_khz", .type = OPT_UINT, .min = 1, .max = 100000000,
+			   .help = "guest TSC frequency in kHz (needs VMX TSC scaling)" },
+	[GOPT_VCPUS] = { .key = "vcpus", .type = OPT_UINT, .min = 1, .max = MAX_VCPUS,
+			 .help = "number of vCPUs (the first runs, the others wait for a SIPI)" },
+	[GOPT_TSC] = { .key = "tsc", .type = OPT_ENUM, .choices = tsc_policy_names,
+		       .help = "this VM's TSC_OFFSET policy (default: the hypervisor's tsc=)" },
+};
+
+static bool guest_options(struct vm *vm)
 {
-	static const struct opt_desc mem_opt = { .key = "mem", .type = OPT_UINT, .min = RAM_MIN,
-						 .max = RAM_MAX, .help = "guest RAM size" };
-	struct opt_value val = { 0 };
 	char err[200], word[OPT_VALUE_MAX + 8];
 	const char *p = vm->cmdline;
 
-	*ram_size = VM_DEFAULT_RAM;
+	vm->ram_size = VM_DEFAULT_RAM;
+	vm->nvcpus_wanted = 1;
+	vm->tsc_policy = hv_opts.tsc;
 	while (*p) {
 		while (*p == ' ')
 			p++;
 		size_t n = 0;
 		while (p[n] && p[n] != ' ')
 			n++;
-		if (n > 4 && !strncmp(p, "mem=", 4)) {
+		for (unsigned i = 0; i < NUM_GOPTS; i++) {
+			size_t k = strlen(guest_opts[i].key);
+			if (n <= k || strncmp(p, guest_opts[i].key, k) || p[k] != '=')
+				continue;
+			struct opt_value val = { 0 };
 			cv_snprintf(word, sizeof(word), "x %.*s", (int)MIN(n, OPT_VALUE_MAX), p);
-			if (cmdline_parse(word, &mem_opt, 1, &val, err, sizeof(err)) != 0) {
+			if (cmdline_parse(word, &guest_opts[i], 1, &val, err, sizeof(err)) != 0) {
 				vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
 				return false;
 			}
-			if (!IS_ALIGNED(val.u, RAM_ALIGN)) {
+			if (i == GOPT_MEM && !IS_ALIGNED(val.u, RAM_ALIGN)) {
 				vm_end(vm, VM_END_LOAD_FAILED, "mem=%s is not a multiple of 2 MiB",
 				       val.str);
 				return false;
 			}
-			*ram_size = val.u;
+			if (i == GOPT_MEM)
+				vm->ram_size = val.u;
+			else if (i == GOPT_TSC_KHZ)
+				vm->tsc_khz = val.u;
+			else if (i == GOPT_VCPUS)
+				vm->nvcpus_wanted = (uint32_t)val.u;
+			else
+				vm->tsc_policy = val.choice;
 		}
 		p += n;
 	}
 	return true;
+}
+
+/* The TSC multiplier for tsc_khz=, or TSC_MULT_ONE; 0 (and the VM ended)
+ * when the CPU cannot scale or the ratio does not fit. */
+static uint64_t guest_tsc_mult(struct vm *vm)
+{
+	if (!vm->tsc_khz)
+		return TSC_MULT_ONE;
+	if (!vmx_ctl_allowed1(vmx_caps.procbased2, SECONDARY_EXEC_TSC_SCALING)) {
+		vm_end(vm, VM_END_LOAD_FAILED, "tsc_khz=%lu needs VMX TSC scaling, which this CPU "
+		       "does not have", vm->tsc_khz);
+		return 0;
+	}
+	uint64_t mult = tsc_mult_for_khz(vm->tsc_khz, host_tsc_khz());
+	if (!mult)
+		vm_end(vm, VM_END_LOAD_FAILED, "tsc_khz=%lu: no usable ratio to the host's %lu kHz",
+		       vm->tsc_khz, host_tsc_khz());
+	return mult;
 }
 
 static void setup_bitmaps(struct vm *vm)
@@ -161,7 +206,7 @@ static void setup_bitmaps(struct vm *vm)
 		msr_bitmap_pass(vm->msr_bitmap, passthrough_msrs[i]);
 }
 
-static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi)
+static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi, uint64_t mult)
 {
 	struct vcpu *v = &vm->vcpus[id];
 	uint64_t pa;
@@ -175,6 +220,10 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	VMX_CHECK("vmptrld", pa, vmptrld(pa));
 	vmcs_init_multiboot(v, entry, MULTIBOOT_EAX, mbi);
+	if (mult != TSC_MULT_ONE)          /* tsc_khz=: this VM alone scales */
+		vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
+			     vmx_ctls.proc2 | SECONDARY_EXEC_TSC_SCALING);
+	vtsc_vcpu_init(v, mult);           /* its TSC counts from 0 from now on */
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	v->loaded_on = -1;
 	v->launched = false;
@@ -207,7 +256,10 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 	module_name(mod->cmdline, vm->name, sizeof(vm->name));
 	cv_snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", mod->cmdline);
 
-	if (!guest_mem_option(vm, &vm->ram_size))
+	if (!guest_options(vm))
+		return vm;
+	uint64_t mult = guest_tsc_mult(vm);
+	if (!mult)
 		return vm;
 	vm->ram = frames_try_alloc(vm->ram_size / PAGE_SIZE, RAM_ALIGN / PAGE_SIZE);
 	if (!vm->ram) {
@@ -245,11 +297,13 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 	vm->apic_base = XAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
 	vm->pat = PAT_POWER_ON;
 	setup_bitmaps(vm);
-	create_vcpu(vm, 0, (uint32_t)img.entry, mbi);
+	for (uint32_t c = 0; c < vm->nvcpus_wanted; c++)
+		create_vcpu(vm, c, (uint32_t)img.entry, mbi, mult);
 
-	kprintf("[hv] vm%u \"%s\": %lu MiB RAM at host %#lx, entry %#lx, %u segment(s), "
-		"%u module(s), cmdline \"%s\"\n", vm->id, vm->name,
-		(unsigned long)(vm->ram_size / MiB), virt_to_phys(vm->ram), img.entry,
-		img.nsegments, nextra, vm->cmdline);
+	kprintf("[hv] vm%u \"%s\": %lu MiB RAM at host %#lx, %u vCPU(s), entry %#lx, "
+		"%u segment(s), %u module(s), TSC %lu kHz%s, tsc=%s, cmdline \"%s\"\n", vm->id, vm->name,
+		(unsigned long)(vm->ram_size / MiB), virt_to_phys(vm->ram), vm->nvcpus, img.entry,
+		img.nsegments, nextra, vtsc_guest_khz(&vm->vcpus[0]),
+		mult != TSC_MULT_ONE ? " (scaled)" : "", tsc_policy_names[vm->tsc_policy], vm->cmdline);
 	return vm;
 }

@@ -13,6 +13,7 @@
 
 #include "vmm/types.h"
 #include "vmm/hypercall.h"
+#include "vmm/tsc_math.h"
 #include "vmx/guest_regs.h"
 
 #define MAX_VMS             16
@@ -43,6 +44,16 @@ enum vm_end_kind {
 	VM_END_LOAD_FAILED,     /* refused before it ever ran */
 };
 
+/* Scheduling state of a vCPU (changed under the scheduler's lock). */
+enum vcpu_state {
+	VCPU_WAIT_SIPI,               /* an AP before its SIPI: off every run queue */
+	VCPU_RUNNABLE,                /* may be picked (once wake_ref has passed) */
+	VCPU_RUNNING,                 /* some pCPU runs it */
+	VCPU_STOPPED,                 /* its VM ended */
+};
+
+#define NUM_TRAVELLING_MSRS 6     /* vmm/run.c: KERNEL_GS_BASE STAR LSTAR CSTAR FMASK TSC_AUX */
+
 struct vcpu {
 	struct guest_regs regs;       /* offset 0: vmx_run() takes &regs, vmx_exit_hook() casts it back */
 	struct vm *vm;
@@ -51,19 +62,47 @@ struct vcpu {
 	int32_t loaded_on;            /* pCPU where the VMCS is current; -1 when clear */
 	bool launched;                /* VMLAUNCH done since the last VMCLEAR */
 
+	/* scheduling (vmm/sched.c) */
+	enum vcpu_state state;
+	int32_t next_pcpu;            /* where it must run next; -1: anywhere */
+	int32_t last_pcpu;            /* where it ran last; -1: nowhere yet */
+	uint64_t leave_tsc;           /* this pCPU's TSC at which it must leave (slice, watchdog) */
+	uint64_t wake_ref;            /* asleep until this reference TSC */
+	bool sleeping;                /* set by an exit handler: leave the pCPU now */
+	bool parked;                  /* HLT with interrupts off: never runs again */
+	uint64_t parked_rip;
+	bool pending_sipi;            /* a SIPI came while it waited: start in real mode */
+	uint8_t sipi_vector;
+	bool break_applied;
+	uint64_t put_ref;             /* reference TSC of the exit that made it leave a pCPU */
+	bool migrated_in;             /* loaded on a new pCPU; cost taken at the next exit */
+	uint64_t msrs[NUM_TRAVELLING_MSRS];
+
+	/* migrations and the TSC policy's work (vmm/vtsc.c), for the report */
+	uint64_t migrations;
+	uint64_t migration_ticks_sum, migration_ticks_max;
+	uint64_t last_guest_tsc;      /* guest TSC when it last left a pCPU (the guard's floor) */
+	uint64_t last_host_tsc;       /* host TSC then (kvm2633's arch.host_tsc) */
+	uint64_t corrections;         /* guard (percpu) or backwards fix (kvm2633) count */
+	uint64_t correction_ticks;    /* and the ticks they added to off[v] */
+	int64_t max_clock_error;      /* largest |guest clock - ideal clock| at a load */
+
 	/* the current exit, read once by the dispatcher */
 	uint32_t exit_reason;
 	uint64_t exit_qualification;
 	uint64_t rip;
 
-	uint64_t tsc_aux;             /* IA32_TSC_AUX while the vCPU is off any pCPU */
+	struct vtsc tsc;              /* its virtual TSC: offset, multiplier, TSC_ADJUST */
+	uint64_t tsc_offset;          /* TSC_OFFSET last written to the VMCS */
+	bool tsc_offset_valid;
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
 	/* hypervisor ticks from VM exit to the next VM entry, per exit reason */
 	uint64_t hv_ticks_sum[HC_EXIT_REASONS];
 	uint64_t hv_ticks_min[HC_EXIT_REASONS];
+	uint64_t hv_ticks_n[HC_EXIT_REASONS];
 	uint32_t last_basic_reason;
 	uint64_t prev_exit_tsc;
-	uint64_t run_start_tsc;       /* for the watchdog */
+	uint64_t watchdog_deadline;   /* host TSC after which the VM is ended */
 };
 
 struct uart_state {
@@ -77,9 +116,14 @@ struct vm {
 	char name[VM_NAME_MAX];
 	char cmdline[VM_CMDLINE_MAX];
 	enum vm_state state;
+	bool counted_done;            /* the scheduler saw it end (vmm/sched.c) */
 
 	uint8_t *ram;                 /* host mapping of guest-physical [0, ram_size) */
 	uint64_t ram_size;
+	uint64_t tsc_khz;             /* tsc_khz=: the guest's TSC rate (0: the host's) */
+	uint64_t tsc_base_ref;        /* reference TSC at creation: every vCPU's TSC reads 0 there */
+	int tsc_policy;               /* enum tsc_policy: tsc= on its command line, else the hypervisor's */
+	uint64_t watchdog_ref;        /* reference TSC after which it is ended (UINT64_MAX: never) */
 
 	uint64_t *ept_pml4;
 	uint64_t eptp;
@@ -108,7 +152,8 @@ struct vm {
 	uint32_t exit_status;         /* VM_END_DEBUG_EXIT: QEMU's (v << 1) | 1 */
 	char end_reason[VM_REPORT_MAX];
 
-	uint32_t nvcpus;
+	uint32_t nvcpus;              /* created */
+	uint32_t nvcpus_wanted;       /* vcpus= */
 	struct vcpu vcpus[MAX_VCPUS];
 };
 

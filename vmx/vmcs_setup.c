@@ -175,6 +175,60 @@ static void init_guest_state(uint32_t entry_eip)
 	vmcs_write64(VMCS_LINK_POINTER, VMCS_LINK_NONE);
 }
 
+/* Real mode as after a SIPI (SDM Vol. 3A, "MP Initialization Protocol
+ * Algorithm"; PLATFORM.md, "Real-mode guests work"): CS selector = vector
+ * << 8, base = vector << 12, IP = 0, 64 KiB segments, paging and protection
+ * off (unrestricted guest), IA-32e mode off. The general registers are 0. */
+#define AR_CODE16           0x009B
+#define AR_DATA16           0x0093
+#define REALMODE_LIMIT      0xFFFF
+#define SIPI_CS_SHIFT       8
+#define SIPI_BASE_SHIFT     12
+
+static void init_segment_real(uint32_t sel_field, uint32_t base_field, uint32_t limit_field,
+			      uint32_t ar_field, uint16_t sel, uint64_t base, uint32_t ar)
+{
+	__vmcs_write(sel_field, sel, __func__);
+	__vmcs_write(base_field, base, __func__);
+	__vmcs_write(limit_field, REALMODE_LIMIT, __func__);
+	__vmcs_write(ar_field, ar, __func__);
+}
+
+void vmcs_init_realmode(struct vcpu *v, uint8_t vector)
+{
+	uint16_t cs = (uint16_t)vector << SIPI_CS_SHIFT;
+
+	vmcs_writenat(GUEST_CR0, CR0_ET | vmx_guest_cr0_fixed1_bits());
+	vmcs_writenat(CR0_READ_SHADOW, CR0_ET | CR0_NE);
+	vmcs_writenat(GUEST_CR3, 0);
+	vmcs_writenat(GUEST_CR4, vmx_cr4_fixed1_bits());
+	vmcs_writenat(CR4_READ_SHADOW, 0);
+	vmcs_write64(GUEST_IA32_EFER, 0);
+	vmcs_write32(VM_ENTRY_CONTROLS, vmcs_read32(VM_ENTRY_CONTROLS) & ~VM_ENTRY_IA32E_MODE_GUEST);
+	init_segment_real(GUEST_CS_SELECTOR, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES,
+			  cs, (uint64_t)vector << SIPI_BASE_SHIFT, AR_CODE16);
+	init_segment_real(GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES,
+			  0, 0, AR_DATA16);
+	init_segment_real(GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES,
+			  0, 0, AR_DATA16);
+	init_segment_real(GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES,
+			  0, 0, AR_DATA16);
+	init_segment_real(GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES,
+			  0, 0, AR_DATA16);
+	init_segment_real(GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES,
+			  0, 0, AR_DATA16);
+	vmcs_writenat(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, REALMODE_LIMIT);
+	vmcs_writenat(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, REALMODE_LIMIT);
+	vmcs_writenat(GUEST_RIP, 0);
+	vmcs_writenat(GUEST_RSP, 0);
+	vmcs_writenat(GUEST_RFLAGS, RFLAGS_RESERVED1);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
+	v->regs = (struct guest_regs){ .cr2 = 0 };
+}
+
 void vmcs_init_multiboot(struct vcpu *v, uint32_t entry_eip, uint32_t eax, uint32_t ebx)
 {
 	init_host_state();

@@ -15,6 +15,10 @@ struct vcpu;
  * starts in the Multiboot state at entry_eip with EAX = eax, EBX = ebx. */
 void vmcs_init_multiboot(struct vcpu *v, uint32_t entry_eip, uint32_t eax, uint32_t ebx);
 
+/* Start the (current) VMCS's guest in real mode at the SIPI vector's page,
+ * as an AP after INIT-SIPI. */
+void vmcs_init_realmode(struct vcpu *v, uint8_t vector);
+
 /* The host-state fields that differ between pCPUs (TR, GS base, GDTR, IDTR):
  * written again whenever the VMCS is loaded on another pCPU. */
 void vmcs_write_host_state(void);

@@ -1,9 +1,10 @@
 /*
  * guest/lib/console.h - the guest's console: COM1 (16550) and port 0xE9.
  *
- * Context: guest, single CPU for now (an SMP guest will need a lock around
- * whole lines; see guest/lib/cpu.h).
- * Lines end in "\n" only. COM1 is always written. Port 0xE9 (Bochs' and
+ * Context: guest, any CPU. Lines end in "\n" only. With several CPUs
+ * (guest/lib/smp.h) each line is written whole: a CPU holds the console from
+ * a line's first character to its '\n', so never wait for another CPU in
+ * the middle of a line. COM1 is always written. Port 0xE9 (Bochs' and
  * QEMU's debug console) is written only when running bare: chronovisor
  * forwards both ports as "[vmN]" lines, and writing both would print every
  * line twice.

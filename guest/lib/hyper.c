@@ -78,3 +78,13 @@ int64_t hc_counters(struct hc_counters *c)
 {
 	return on_chronovisor() ? hypercall(HC_COUNTERS, (uintptr_t)c, sizeof(*c), 0) : HC_ENOSYS;
 }
+
+int64_t hc_sleep(uint64_t ticks)
+{
+	return on_chronovisor() ? hypercall(HC_SLEEP, ticks, 0, 0) : HC_ENOSYS;
+}
+
+int64_t hc_clock(void)
+{
+	return on_chronovisor() ? hypercall(HC_CLOCK, 0, 0, 0) : HC_ENOSYS;
+}

@@ -42,5 +42,11 @@ int64_t hc_write(const void *buf, size_t len);
 int64_t hc_report(enum hc_report_kind kind, const char *name, size_t len);
 int64_t hc_yield(void);
 int64_t hc_counters(struct hc_counters *c);
+/* Leave the pCPU for at least ticks guest TSC ticks; guest time keeps running,
+ * so t1 = rdtsc(); hc_sleep(N); t2 = rdtsc() gives t2 >= t1 + N. 0 on success. */
+int64_t hc_sleep(uint64_t ticks);
+/* Nanoseconds since the hypervisor booted, from its reference clock (the
+ * calibrated host TSC); >= 0, or HC_ENOSYS when not on chronovisor. */
+int64_t hc_clock(void);
 
 #endif

@@ -1,7 +1,10 @@
 /*
  * guest/lib/report.c - PASS/FAIL/SKIP lines, the summary and exit().
  *
- * Context: guest, one CPU (the counters and prefix stack need a lock for SMP).
+ * Context: guest, any CPU. The counters are atomic and each line is written
+ * whole (guest/lib/console.c), so CPUs started by smp_start may report at
+ * once. The prefix stack is global: push and pop it only while no other CPU
+ * reports (e.g. before smp_start or after smp_wait_all).
  * Format as kvm-unit-tests' lib/report.c prints it, so the same scripts read both.
  */
 #include <stdarg.h>
@@ -57,11 +60,11 @@ static void va_report(enum hc_report_kind kind, const char *fmt, va_list ap)
 	memcpy(name, prefix, n + 1);
 	vsnprintf(name + n, sizeof(name) - n, fmt, ap);
 
-	tests++;
+	__atomic_fetch_add(&tests, 1, __ATOMIC_RELAXED);
 	if (kind == HC_REPORT_FAIL)
-		failures++;
+		__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
 	if (kind == HC_REPORT_SKIP)
-		skipped++;
+		__atomic_fetch_add(&skipped, 1, __ATOMIC_RELAXED);
 	printf("%s: %s\n", tags[kind], name);
 
 	n = strlen(name);
@@ -100,8 +103,12 @@ void report_info(const char *fmt, ...)
 
 void report_summary(void)
 {
-	printf("SUMMARY: %u tests, %u unexpected failures, %u skipped\n", tests, failures, skipped);
-	exit(failures ? EXIT_CODE_FAIL : EXIT_CODE_PASS);
+	unsigned t = __atomic_load_n(&tests, __ATOMIC_ACQUIRE);
+	unsigned f = __atomic_load_n(&failures, __ATOMIC_ACQUIRE);
+	unsigned s = __atomic_load_n(&skipped, __ATOMIC_ACQUIRE);
+
+	printf("SUMMARY: %u tests, %u unexpected failures, %u skipped\n", t, f, s);
+	exit(f ? EXIT_CODE_FAIL : EXIT_CODE_PASS);
 }
 
 void report_abort(const char *fmt, ...)

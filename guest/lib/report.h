@@ -1,7 +1,7 @@
 /*
  * guest/lib/report.h - kvm-unit-tests style test reporting and the end of a run.
  *
- * Context: guest, one CPU.
+ * Context: guest, any CPU (prefixes: see report.c).
  * Output, one line each:
  *     PASS: [prefix: ]name       report(true, ...)
  *     FAIL: [prefix: ]name       report(false, ...)

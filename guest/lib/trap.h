@@ -1,7 +1,7 @@
 /*
  * guest/lib/trap.h - exceptions in the guest: the IDT and expected exceptions.
  *
- * Context: guest, 64-bit mode, one CPU (state in guest/lib/cpu.h).
+ * Context: guest, 64-bit mode, any CPU (state per CPU in guest/lib/cpu.h).
  *
  * Vectors 0-31 go to trap_handler(). An exception at an instruction listed in
  * the exception table (.ex_table, like Linux's extable) is EXPECTED: the
