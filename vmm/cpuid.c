@@ -11,6 +11,7 @@
 #include "vmm/exits.h"
 #include "vmm/arch.h"
 #include "vmm/hypercall.h"
+#include "vmm/options.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmm/vtsc.h"
@@ -24,6 +25,8 @@
 #define LEAF_HV_TSC_FREQ       0x40000010
 #define LEAF_HV_LAST           LEAF_HV_TSC_FREQ
 #define LEAF_EXT_INFO          0x80000001
+#define LEAF_EXT_POWER         0x80000007
+#define F87_EDX_INVARIANT_TSC  BIT(8)
 
 /* CPUID.1:ECX */
 #define F1_ECX_MONITOR         BIT(3)
@@ -115,6 +118,13 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 			r.eax = (uint32_t)(vtsc_guest_khz(v) / 1000);
 			r.ebx = r.eax;
 		}
+		break;
+	case LEAF_EXT_POWER:
+		/* "Invariant TSC" promises one constant-rate clock; it holds for
+		 * the guest only when chronovisor compensates pCPU skew (percpu).
+		 * Under none or kvm2633 a move between skewed pCPUs breaks it. */
+		if (v->vm->tsc_policy != TSC_POLICY_PERCPU)
+			r.edx &= ~(uint32_t)F87_EDX_INVARIANT_TSC;
 		break;
 	case LEAF_EXT_INFO:
 		if (!vmx_ctls.rdtscp)

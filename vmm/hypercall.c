@@ -51,6 +51,10 @@ static __attribute__((noinline)) int64_t hc_counters(struct vcpu *v, uint64_t gp
 	void *dst = gpa_to_hva(v->vm, gpa, size);
 	if (!dst)
 		return HC_EFAULT;
+	v->counters.migrations = v->migrations;
+	v->counters.tsc_corrections = v->corrections;
+	v->counters.tsc_correction_ticks = v->correction_ticks;
+	v->counters.max_clock_error = (uint64_t)v->max_clock_error;
 	memcpy(dst, &v->counters, sizeof(v->counters));
 	return (int64_t)size;
 }

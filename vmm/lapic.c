@@ -19,8 +19,10 @@
  * LDR/DFR, SVR, ISR/TMR/IRR (always 0: no virtual interrupt is ever pending
  * or in service yet), ESR, the ICR pair, the LVT entries, the timer's
  * initial/current count and divide configuration. The timer does not run
- * yet: its current count reads 0. IPIs are absorbed and counted (none is
- * delivered yet, and none ever reaches a physical CPU).
+ * yet: its current count reads 0. INIT and STARTUP IPIs between the VM's
+ * own vCPUs start its APs (vmm/sched.c); other IPIs are absorbed and
+ * counted (virtual interrupts are not delivered yet). No IPI ever reaches
+ * a physical CPU.
  *
  * Choices where hardware is undefined or absent, made so that a guest bug
  * is visible rather than silently mis-emulated:
@@ -255,10 +257,10 @@ static uint32_t ipi_targets(struct vcpu *v, const struct lapic *l)
 	return targets;
 }
 
-/* A write to ICR low sends the IPI. None is delivered yet: INIT/SIPI that
- * reach no present vCPU are absorbed as hardware would (nobody is there);
- * everything else is counted and reported once, so a guest that waits for
- * an IPI is explained in the log. */
+/* A write to ICR low sends the IPI. INIT/SIPI that reach no present vCPU
+ * are absorbed as hardware would (nobody is there); INIT/SIPI to the VM's
+ * own vCPUs go to the scheduler; everything else is counted and reported
+ * once, so a guest that waits for an interrupt is explained in the log. */
 static void send_ipi(struct vcpu *v, const struct lapic *l)
 {
 	struct lapic_vm_stats *st = &vm_stats[v->vm->id];

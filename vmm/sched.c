@@ -36,7 +36,7 @@ enum migrate_mode { MIGRATE_OFF, MIGRATE_RR, MIGRATE_RANDOM, MIGRATE_EVERY_EXIT 
 
 static struct spinlock sched_lock;
 static enum migrate_mode migrate_mode = MIGRATE_OFF;
-static uint64_t rng_state;
+static uint64_t rng_state, rng_seed;
 bool sched_every_exit;
 static uint32_t ncpus;
 static uint32_t vms_left;             /* VMs not yet ended, under sched_lock */
@@ -67,6 +67,7 @@ bool sched_parse_migrate(const char *s, char *err, size_t errlen)
 			seed = seed * 10 + (uint64_t)(*p - '0');
 		}
 		migrate_mode = MIGRATE_RANDOM;
+		rng_seed = seed;
 		rng_state = seed ^ 0x9E3779B97F4A7C15ULL;
 	} else {
 		cv_snprintf(err, errlen, "option 'migrate': bad value '%s'; "
@@ -255,8 +256,10 @@ bool sched_run_all(void)
 	nall = 0;
 	for (uint32_t i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
-		if (vm->state != VM_CREATED)
+		if (vm->state != VM_CREATED) {
+			vm->counted_done = true;   /* refused at load: never runs */
 			continue;
+		}
 		vm->state = VM_RUNNING;
 		vms_left++;
 		vm->watchdog_ref = hv_opts.watchdog ? ref_now() + hv_opts.watchdog : UINT64_MAX;
@@ -272,10 +275,14 @@ bool sched_run_all(void)
 		kprintf("[hv] vm%u \"%s\": starting (%u vCPU%s)\n", vm->id, vm->name, vm->nvcpus,
 			vm->nvcpus == 1 ? "" : "s");
 	}
+	char mig[32];
+	if (migrate_mode == MIGRATE_RANDOM)
+		cv_snprintf(mig, sizeof(mig), "random:%lu", rng_seed);
+	else
+		cv_snprintf(mig, sizeof(mig), "%s", migrate_mode == MIGRATE_OFF ? "off"
+			    : migrate_mode == MIGRATE_RR ? "rr" : "every-exit");
 	kprintf("[hv] sched: %u vCPU(s) on %u pCPU(s), slice %lu ticks, migrate=%s, tsc=%s\n",
-		nall, ncpus, sched_slice_ticks(),
-		migrate_mode == MIGRATE_OFF ? "off" : migrate_mode == MIGRATE_RR ? "rr"
-		: migrate_mode == MIGRATE_RANDOM ? "random" : "every-exit",
+		nall, ncpus, sched_slice_ticks(), mig,
 		tsc_policy_names[hv_opts.tsc]);
 
 	for (uint32_t cpu = 1; cpu < ncpus; cpu++)

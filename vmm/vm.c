@@ -4,10 +4,11 @@
  * Context: VMX root, boot CPU (creation); any pCPU running the VM (ending).
  * A guest module's command line is "<name> <guest args>" (scripts/cvrun and
  * the GRUB examples put the file name first, as GRUB does for kernels); a
- * module whose first word is "+module" belongs to the guest before it and is
- * handed to that guest as one of its own Multiboot modules. The per-guest
- * hypervisor setting `mem=SIZE` (default 64M, 2 MiB multiple) is read from
- * the guest's command line and left in it.
+ * module whose second word is "+module" belongs to the guest before it and
+ * is handed to that guest as one of its own Multiboot modules (vmm/main.c).
+ * Per-guest hypervisor settings are read from the guest's command line and
+ * left in it: mem=SIZE (default 64M, 2 MiB multiple), tsc_khz=N, vcpus=N,
+ * tsc=none|kvm2633|percpu.
  *
  * Creation never trusts the module: anything malformed ends that VM with
  * VM_END_LOAD_FAILED and a message naming the file; the other VMs still run.
@@ -121,7 +122,7 @@ static void module_name(const char *cmdline, char *out, size_t outlen)
 }
 
 /* Per-guest hypervisor settings, read from the guest's own command line
- * (and left in it): mem=SIZE, tsc_khz=N. */
+ * (and left in it): mem=SIZE, tsc_khz=N, vcpus=N, tsc=POLICY. */
 enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, NUM_GOPTS };
 
 static const struct opt_desc guest_opts[NUM_GOPTS] = {

@@ -106,7 +106,7 @@ void vmcs_write_failed(uint32_t field, uint64_t value, const char *caller)
 
 void vmcs_dump(void)
 {
-	static const char *const widths[] = { "16", "64", "32", "nat" };
+	static const char *const widths[] = { "16-bit", "64-bit", "32-bit", "natural-width" };
 	static const char *const types[] = { "control", "exit info", "guest", "host" };
 	int last_group = -1;
 
@@ -117,11 +117,11 @@ void vmcs_dump(void)
 		uint64_t v;
 
 		if (group != last_group) {
-			kprintf("[hv] [%s-bit %s]\n", widths[VMCS_WIDTH(enc)], types[(enc >> 10) & 3]);
+			kprintf("[hv] [%s %s]\n", widths[VMCS_WIDTH(enc)], types[(enc >> 10) & 3]);
 			last_group = group;
 		}
 		if (vmread_raw(enc, &v) == VMX_SUCCEED)
-			kprintf("[hv]   %-30s %#018lx\n", vmcs_names[i].name, v);
+			kprintf("[hv]   %-30s 0x%016lx\n", vmcs_names[i].name, v);
 		else
 			kprintf("[hv]   %-30s n/a\n", vmcs_names[i].name);
 	}
