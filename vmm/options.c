@@ -14,8 +14,9 @@
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_TSC, OPT_MIGRATE,
-		    OPT_SLICE, NUM_OPTIONS };
+		    OPT_SLICE, OPT_CPU_TABLES, NUM_OPTIONS };
 
+static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 const char *const tsc_policy_names[] = {
 	[TSC_POLICY_NONE] = "none", [TSC_POLICY_KVM2633] = "kvm2633",
@@ -39,6 +40,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			  .help = "force vCPU moves: off|rr|random:SEED|every-exit (default off)" },
 	[OPT_SLICE] = { .key = "slice", .type = OPT_UINT, .min = 1000, .max = 1ULL << 40,
 			.help = "ticks a vCPU runs before it leaves its pCPU (default 10000000)" },
+	[OPT_CPU_TABLES] = { .key = "cpu_tables", .type = OPT_ENUM, .choices = cpu_tables_choices,
+			     .help = "where to find the CPUs: auto (ACPI MADT, else MP table) or mp (MP table only)" },
 };
 
 struct hv_options hv_opts = {
@@ -76,6 +79,8 @@ bool options_parse(const char *cmdline)
 		cv_snprintf(hv_opts.skew, sizeof(hv_opts.skew), "%s", vals[OPT_SKEW].str);
 	if (vals[OPT_TSC].set)
 		hv_opts.tsc = (enum tsc_policy)vals[OPT_TSC].choice;
+	if (vals[OPT_CPU_TABLES].set)
+		hv_opts.cpu_tables_mp = vals[OPT_CPU_TABLES].choice == 1;
 	if (vals[OPT_SLICE].set)
 		hv_opts.slice = vals[OPT_SLICE].u;
 	if (vals[OPT_MIGRATE].set && !sched_parse_migrate(vals[OPT_MIGRATE].str, err, sizeof(err))) {

@@ -27,6 +27,7 @@ struct hv_options {
 	uint64_t watchdog;        /* TSC ticks a VM may run before it is ended; 0 = never */
 	int brk;                  /* break=: enum break_kind, a teaching aid */
 	uint32_t cpus;            /* cpus=: use at most this many pCPUs (0: all found) */
+	bool cpu_tables_mp;       /* cpu_tables=mp: ignore the MADT, use the MP table */
 	char skew[OPT_STRING_MAX];    /* skew=: injected per-pCPU TSC skew, "" = none */
 	enum tsc_policy tsc;      /* tsc= */
 	uint64_t slice;           /* slice=: ticks a vCPU runs before it leaves its pCPU (0: default) */

@@ -260,6 +260,80 @@ static bool madt_cpus(struct cpu_list *l, uint32_t bsp_id)
 	return true;
 }
 
+/* The MP Specification 1.4 tables, the fallback where firmware has no MADT
+ * (Intel MultiProcessor Specification, "MP Floating Pointer Structure" and
+ * "MP Configuration Table"): a 16-byte "_MP_" pointer in the EBDA's first
+ * KiB, the last KiB of base memory or the BIOS ROM, pointing at a "PCMP"
+ * table whose type-0 entries (20 bytes) are the processors. */
+#define MP_FLOATING_SIG     "_MP_"
+#define MP_CONFIG_SIG       "PCMP"
+#define MP_FLOATING_LEN     16
+#define MP_CONFIG_HDR_LEN   44
+#define MP_ENTRY_PROCESSOR  0
+#define MP_PROCESSOR_LEN    20
+#define MP_OTHER_ENTRY_LEN  8
+#define MP_CPU_ENABLED      BIT(0)
+#define BDA_EBDA_SEGMENT    0x40E
+#define BASE_MEM_LAST_KIB   (639 * KiB)
+#define BIOS_ROM_BASE       0xF0000
+#define BIOS_ROM_END        0x100000
+
+static bool mp_sum_ok(const uint8_t *p, size_t len)
+{
+	uint8_t sum = 0;
+	for (size_t i = 0; i < len; i++)
+		sum += p[i];
+	return sum == 0;
+}
+
+static const uint8_t *mp_scan(uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start; a + MP_FLOATING_LEN <= end; a += MP_FLOATING_LEN) {
+		const uint8_t *p = phys_to_virt(a);
+		if (!memcmp(p, MP_FLOATING_SIG, 4) && mp_sum_ok(p, MP_FLOATING_LEN))
+			return p;
+	}
+	return NULL;
+}
+
+static bool mp_cpus(struct cpu_list *l, uint32_t bsp_id)
+{
+	uint64_t ebda = (uint64_t)*(volatile uint16_t *)phys_to_virt(BDA_EBDA_SEGMENT) << 4;
+	const uint8_t *fp = NULL;
+
+	memset(l, 0, sizeof(*l));
+	if (ebda >= 0x80000 && ebda < 0xA0000)
+		fp = mp_scan(ebda, ebda + KiB);
+	if (!fp)
+		fp = mp_scan(BASE_MEM_LAST_KIB, BASE_MEM_LAST_KIB + KiB);
+	if (!fp)
+		fp = mp_scan(BIOS_ROM_BASE, BIOS_ROM_END);
+	if (!fp)
+		return false;
+	uint32_t cfg_pa;
+	memcpy(&cfg_pa, fp + 4, 4);
+	if (!cfg_pa)
+		return false;        /* a "default configuration": not supported */
+	const uint8_t *cfg = phys_to_virt(cfg_pa);
+	uint16_t len, count;
+	memcpy(&len, cfg + 4, 2);
+	memcpy(&count, cfg + 34, 2);
+	if (memcmp(cfg, MP_CONFIG_SIG, 4) || len < MP_CONFIG_HDR_LEN || !mp_sum_ok(cfg, len))
+		return false;
+	const uint8_t *p = cfg + MP_CONFIG_HDR_LEN, *end = cfg + len;
+	for (uint16_t i = 0; i < count && p < end; i++) {
+		if (p[0] == MP_ENTRY_PROCESSOR) {
+			if (p + MP_PROCESSOR_LEN > end)
+				break;
+			list_add(l, p[1], (p[3] & MP_CPU_ENABLED) ? MADT_LAPIC_ENABLED : 0, bsp_id);
+			p += MP_PROCESSOR_LEN;
+		} else {
+			p += MP_OTHER_ENTRY_LEN;
+		}
+	}
+	return true;
+}
+
 /* ---- the trampoline page ---- */
 
 static bool page_is_free_low(const struct boot_info *bi, uint64_t pa, uint64_t ebda)
@@ -372,13 +446,17 @@ void smp_init(const struct boot_info *bi)
 	}
 	uint32_t bsp_id = host_apic_id();
 	percpu[0].apic_id = bsp_id;
-	if (!madt_cpus(l, bsp_id)) {
-		kprintf("[hv] smp: no ACPI MADT (no MP table support either): running on the boot CPU only\n");
-		return;
+	const char *source = "MADT";
+	if (hv_opts.cpu_tables_mp || !madt_cpus(l, bsp_id)) {
+		if (!mp_cpus(l, bsp_id)) {
+			kprintf("[hv] smp: neither an ACPI MADT nor an MP table: running on the boot CPU only\n");
+			return;
+		}
+		source = hv_opts.cpu_tables_mp ? "MP table (cpu_tables=mp)" : "MP table (no ACPI MADT)";
 	}
-	kprintf("[hv] smp: MADT lists %u CPU(s): boot CPU APIC ID %u (%s mode)%s",
+	kprintf("[hv] smp: %s lists %u CPU(s): boot CPU APIC ID %u (%s mode)%s", source,
 		l->n + 1, bsp_id, host_apic_x2apic() ? "x2APIC" : "xAPIC",
-		l->bsp_listed ? "" : " [not in the MADT!]");
+		l->bsp_listed ? "" : " [not in the table!]");
 	for (uint32_t i = 0; i < l->n; i++)
 		kprintf("%s%u", i ? " " : ", APs ", l->apic_id[i]);
 	if (l->disabled)

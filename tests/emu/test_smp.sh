@@ -28,6 +28,8 @@ cv_bg four --emu bochs --cpus 4 --timeout $T_CPU4 --hv "skew=0,-250000,+500000,-
 cv_wait two
 cv_bg one_of_two --emu bochs --cpus 2 --timeout $T_CPU2 --hv "cpus=1"
 cv_wait one_of_two
+cv_bg mptable --emu bochs --cpus 2 --timeout $T_CPU2 --hv "cpu_tables=mp"
+cv_wait mptable
 cv_bg badskew --emu bochs --cpus 2 --timeout $T_CPU2 --hv "skew=1,x"
 cv tcg --emu qemu --cpus 2 --timeout $T_QEMU
 cv_wait four badskew
@@ -143,5 +145,12 @@ want_rc 4
 want_log '^RESULT: NOVMX' '"RESULT: NOVMX"'
 want_nolog '^\[hv\] smp: ' 'no AP start attempted'
 end "wall ${CV_WALL[tcg]} s"
+
+# ---- the MP table fallback (firmware without an ACPI MADT) ----
+begin mp-table-fallback mptable
+want_rc 0
+want_log '^\[hv\] smp: MP table \(cpu_tables=mp\) lists 2 CPU\(s\)' 'the CPUs found in the MP table'
+want_log '^\[hv\] vmx: pcpu 1 in VMX root operation' 'the AP found there started and entered VMX'
+end
 
 finish
