@@ -13,17 +13,10 @@
 GUEST_NAMES := hello platform hostile bench tsc migrate warp
 GUEST_ELFS  := $(patsubst %,$(BUILD)/guest/%.elf,$(GUEST_NAMES))
 
-GUEST_WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-                 -Wno-unused-parameter -Wpointer-arith -Wundef
-GUEST_CFLAGS  := -std=gnu11 -O2 -g $(GUEST_WARN) -I. -ffreestanding -fno-builtin -nostdinc \
-                 -isystem $(shell $(CC) -print-file-name=include) \
-                 -m64 -mno-red-zone -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 \
-                 -fno-pic -fno-pie -mcmodel=small -fno-stack-protector \
-                 -fno-omit-frame-pointer -fno-strict-aliasing -fno-common \
-                 -fno-asynchronous-unwind-tables -MMD -MP
+# Guests are freestanding 64-bit code built exactly like the hypervisor.
+GUEST_CFLAGS  := $(KCFLAGS)
 GUEST_ASFLAGS := -f elf64 -g -F dwarf -w+all -w+error
-GUEST_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
-                 --no-warn-rwx-segments -T guest/lib/guest.ld
+GUEST_LDFLAGS := $(filter-out -T linker.ld,$(KLDFLAGS)) -T guest/lib/guest.ld
 
 GUEST_OBJDIR  := $(BUILD)/guest/obj
 GUEST_LIB_OBJS := $(patsubst %.c,$(GUEST_OBJDIR)/%.o,$(sort $(wildcard guest/lib/*.c))) \
