@@ -24,6 +24,7 @@
  * both is used and a warning printed.
  */
 #include "vmm/tsc_sync.h"
+#include "vmm/vtsc.h"
 #include "vmm/arch.h"
 #include "vmm/console.h"
 #include "vmm/msr.h"
@@ -124,11 +125,19 @@ void tsc_skew_measure(uint32_t cpu, int64_t *skew, uint64_t *unc)
 	*unc = (uint64_t)(hi - lo + 1) / 2;
 }
 
+/* Move this pCPU's TSC by s ticks. Where the CPU has IA32_TSC_ADJUST, a
+ * write of it moves the TSC by exactly the difference, in one step (SDM Vol.
+ * 3B, "Time-Stamp Counter Adjustment"), so the injected skew is exact;
+ * otherwise WRMSR IA32_TSC <- RDTSC + s, which also loses the few
+ * instructions between the read and the write. */
 static void inject_here(void *arg)
 {
 	int64_t s = *(const int64_t *)arg;
 
-	wrmsr(MSR_IA32_TIME_STAMP_COUNTER, rdtsc() + (uint64_t)s);
+	if (host_has_tsc_adjust())
+		wrmsr(MSR_IA32_TSC_ADJUST, rdmsr(MSR_IA32_TSC_ADJUST) + (uint64_t)s);
+	else
+		wrmsr(MSR_IA32_TIME_STAMP_COUNTER, rdtsc() + (uint64_t)s);
 }
 
 /* "+5", "-5", "0" pieces for kprintf: sign and magnitude. */
@@ -164,7 +173,8 @@ bool tsc_sync_init(const char *skew_spec)
 	for (uint32_t cpu = 1; cpu < n; cpu++)
 		smp_wait(cpu);
 	if (injected)
-		kprintf("[hv] tsc: skew=%s: wrote IA32_TSC on %u AP(s)\n", skew_spec, injected);
+		kprintf("[hv] tsc: skew=%s: moved the TSC of %u AP(s) (%s)\n", skew_spec, injected,
+			host_has_tsc_adjust() ? "IA32_TSC_ADJUST" : "IA32_TSC");
 
 	tsc_skew[0] = 0;
 	tsc_skew_unc[0] = 0;
