@@ -30,6 +30,7 @@
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx.h"
 #include "vmx/vmx_defs.h"
+#include "vmx/tlb.h"
 
 
 static const char *const end_kind_names[] = {
@@ -76,8 +77,11 @@ void vcpu_load(struct vcpu *v)
 	uint64_t slice_end = rdtsc() + sched_slice_ticks();
 	v->leave_tsc = sched_every_exit ? 0 : MIN(slice_end, v->watchdog_deadline);
 	v->migrated_in = v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me;
-	if (v->migrated_in)
+	if (v->migrated_in) {
 		v->migrations++;
+		if (vmx_ctls.vpid)
+			vmx_flush_vpid(v->vpid);
+	}
 }
 
 void vcpu_put(struct vcpu *v)

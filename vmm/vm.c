@@ -214,6 +214,9 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 
 	v->vm = vm;
 	v->id = id;
+	/* One VPID per vCPU: two vCPUs of a VM may use the same linear
+	 * addresses with different page tables. VPID 0 is the host's. */
+	v->vpid = (uint16_t)(vm->id * MAX_VCPUS + id + 1);
 	v->vmcs = frames_alloc(1, 1);
 	*(uint32_t *)v->vmcs = vmx_basic_revision_id(vmx_caps.basic);
 	pa = virt_to_phys(v->vmcs);
@@ -294,7 +297,6 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 	vm->ept_pml4 = ept_create();
 	ept_map(vm->ept_pml4, 0, virt_to_phys(vm->ram), vm->ram_size, EPT_RWX);
 	vm->eptp = ept_pointer(vm->ept_pml4);
-	vm->vpid = (uint16_t)(vm->id + 1);      /* VPID 0 is the host's */
 	vm->apic_base = XAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
 	vm->pat = PAT_POWER_ON;
 	setup_bitmaps(vm);

@@ -60,6 +60,7 @@ struct vcpu {
 	uint32_t id;
 	void *vmcs;                   /* 4 KiB VMCS region */
 	int32_t loaded_on;            /* pCPU where the VMCS is current; -1 when clear */
+	uint16_t vpid;                /* tags its TLB entries (VPID on) */
 	bool launched;                /* VMLAUNCH done since the last VMCLEAR */
 
 	/* scheduling (vmm/sched.c) */
@@ -127,7 +128,6 @@ struct vm {
 
 	uint64_t *ept_pml4;
 	uint64_t eptp;
-	uint16_t vpid;
 	uint8_t *io_bitmap;           /* 8 KiB: A (ports 0-0x7FFF) then B */
 	uint8_t *msr_bitmap;          /* 4 KiB */
 

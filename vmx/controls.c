@@ -13,6 +13,7 @@
 #include "vmx/vmx.h"
 #include "vmm/console.h"
 #include "vmx/vmx_defs.h"
+#include "vmx/tlb.h"
 
 struct vmx_controls vmx_ctls;
 
@@ -60,6 +61,9 @@ void vmx_controls_init(void)
 	c->entry = adjust("VM-entry", vmx_caps.entry, VM_ENTRY_LOAD_EFER, 0);
 	/* IA-32e mode guest is not requested: it follows the guest's EFER.LMA,
 	 * which the CPU stores into it at every exit (save EFER). */
+	/* VPID only where INVVPID can flush a vCPU that moved (vmx/tlb.h). */
+	if (!vmx_can_flush_vpid())
+		c->proc2 &= ~(uint32_t)SECONDARY_EXEC_ENABLE_VPID;
 	c->vpid = c->proc2 & SECONDARY_EXEC_ENABLE_VPID;
 	c->rdtscp = c->proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 

@@ -97,7 +97,7 @@ static void init_controls(struct vcpu *v)
 	vmcs_write64(TSC_OFFSET, 0);
 	vmcs_write64(EPT_POINTER, vm->eptp);
 	if (vmx_ctls.vpid)
-		vmcs_write16(VIRTUAL_PROCESSOR_ID, vm->vpid);
+		vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vpid);
 
 	/* CR0.NE and CR4.VMXE are the bits VMX still fixes for an unrestricted
 	 * guest: own them, and show the guest the values it expects. A mask of

@@ -1,0 +1,22 @@
+/*
+ * vmx/tlb.h - flushing a guest's cached translations.
+ *
+ * Context: VMX root. With VPID, a pCPU keeps a guest's linear translations
+ * across exits, tagged with its VPID (SDM Vol. 3C, "Virtual-Processor
+ * Identifiers (VPIDs)"). A vCPU that moves to another pCPU and later comes
+ * back may find entries there that its own INVLPGs elsewhere never reached,
+ * so a vCPU loaded on a pCPU other than the last one gets its VPID flushed.
+ */
+#ifndef CV_TLB_H
+#define CV_TLB_H
+
+#include "vmm/types.h"
+
+/* Whether INVVPID can flush one VPID (or, failing that, all of them):
+ * without it VPID must stay off. */
+bool vmx_can_flush_vpid(void);
+
+/* Invalidate every mapping tagged with vpid on this pCPU (checked). */
+void vmx_flush_vpid(uint16_t vpid);
+
+#endif
