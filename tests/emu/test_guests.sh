@@ -13,10 +13,21 @@ guests=(hello platform hostile)
 for g in "${guests[@]}"; do
   cv "qemu-$g" --bare --emu qemu --timeout 60 --guest "$G/$g.elf hv=0"
 done
+# the SMP guests, bare on QEMU TCG with 2 CPUs (fast; Bochs SMP bare runs are in no suite)
+cv qemu-migrate --bare --emu qemu --cpus 2 --timeout 60 --guest "$G/migrate.elf hv=0"
+cv qemu-warp --bare --emu qemu --cpus 2 --timeout 60 --guest "$G/warp.elf hv=0"
+
 cv_bg bochs-hello --bare --emu bochs --timeout 120 --guest "$G/hello.elf hv=0"
 cv_bg bochs-platform --bare --emu bochs --timeout 120 --guest "$G/platform.elf hv=0"
 cv_wait bochs-hello bochs-platform
 cv bochs-hostile --bare --emu bochs --timeout 120 --guest "$G/hostile.elf hv=0"
+
+for run in qemu-migrate qemu-warp; do
+  begin "bare-$run-2cpus" "$run"
+  want_rc 0
+  want_log '^SUMMARY: [0-9]+ tests, 0 unexpected failures' 'SUMMARY with no failure'
+  end "$(grep -aE '^(migrate|warp): ' "$(cv_log "$run")" | tail -n 1)"
+done
 
 for emu in qemu bochs; do
   for g in "${guests[@]}"; do
