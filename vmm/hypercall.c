@@ -22,8 +22,10 @@ static __attribute__((noinline)) int64_t hc_write(struct vcpu *v, uint64_t gpa, 
 	const char *s = gpa_to_hva(v->vm, gpa, len);
 	if (!s)
 		return HC_EFAULT;
+	spin_lock(&v->vm->lock);
 	for (uint64_t i = 0; i < len; i++)
 		vm_console_putc(v->vm, &v->vm->com1, s[i]);
+	spin_unlock(&v->vm->lock);
 	return (int64_t)len;
 }
 
@@ -35,12 +37,9 @@ static __attribute__((noinline)) int64_t hc_report(struct vcpu *v, uint64_t kind
 		return HC_EINVAL;
 	if (!gpa_to_hva(vm, gpa, len))
 		return HC_EFAULT;
-	if (kind == HC_REPORT_PASS)
-		vm->reports_pass++;
-	else if (kind == HC_REPORT_FAIL)
-		vm->reports_fail++;
-	else
-		vm->reports_skip++;
+	uint32_t *count = kind == HC_REPORT_PASS ? &vm->reports_pass
+			: kind == HC_REPORT_FAIL ? &vm->reports_fail : &vm->reports_skip;
+	__atomic_fetch_add(count, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

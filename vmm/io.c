@@ -215,6 +215,7 @@ void handle_io(struct vcpu *v)
 		       "string I/O (INS/OUTS) on port %#x at RIP %#lx is not emulated", port, v->rip);
 		return;
 	}
+	spin_lock(&v->vm->lock);
 	if (q & IOQ_IN) {
 		uint32_t val = port_in(v, port, size);
 		if (size == 4)
@@ -227,5 +228,6 @@ void handle_io(struct vcpu *v)
 		uint32_t mask = size == 4 ? 0xFFFFFFFF : size == 2 ? 0xFFFF : 0xFF;
 		port_out(v, port, size, (uint32_t)v->regs.rax & mask);
 	}
+	spin_unlock(&v->vm->lock);
 	vcpu_skip_instruction(v);
 }

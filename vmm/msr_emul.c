@@ -36,6 +36,7 @@ static void gp_unhandled(struct vcpu *v, uint32_t msr, bool write, uint64_t val)
 {
 	struct vm *vm = v->vm;
 
+	spin_lock(&vm->lock);
 	vm->unhandled_msr++;
 	bool seen = false;
 	for (uint32_t i = 0; i < vm->nreported_msrs; i++)
@@ -50,6 +51,7 @@ static void gp_unhandled(struct vcpu *v, uint32_t msr, bool write, uint64_t val)
 			kprintf("[hv] vm%u: RDMSR %#x not emulated: #GP (reported once per MSR)\n",
 				vm->id, msr);
 	}
+	spin_unlock(&vm->lock);
 	vcpu_inject_exception(v, VEC_GP, true, 0);
 }
 

@@ -90,13 +90,18 @@ void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (vm->state == VM_ENDED)
+	/* Two vCPUs of a VM may end it at once: the first one says why. */
+	spin_lock(&vm->end_lock);
+	if (vm->state == VM_ENDED) {
+		spin_unlock(&vm->end_lock);
 		return;
-	vm->state = VM_ENDED;
+	}
 	vm->end_kind = kind;
 	va_start(ap, fmt);
 	cv_vsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
 	va_end(ap);
+	__atomic_store_n(&vm->state, VM_ENDED, __ATOMIC_RELEASE);
+	spin_unlock(&vm->end_lock);
 }
 
 bool vm_passed(const struct vm *vm)

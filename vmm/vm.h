@@ -13,6 +13,7 @@
 
 #include "vmm/types.h"
 #include "vmm/hypercall.h"
+#include "vmm/spinlock.h"
 #include "vmm/tsc_math.h"
 #include "vmx/guest_regs.h"
 
@@ -131,6 +132,11 @@ struct vm {
 	uint8_t *io_bitmap;           /* 8 KiB: A (ports 0-0x7FFF) then B */
 	uint8_t *msr_bitmap;          /* 4 KiB */
 
+	/* Guards the emulated devices and counters below against the VM's
+	 * own vCPUs running on several pCPUs at once: a hostile SMP guest
+	 * must not be able to race a line buffer past its end. */
+	struct spinlock lock;
+	struct spinlock end_lock;     /* vm_end() only (it may run under lock) */
 	struct uart_state com1, debugcon;
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
@@ -167,7 +173,8 @@ void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...) PRINTF_L
 bool vm_passed(const struct vm *vm);
 
 /* Guest console output (COM1, port 0xE9, HC_WRITE): buffered per line and
- * forwarded as "[vmN] line"; flush prints a partial last line. */
+ * forwarded as "[vmN] line"; flush prints a partial last line. The caller
+ * holds vm->lock. */
 void vm_console_putc(struct vm *vm, struct uart_state *u, char c);
 void vm_console_flush(struct vm *vm);
 
