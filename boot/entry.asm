@@ -16,14 +16,7 @@ MB_FLAG_ALIGN   equ 1 << 0          ; modules page aligned
 MB_FLAG_MEMINFO equ 1 << 1          ; give us mem_* and the memory map
 MB_FLAGS        equ MB_FLAG_ALIGN | MB_FLAG_MEMINFO
 
-CR0_PE          equ 1 << 0
-CR0_NE          equ 1 << 5          ; VMX requires it (IA32_VMX_CR0_FIXED0)
-CR0_NW          equ 1 << 29
-CR0_CD          equ 1 << 30
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xC0000080
-EFER_LME        equ 1 << 8
+%include "x86.inc"
 PTE_P           equ 1 << 0
 PTE_RW          equ 1 << 1
 PTE_PS          equ 1 << 7          ; 2 MiB page in a page-directory entry

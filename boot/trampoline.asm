@@ -27,14 +27,7 @@
 ; CPU), far jump to 32-bit code, CR4.PAE, CR3, EFER.LME, CR0.PG, far jump to
 ; 64-bit code, stack, call ap_main.
 
-CR0_PE          equ 1 << 0
-CR0_NE          equ 1 << 5          ; VMX requires it (IA32_VMX_CR0_FIXED0)
-CR0_NW          equ 1 << 29
-CR0_CD          equ 1 << 30
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xC0000080
-EFER_LME        equ 1 << 8
+%include "x86.inc"
 REAL_MODE_SEGMENT_SHIFT equ 4       ; linear = segment << 4 in real mode
 
 TR_CS32         equ 0x08            ; selectors of the trampoline's own GDT
