@@ -50,14 +50,6 @@
 #define EXIT_REASON_VMCALL              18
 #define EXIT_REASON_PREEMPTION_TIMER    52
 
-static inline uint64_t rdtsc_ordered(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
 struct tally {
 	uint64_t reads, backward, max_backward, forward_jumps, max_forward;
 };

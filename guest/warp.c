@@ -43,14 +43,6 @@
  * that a CPU left alone loses little (rounds * 64 steps at most). */
 #define HANDOFF_WAIT    64
 
-static inline uint64_t rdtsc_ordered(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static spinlock_t warp_lock = SPINLOCK_INIT;
 /* Under warp_lock: */
 static uint64_t last_tsc;

@@ -105,6 +105,16 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* LFENCE; RDTSC (Linux's rdtsc_ordered): the read waits for earlier
+ * instructions, so two reads in a loop cannot pass each other. */
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static inline bool has_rdtscp(void)
 {
 	return cpuid(0x80000000).eax >= 0x80000001 &&
