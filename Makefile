@@ -36,15 +36,15 @@ KASFLAGS := -f elf64 -g -F dwarf -w+all -w+error -Iboot/ -I$(BUILD)/gen/
 KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
             --no-warn-rwx-segments -T linker.ld
 
-KSRCS_C   := $(filter-out vmx/asm_offsets.c,$(sort $(wildcard vmm/*.c vmx/*.c)))
+KSRCS_C   := $(filter-out vmx/asm_offsets.c,$(sort $(wildcard lib/*.c kernel/*.c vmx/*.c vmm/*.c vmm/*/*.c)))
 KSRCS_ASM := $(sort $(wildcard boot/*.asm vmx/*.asm))
 KOBJS     := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS_C)) \
              $(patsubst %.asm,$(BUILD)/k/%.o,$(KSRCS_ASM))
 
 # Plain-C pieces with no hardware access: built for the host and unit-tested.
-HOSTLIB_SRCS := $(wildcard vmm/printf.c vmm/cmdline.c vmm/multiboot.c vmm/frame.c \
-                 vmm/elf.c vmm/guest_boot.c vmm/insn_decode.c vmm/guest_mem.c vmx/caps_decode.c vmm/tsc_math.c \
-                 vmm/skew_parse.c)
+HOSTLIB_SRCS := $(wildcard lib/printf.c lib/cmdline.c kernel/multiboot.c kernel/frame.c \
+                 vmm/loader/elf.c vmm/loader/guest_boot.c vmm/dev/insn_decode.c vmm/loader/guest_mem.c vmx/caps_decode.c vmm/time/tsc_math.c \
+                 vmm/time/skew_parse.c)
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))

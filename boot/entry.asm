@@ -9,7 +9,7 @@
 ; halt when absent), build identity page tables for the first 4 GiB with 2 MiB
 ; pages, enable PAE, EFER.LME and paging (SDM Vol. 3A, "Initializing IA-32e
 ; Mode"), load a 64-bit GDT, far-jump to 64-bit code, call kmain(magic, mbi).
-; vmm/gdt.c later replaces this GDT with the full one (a TSS per CPU slot).
+; kernel/gdt.c later replaces this GDT with the full one (a TSS per CPU slot).
 
 MB_MAGIC        equ 0x1BADB002
 MB_FLAG_ALIGN   equ 1 << 0          ; modules page aligned
@@ -141,7 +141,7 @@ _start:
 	mov esi, msg_no_long_mode
 	call early_puts32
 	; Wait for the transmitter to drain (LSR.TEMT), then end the run the
-	; way vmm/platform.c does on an emulator: isa-debug-exit (QEMU), the
+	; way kernel/platform.c does on an emulator: isa-debug-exit (QEMU), the
 	; Bochs shutdown port. Real machines simply halt with the message.
 	mov dx, COM1 + 5
 .drain:

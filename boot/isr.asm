@@ -3,8 +3,8 @@
 ; Context: any pCPU in VMX root operation or during boot (64-bit mode).
 ; Each stub makes the stack look the same whatever the vector (the CPU pushes
 ; an error code only for some vectors, SDM Vol. 3A, "Error Code"), saves every
-; general register and calls trap_handler(struct trap_frame *) in vmm/trap.c.
-; The frame layout below must match struct trap_frame; vmm/trap.c checks the
+; general register and calls trap_handler(struct trap_frame *) in kernel/trap.c.
+; The frame layout below must match struct trap_frame; kernel/trap.c checks the
 ; offsets at compile time.
 
 extern trap_handler
@@ -99,7 +99,7 @@ isr_common:
 section .rodata
 align 8
 global isr_table
-isr_table:                      ; vmm/trap.c installs these 32 entry points in the IDT
+isr_table:                      ; kernel/trap.c installs these 32 entry points in the IDT
 %assign i 0
 %rep 32
 	dq isr_ %+ i

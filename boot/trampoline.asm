@@ -1,8 +1,8 @@
 ; boot/trampoline.asm - where an application processor (AP) starts: real mode
-; to long mode on the boot page tables, then C (ap_main in vmm/smp.c).
+; to long mode on the boot page tables, then C (ap_main in kernel/smp.c).
 ;
 ; Context: runs on each AP right after its STARTUP IPI, from a COPY of the
-; bytes between trampoline_start and trampoline_end that vmm/smp.c places on
+; bytes between trampoline_start and trampoline_end that kernel/smp.c places on
 ; a free page below 1 MiB (its address comes from the memory map, so this
 ; code does not know it when assembled). The AP starts in real mode with
 ; CS = page >> 4, IP = 0, interrupts off, caches in the INIT state
@@ -14,7 +14,7 @@
 ; which the code computes from CS (EBX = CS << 4) and patches into the GDTR
 ; base and the two far pointers before using them.
 ;
-; Parameters (written by vmm/smp.c into the copy before each STARTUP IPI;
+; Parameters (written by kernel/smp.c into the copy before each STARTUP IPI;
 ; C finds each by its label, so no offset is written twice):
 ;   trampoline_cr3    physical address of boot_pml4 (below 4 GiB)
 ;   trampoline_efer   EFER bits to set besides LME (the boot CPU's NXE, SCE)

@@ -8,7 +8,7 @@
 # Objects go to $(BUILD)/guest/obj/; their .d files are picked up by the
 # top-level Makefile's include of every .d under $(BUILD).
 # The guest is its own program: it shares no code with vmm/, only the
-# hypercall ABI header vmm/hypercall.h.
+# hypercall ABI header vmm/core/hypercall_abi.h.
 
 GUEST_NAMES := hello platform hostile bench tsc migrate warp
 GUEST_ELFS  := $(patsubst %,$(BUILD)/guest/%.elf,$(GUEST_NAMES))

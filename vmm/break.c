@@ -8,7 +8,7 @@
  * and "Checks on the Guest State Area".
  */
 #include "vmm/break.h"
-#include "vmm/console.h"
+#include "kernel/console.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 

@@ -9,7 +9,7 @@
 #ifndef CV_BREAK_H
 #define CV_BREAK_H
 
-#include "vmm/vm.h"
+#include "vmm/core/vm.h"
 
 enum break_kind {
 	BREAK_NONE,

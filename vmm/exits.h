@@ -11,7 +11,7 @@
 #ifndef CV_EXITS_H
 #define CV_EXITS_H
 
-#include "vmm/vm.h"
+#include "vmm/core/vm.h"
 #include "vmx/vmcs.h"
 
 typedef void (*exit_handler_t)(struct vcpu *v);

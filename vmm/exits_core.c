@@ -6,11 +6,11 @@
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
  */
 #include "vmm/exits.h"
-#include "vmm/arch.h"
-#include "vmm/console.h"
-#include "vmm/lapic.h"
-#include "vmm/msr.h"
-#include "vmm/vtsc.h"
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "vmm/dev/lapic.h"
+#include "lib/msr.h"
+#include "vmm/time/vtsc.h"
 #include "vmx/exit.h"
 #include "vmx/exit_reasons.h"
 #include "vmx/vmcs.h"

@@ -2,14 +2,14 @@
  * vmm/options.c - the option table and hv_opts.
  *
  * Context: kernel, boot CPU. Unknown keys and bad values are errors that
- * name the key, the value and what is allowed (vmm/cmdline.c words them);
+ * name the key, the value and what is allowed (lib/cmdline.c words them);
  * the run then ends with RESULT: FAIL rather than guessing.
  */
 #include "vmm/options.h"
-#include "vmm/cmdline.h"
-#include "vmm/console.h"
-#include "vmm/percpu.h"
-#include "vmm/printf.h"
+#include "lib/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/percpu.h"
+#include "lib/printf.h"
 #include "vmm/sched.h"
 #include "vmm/break.h"
 

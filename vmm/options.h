@@ -3,15 +3,15 @@
  *
  * Context: kernel, boot CPU. The option table lives in vmm/options.c (one
  * row per option, with its allowed values and a line of help); the generic
- * parser is vmm/cmdline.c. Options are documented in README.md.
+ * parser is lib/cmdline.c. Options are documented in README.md.
  */
 #ifndef CV_OPTIONS_H
 #define CV_OPTIONS_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 /* crash=: teaching aid that provokes an exception in the hypervisor to show
- * the register dump (see vmm/trap.c). */
+ * the register dump (see kernel/trap.c). */
 enum crash_kind { CRASH_NONE, CRASH_UD, CRASH_GP, CRASH_PF, CRASH_DE, CRASH_BP };
 
 /* tsc=: how TSC_OFFSET is chosen when a vCPU is loaded (DESIGN.md table) */

@@ -6,7 +6,7 @@
 #ifndef CV_RUN_H
 #define CV_RUN_H
 
-#include "vmm/vm.h"
+#include "vmm/core/vm.h"
 
 /* Load v here (VMPTRLD, host state, TSC_OFFSET for this pCPU, the MSRs that
  * travel with it), run it until its slice ends, it sleeps, or its VM ends,

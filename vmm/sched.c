@@ -18,17 +18,17 @@
  *   every-exit   like rr, after every single exit
  */
 #include "vmm/sched.h"
-#include "vmm/arch.h"
-#include "vmm/console.h"
+#include "kernel/arch.h"
+#include "kernel/console.h"
 #include "vmm/options.h"
-#include "vmm/percpu.h"
-#include "vmm/printf.h"
+#include "kernel/percpu.h"
+#include "lib/printf.h"
 #include "vmm/run.h"
-#include "vmm/smp.h"
-#include "vmm/spinlock.h"
-#include "vmm/string.h"
-#include "vmm/tsc_sync.h"
-#include "vmm/vtsc.h"
+#include "kernel/smp.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "vmm/time/tsc_sync.h"
+#include "vmm/time/vtsc.h"
 
 enum migrate_mode { MIGRATE_OFF, MIGRATE_RR, MIGRATE_RANDOM, MIGRATE_EVERY_EXIT };
 

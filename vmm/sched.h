@@ -7,7 +7,7 @@
 #ifndef CV_SCHED_H
 #define CV_SCHED_H
 
-#include "vmm/vm.h"
+#include "vmm/core/vm.h"
 
 /* Run every VM to its end on all pCPUs; report; true if every VM passed. */
 bool sched_run_all(void);

@@ -6,8 +6,8 @@
 #ifndef CV_VM_CREATE_H
 #define CV_VM_CREATE_H
 
-#include "vmm/multiboot.h"
-#include "vmm/vm.h"
+#include "kernel/multiboot.h"
+#include "vmm/core/vm.h"
 
 /* A VM for the guest kernel in mod, with extra[0..nextra) as its own
  * modules. Returns NULL only when no VM slot is left; a guest that cannot be

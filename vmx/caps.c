@@ -17,9 +17,9 @@
  * "VM Functions".
  */
 #include "vmx/caps.h"
-#include "vmm/arch.h"
-#include "vmm/console.h"
-#include "vmm/msr.h"
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "lib/msr.h"
 
 #define CPUID_LEAF_FEATURES	1
 

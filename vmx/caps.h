@@ -15,7 +15,7 @@
 #ifndef CV_VMX_CAPS_H
 #define CV_VMX_CAPS_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 #include "vmx/vmx_defs.h"
 
 /* What the probe read; fields are invalid unless the matching have_ says so

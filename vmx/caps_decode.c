@@ -11,8 +11,8 @@
  * layout of every MSR decoded here; vmx/vmx_defs.h names the bits.
  */
 #include "vmx/caps.h"
-#include "vmm/msr.h"
-#include "vmm/printf.h"
+#include "lib/msr.h"
+#include "lib/printf.h"
 
 #define REPORT_PREFIX	"[hv] vmx: "
 #define LINE_SIZE	192	/* one report line, prefix and NUL included */

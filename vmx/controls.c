@@ -11,7 +11,7 @@
  * VMfailValid 7 ("allowed 0-settings").
  */
 #include "vmx/vmx.h"
-#include "vmm/console.h"
+#include "kernel/console.h"
 #include "vmx/vmx_defs.h"
 #include "vmx/tlb.h"
 

@@ -8,8 +8,8 @@
  * Pointer (EPTP)": memory type in bits 2:0, walk length minus one in 5:3.
  */
 #include "vmx/ept.h"
-#include "vmm/console.h"
-#include "vmm/mem.h"
+#include "kernel/console.h"
+#include "kernel/mem.h"
 #include "vmx/vmx_defs.h"
 
 #define EPT_MEMTYPE_SHIFT   3

@@ -8,7 +8,7 @@
 #ifndef CV_EPT_H
 #define CV_EPT_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 #define EPT_READ            BIT(0)
 #define EPT_WRITE           BIT(1)

@@ -10,8 +10,8 @@
  * state, 34 MSR loading, 41 machine check) and also ends only that VM.
  */
 #include "vmx/exit.h"
-#include "vmm/console.h"
-#include "vmm/percpu.h"
+#include "kernel/console.h"
+#include "kernel/percpu.h"
 #include "vmx/exit_reasons.h"
 #include "vmx/vmcs.h"
 

@@ -7,7 +7,7 @@
 #define CV_EXIT_H
 
 #include "vmm/exits.h"
-#include "vmm/vm.h"
+#include "vmm/core/vm.h"
 #include "vmx/exit_reasons.h"
 #include "vmx/vmcs.h"
 

@@ -11,7 +11,7 @@
 #ifndef CV_GUEST_REGS_H
 #define CV_GUEST_REGS_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 enum gpr_index {
 	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,

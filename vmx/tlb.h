@@ -10,7 +10,7 @@
 #ifndef CV_TLB_H
 #define CV_TLB_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 /* Whether INVVPID can flush one VPID (or, failing that, all of them):
  * without it VPID must stay off. */

@@ -5,9 +5,9 @@
  * Context: VMX root operation, on the pCPU where the VMCS is current.
  */
 #include "vmx/vmcs.h"
-#include "vmm/console.h"
-#include "vmm/percpu.h"
-#include "vmm/platform.h"
+#include "kernel/console.h"
+#include "kernel/percpu.h"
+#include "kernel/platform.h"
 
 static const struct {
 	uint32_t enc;

@@ -10,7 +10,7 @@
 #ifndef CV_VMCS_H
 #define CV_VMCS_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 #include "vmx/vmcs_fields.h"
 #include "vmx/vmx_insn.h"
 

@@ -6,7 +6,7 @@
 #ifndef CV_VMCS_SETUP_H
 #define CV_VMCS_SETUP_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 struct vcpu;
 

@@ -7,7 +7,7 @@
 #ifndef CV_VMX_H
 #define CV_VMX_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 #include "vmx/caps.h"
 
 /* What vmx_probe() read on the boot CPU; every pCPU is assumed alike. */

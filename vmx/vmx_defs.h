@@ -4,7 +4,7 @@
  * VM-entry control word, each in bit order.
  *
  * Context: any (kernel and host unit tests); definitions only, no code that
- * touches hardware. MSR numbers are in vmm/msr.h.
+ * touches hardware. MSR numbers are in lib/msr.h.
  *
  * Sources (cite by title; section numbers move between SDM revisions):
  *   SDM Vol. 3C, "VM-Execution Control Fields" (pin-based, primary and
@@ -22,7 +22,7 @@
 #ifndef CV_VMX_DEFS_H
 #define CV_VMX_DEFS_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 /* SDM Vol. 3C, "Discovering Support for VMX": CPUID.1:ECX.VMX[bit 5]. */
 #define CPUID_1_ECX_VMX			BIT(5)

@@ -12,7 +12,7 @@
 #ifndef CV_VMX_INSN_H
 #define CV_VMX_INSN_H
 
-#include "vmm/types.h"
+#include "lib/types.h"
 
 enum vmx_result {
 	VMX_SUCCEED = 0,

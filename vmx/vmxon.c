@@ -8,10 +8,10 @@
  * is a 4 KiB-aligned page starting with the VMCS revision identifier.
  */
 #include "vmx/vmx.h"
-#include "vmm/arch.h"
-#include "vmm/console.h"
-#include "vmm/mem.h"
-#include "vmm/percpu.h"
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "kernel/mem.h"
+#include "kernel/percpu.h"
 #include "vmx/vmx_defs.h"
 #include "vmx/vmx_insn.h"
 

@@ -3,7 +3,7 @@
  *
  * Context: guest, 64-bit mode, any CPU, interrupts off.
  * Under chronovisor each access to the xAPIC page exits (it is emulated by
- * vmm/lapic.c) and each x2APIC MSR access exits: this code touches the APIC
+ * vmm/dev/lapic.c) and each x2APIC MSR access exits: this code touches the APIC
  * only while starting CPUs, never in a measurement loop.
  */
 #include <stdint.h>

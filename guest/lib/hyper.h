@@ -8,7 +8,7 @@
  *   EBX, ECX, EDX = "chro", "novi", "sor\0" (the 12 bytes "chronovisor\0").
  *   Leaf 0x40000010, when EAX reaches it: EAX = guest TSC frequency in kHz.
  * Hypercalls: VMCALL with RAX = number, RDI, RSI, RDX = arguments, result in
- * RAX (vmm/hypercall.h, the shared ABI). Bare, VMCALL raises #UD, and under
+ * RAX (vmm/core/hypercall_abi.h, the shared ABI). Bare, VMCALL raises #UD, and under
  * another hypervisor it means something else: the hc_* wrappers return
  * HC_ENOSYS without executing VMCALL unless on_chronovisor().
  */
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/hypercall.h"
+#include "vmm/core/hypercall_abi.h"
 
 #define CPUID_HV_BASE           0x40000000
 #define CPUID_HV_TSC_KHZ        0x40000010

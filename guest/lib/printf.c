@@ -2,7 +2,7 @@
  * guest/lib/printf.c - the guest's printf formatter.
  *
  * Context: guest, any mode, no allocation, no floating point. Separate from
- * vmm/printf.c on purpose: the guest is its own program and shares no code
+ * lib/printf.c on purpose: the guest is its own program and shares no code
  * with the hypervisor, only the hypercall ABI header.
  */
 #include <stdbool.h>

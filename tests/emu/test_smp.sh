@@ -17,7 +17,7 @@ T_QEMU=60
 BOCHS_KHZ=50000
 KHZ_TOLERANCE_PCT=5
 # Measured skew vs skew= value: the measurement is honest about itself (+/- U), but the
-# injection is not exact: inject_here() (vmm/tsc_sync.c) runs ~10 instructions between its
+# injection is not exact: inject_here() (vmm/time/tsc_sync.c) runs ~10 instructions between its
 # RDTSC and its WRMSR IA32_TSC, one tick each in Bochs, so the skew really injected is about
 # S - 10. 16 ticks of slack cover that gap.
 INJECT_SLACK=16

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_cmdline.c - host unit tests for vmm/cmdline.c.
+ * tests/unit/test_cmdline.c - host unit tests for lib/cmdline.c.
  *
  * Context: Linux host, cmocka, built with ASan/UBSan by `make unit`.
  * One option table with every type; each test parses a command line and
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/cmdline.h"
+#include "lib/cmdline.h"
 
 #define ERR_MAX 512
 

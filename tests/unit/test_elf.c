@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_elf.c - host unit tests for vmm/elf.c (elf_load_multiboot).
+ * tests/unit/test_elf.c - host unit tests for vmm/loader/elf.c (elf_load_multiboot).
  *
  * Context: Linux host, cmocka, built with ASan/UBSan by `make unit`. Images
  * are built in memory with the host's <elf.h> (tests only: the loader has its
@@ -17,7 +17,7 @@
 #include <elf.h>
 #include <cmocka.h>
 
-#include "vmm/elf.h"
+#include "vmm/loader/elf.h"
 
 #define NAME          "hello.elf"
 #define FILE_MAX      (64 * 1024)

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_frame.c - host unit tests for vmm/frame.c.
+ * tests/unit/test_frame.c - host unit tests for kernel/frame.c.
  *
  * Context: Linux host, cmocka, built with ASan/UBSan by `make unit`.
  * The central test sets the allocator up from a boot_info with a hole-ridden
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/frame.h"
+#include "kernel/frame.h"
 
 #define RAM_END          (64 * MiB)
 #define RAM_FRAMES       (RAM_END / PAGE_SIZE)

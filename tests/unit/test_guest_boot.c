@@ -1,12 +1,12 @@
 /*
- * tests/unit/test_guest_boot.c - host unit tests for vmm/guest_boot.c.
+ * tests/unit/test_guest_boot.c - host unit tests for vmm/loader/guest_boot.c.
  *
  * Context: Linux host, cmocka, built with ASan/UBSan by `make unit`.
  * The result is read back as a guest would, with the byte offsets of the
  * Multiboot Specification 0.6.96 "Boot information format" (not with our own
  * structs), and every range it names is checked: inside RAM, inside a type-1
  * entry of the memory map it reports, clear of the image and of every other
- * range. Then vmm/multiboot.c's mb_parse, the hypervisor's own checked parser,
+ * range. Then kernel/multiboot.c's mb_parse, the hypervisor's own checked parser,
  * must accept it too.
  */
 #include <stdarg.h>
@@ -18,8 +18,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/guest_boot.h"
-#include "vmm/multiboot.h"
+#include "vmm/loader/guest_boot.h"
+#include "kernel/multiboot.h"
 
 #define RAM_SIZE      (64ULL << 20)
 #define POISON        0xAA

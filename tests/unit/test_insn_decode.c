@@ -1,7 +1,7 @@
 /*
- * tests/unit/test_insn_decode.c - cmocka tests of vmm/insn_decode.c (the MOV
+ * tests/unit/test_insn_decode.c - cmocka tests of vmm/dev/insn_decode.c (the MOV
  * forms guests use on the xAPIC page) and of the pure page walk in
- * vmm/guest_mem.c that fetches them.
+ * vmm/loader/guest_mem.c that fetches them.
  *
  * Context: host test (Linux, -DCV_HOST_TEST), no hardware. Every encoding is
  * what NASM 2.16 assembled for the instruction in the comment beside it
@@ -15,8 +15,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/guest_mem.h"
-#include "vmm/insn_decode.h"
+#include "vmm/loader/guest_mem.h"
+#include "vmm/dev/insn_decode.h"
 
 /* ---- decoder ---- */
 
@@ -272,7 +272,7 @@ static void test_trailing_bytes(void **state)
 
 /* ---- page walk, over a fake guest-physical memory ---- */
 
-/* Weak so that this test still links while vmm/guest_mem.c is not in the
+/* Weak so that this test still links while vmm/loader/guest_mem.c is not in the
  * Makefile's HOSTLIB_SRCS; the walk tests are then reported as skipped. */
 #pragma weak guest_page_walk
 

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_multiboot.c - host unit tests for vmm/multiboot.c.
+ * tests/unit/test_multiboot.c - host unit tests for kernel/multiboot.c.
  *
  * Context: Linux host, cmocka, built with ASan/UBSan by `make unit`.
  * A 4 MiB buffer plays physical memory (struct phys_view). Before each test,
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/multiboot.h"
+#include "kernel/multiboot.h"
 
 #define MEM_SIZE        (4 * MiB)
 #define ERR_MAX         512

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_printf.c - host unit tests for vmm/printf.c (cv_snprintf).
+ * tests/unit/test_printf.c - host unit tests for lib/printf.c (cv_snprintf).
  *
  * Context: Linux host, cmocka, built with ASan/UBSan by `make unit`.
  * Where the behaviour is standard C99, the expected text comes from the
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/printf.h"
+#include "lib/printf.h"
 
 #define OUT_MAX 256
 

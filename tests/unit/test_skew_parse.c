@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_skew_parse.c - host unit tests for vmm/skew_parse.c.
+ * tests/unit/test_skew_parse.c - host unit tests for vmm/time/skew_parse.c.
  *
  * Context: Linux host, cmocka, built with ASan/UBSan by `make unit`.
  * Each test parses one skew= value for a number of pCPUs and checks the
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/skew_parse.h"
+#include "vmm/time/skew_parse.h"
 
 #define ERR_MAX   256
 #define NCPUS_MAX 16

@@ -1,10 +1,10 @@
 /*
- * tests/unit/test_tsc_math.c - host unit tests for vmm/tsc_math.c.
+ * tests/unit/test_tsc_math.c - host unit tests for vmm/time/tsc_math.c.
  *
  * Context: Linux host, cmocka, built with ASan/UBSan by `make unit`.
  * Every result is checked against an independent reference: the host's own
  * unsigned __int128 arithmetic (libgcc's division, which tsc_math.c avoids),
- * or the equations of vmm/tsc_math.h and DESIGN.md ("TSC virtualization: the
+ * or the equations of vmm/time/tsc_math.h and DESIGN.md ("TSC virtualization: the
  * arithmetic") evaluated directly. Wrap-around modulo 2^64 is exercised on
  * purpose: a reference TSC that wraps, a guest TSC written near UINT64_MAX,
  * "negative" offsets and adjusts, a guest moving its own TSC backwards.
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/tsc_math.h"
+#include "vmm/time/tsc_math.h"
 
 typedef unsigned __int128 u128;
 

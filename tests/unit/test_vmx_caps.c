@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "vmx/caps.h"
-#include "vmm/msr.h"
+#include "lib/msr.h"
 
 /* ---- fixtures ---- */
 

@@ -1,0 +1,223 @@
+/*
+ * kernel/acpi.c - RSDP discovery, table lookup and S5 power-off.
+ *
+ * Context: kernel, boot CPU, identity-mapped memory below 4 GiB.
+ * Structures from the ACPI Specification: "Root System Description Pointer
+ * (RSDP)", "Fixed ACPI Description Table (FADT)", and "\_S5 (Soft Off)"
+ * in "System \_Sx states". The DSDT is not interpreted: the _S5_ package is
+ * found by its name, the shortcut most small kernels use; on a DSDT where
+ * that fails the caller halts instead.
+ */
+#include "kernel/acpi.h"
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "kernel/mem.h"
+#include "lib/string.h"
+
+struct acpi_rsdp {
+	char signature[8];          /* "RSD PTR " */
+	uint8_t checksum;           /* over the first 20 bytes */
+	char oem_id[6];
+	uint8_t revision;           /* 0: ACPI 1.0; 2: 2.0+, the fields below valid */
+	uint32_t rsdt_address;
+	uint32_t length;
+	uint64_t xsdt_address;
+	uint8_t extended_checksum;
+	uint8_t reserved[3];
+} PACKED;
+
+/* FADT field offsets (ACPI Specification, "Fixed ACPI Description Table") */
+#define FADT_DSDT            40
+#define FADT_SMI_CMD         48
+#define FADT_ACPI_ENABLE     52
+#define FADT_PM1A_CNT_BLK    64
+#define FADT_PM1B_CNT_BLK    68
+#define FADT_X_DSDT          140
+#define PM1_CNT_SCI_EN       (1u << 0)
+#define PM1_CNT_SLP_TYP_SHIFT 10
+#define PM1_CNT_SLP_EN       (1u << 13)
+
+/* AML opcodes met while decoding the _S5_ package */
+#define AML_PACKAGE_OP       0x12
+#define AML_ZERO_OP          0x00
+#define AML_ONE_OP           0x01
+#define AML_BYTE_PREFIX      0x0A
+
+#define BDA_EBDA_SEGMENT     0x40E
+#define BIOS_ROM_START       0xE0000
+#define BIOS_ROM_END         0x100000
+#define MAX_TABLE_LENGTH     (16 * MiB)
+
+static const struct acpi_rsdp *rsdp;
+static char oem_id[7];
+
+static bool checksum_ok(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint8_t sum = 0;
+	for (size_t i = 0; i < len; i++)
+		sum += b[i];
+	return sum == 0;
+}
+
+static const struct acpi_rsdp *rsdp_at(uint64_t addr)
+{
+	const struct acpi_rsdp *r = phys_to_virt(addr);
+
+	if (memcmp(r->signature, "RSD PTR ", 8) != 0 || !checksum_ok(r, 20))
+		return NULL;
+	if (r->revision >= 2 && !checksum_ok(r, sizeof(*r)))
+		return NULL;
+	return r;
+}
+
+static const struct acpi_rsdp *rsdp_scan(uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start; a + sizeof(struct acpi_rsdp) <= end; a += 16) {
+		const struct acpi_rsdp *r = rsdp_at(a);
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
+bool acpi_init(uint64_t rsdp_hint)
+{
+	if (rsdp_hint)
+		rsdp = rsdp_at(rsdp_hint);
+	if (!rsdp) {
+		/* SeaBIOS and Bochs' BIOS keep it in the BIOS ROM area; older
+		 * firmware in the first KiB of the EBDA. */
+		uint64_t ebda = (uint64_t)*(volatile uint16_t *)phys_to_virt(BDA_EBDA_SEGMENT) << 4;
+		if (ebda >= 0x80000 && ebda < 0xA0000)
+			rsdp = rsdp_scan(ebda, ebda + KiB);
+	}
+	if (!rsdp)
+		rsdp = rsdp_scan(BIOS_ROM_START, BIOS_ROM_END);
+	if (rsdp) {
+		memcpy(oem_id, rsdp->oem_id, 6);
+		oem_id[6] = '\0';
+	}
+	return rsdp != NULL;
+}
+
+const char *acpi_oem_id(void)
+{
+	return oem_id;
+}
+
+static const struct acpi_sdt_header *table_at(uint64_t addr)
+{
+	if (!addr || addr >= 4 * GiB)
+		return NULL;
+	const struct acpi_sdt_header *h = phys_to_virt(addr);
+	if (h->length < sizeof(*h) || h->length > MAX_TABLE_LENGTH ||
+	    !checksum_ok(h, h->length))
+		return NULL;
+	return h;
+}
+
+const struct acpi_sdt_header *acpi_find_table(const char *sig)
+{
+	if (!rsdp)
+		return NULL;
+
+	/* XSDT (64-bit entries) when ACPI 2.0+, else RSDT (32-bit entries). */
+	bool wide = rsdp->revision >= 2 && rsdp->xsdt_address;
+	const struct acpi_sdt_header *root =
+		table_at(wide ? rsdp->xsdt_address : rsdp->rsdt_address);
+	if (!root)
+		return NULL;
+
+	size_t esize = wide ? 8 : 4;
+	size_t n = (root->length - sizeof(*root)) / esize;
+	const uint8_t *entries = (const uint8_t *)(root + 1);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t addr = 0;
+		memcpy(&addr, entries + i * esize, esize);
+		const struct acpi_sdt_header *t = table_at(addr);
+		if (t && memcmp(t->signature, sig, 4) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static uint32_t fadt_u32(const struct acpi_sdt_header *fadt, size_t off)
+{
+	uint32_t v = 0;
+	if (off + 4 <= fadt->length)
+		memcpy(&v, (const uint8_t *)fadt + off, 4);
+	return v;
+}
+
+/* Find "_S5_" in the DSDT and decode SLP_TYPa/b from its package. */
+static bool find_s5(const struct acpi_sdt_header *dsdt, uint8_t *typa, uint8_t *typb)
+{
+	const uint8_t *p = (const uint8_t *)dsdt;
+	uint32_t len = dsdt->length;
+
+	for (uint32_t i = sizeof(*dsdt); i + 12 < len; i++) {
+		if (memcmp(p + i, "_S5_", 4) != 0 || p[i + 4] != AML_PACKAGE_OP)
+			continue;
+		const uint8_t *q = p + i + 5;
+		q += 1 + (*q >> 6);     /* PkgLength: bits 7:6 count extra bytes */
+		q++;                    /* NumElements */
+		uint8_t vals[2];
+		for (int k = 0; k < 2; k++) {
+			if (*q == AML_BYTE_PREFIX) {
+				vals[k] = q[1];
+				q += 2;
+			} else if (*q == AML_ZERO_OP || *q == AML_ONE_OP) {
+				vals[k] = *q;
+				q++;
+			} else {
+				return false;
+			}
+		}
+		*typa = vals[0];
+		*typb = vals[1];
+		return true;
+	}
+	return false;
+}
+
+void acpi_poweroff(void)
+{
+	const struct acpi_sdt_header *fadt = acpi_find_table("FACP");
+	if (!fadt)
+		return;
+
+	uint64_t dsdt_addr = fadt_u32(fadt, FADT_DSDT);
+	if (fadt->length >= FADT_X_DSDT + 8) {
+		uint64_t x = 0;
+		memcpy(&x, (const uint8_t *)fadt + FADT_X_DSDT, 8);
+		if (x)
+			dsdt_addr = x;
+	}
+	const struct acpi_sdt_header *dsdt = table_at(dsdt_addr);
+	uint8_t typa, typb;
+	if (!dsdt || !find_s5(dsdt, &typa, &typb))
+		return;
+
+	uint16_t pm1a = (uint16_t)fadt_u32(fadt, FADT_PM1A_CNT_BLK);
+	uint16_t pm1b = (uint16_t)fadt_u32(fadt, FADT_PM1B_CNT_BLK);
+	if (!pm1a)
+		return;
+
+	/* Switch to ACPI mode if the firmware left us in legacy mode. */
+	uint32_t smi_cmd = fadt_u32(fadt, FADT_SMI_CMD);
+	uint8_t enable = ((const uint8_t *)fadt)[FADT_ACPI_ENABLE];
+	if (!(inw(pm1a) & PM1_CNT_SCI_EN) && smi_cmd && enable) {
+		outb((uint16_t)smi_cmd, enable);
+		for (int i = 0; i < 1000000 && !(inw(pm1a) & PM1_CNT_SCI_EN); i++)
+			cpu_relax();
+	}
+
+	outw(pm1a, (uint16_t)((inw(pm1a) & ~(7u << PM1_CNT_SLP_TYP_SHIFT)) |
+			      ((unsigned)typa << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN));
+	if (pm1b)
+		outw(pm1b, (uint16_t)((inw(pm1b) & ~(7u << PM1_CNT_SLP_TYP_SHIFT)) |
+				      ((unsigned)typb << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN));
+	for (int i = 0; i < 1000000; i++)
+		cpu_relax();
+}

@@ -1,0 +1,126 @@
+/*
+ * kernel/host_apic.c - this pCPU's local APIC in xAPIC or x2APIC mode: ID and
+ * the INIT / STARTUP IPIs that start the APs.
+ *
+ * Context: kernel, any pCPU, interrupts off. Register layout: SDM Vol. 3A,
+ * "Advanced Programmable Interrupt Controller (APIC)": "Local APIC Register
+ * Address Map", "Local APIC ID", "Interrupt Command Register (ICR)"; in
+ * x2APIC mode "x2APIC Register Address Space" (MSR 0x800 + offset / 16) and
+ * "x2APIC Interrupt Command Register (ICR) Operation" (one 64-bit MSR, the
+ * destination in bits 63:32, no delivery-status bit).
+ */
+#include "kernel/host_apic.h"
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "kernel/mem.h"
+#include "lib/msr.h"
+
+#define CPUID_LEAF_FEATURES      1
+#define CPUID_1_EDX_APIC         BIT(9)
+
+/* IA32_APIC_BASE (SDM Vol. 3A, "Local APIC Status and Location") */
+#define APIC_BASE_EXTD           BIT(10)   /* x2APIC mode */
+#define APIC_BASE_ENABLE         BIT(11)   /* xAPIC global enable */
+#define APIC_BASE_ADDR_MASK      0x000FFFFFFFFFF000ULL
+
+/* xAPIC MMIO register offsets */
+#define XAPIC_ID                 0x020
+#define XAPIC_ICR_LOW            0x300
+#define XAPIC_ICR_HIGH           0x310
+#define XAPIC_ID_SHIFT           24        /* ID in bits 31:24 */
+#define XAPIC_DEST_SHIFT         24        /* ICR_HIGH: destination in bits 31:24 */
+#define XAPIC_MAX_ID             0xFEu     /* 0xFF is the broadcast destination */
+
+/* x2APIC MSRs */
+#define X2APIC_MSR_ID            0x802
+#define X2APIC_MSR_ICR           0x830
+#define X2APIC_DEST_SHIFT        32
+#define X2APIC_MAX_ID            0xFFFFFFFEu  /* 0xFFFFFFFF is broadcast */
+
+/* ICR low-word fields */
+#define ICR_DELIVERY_INIT        (5u << 8)
+#define ICR_DELIVERY_STARTUP     (6u << 8)
+#define ICR_DELIVERY_PENDING     BIT(12)   /* xAPIC only: send pending */
+#define ICR_LEVEL_ASSERT         BIT(14)
+
+/* Polls of the delivery-status bit before giving up (microseconds on hardware). */
+#define ICR_SEND_POLL_LIMIT      1000000u
+
+static uint64_t apic_base_msr(void)
+{
+	return rdmsr(MSR_IA32_APIC_BASE);
+}
+
+bool host_apic_x2apic(void)
+{
+	return (apic_base_msr() & APIC_BASE_EXTD) != 0;
+}
+
+static volatile uint32_t *xapic_reg(uint32_t offset)
+{
+	return (volatile uint32_t *)phys_to_virt((apic_base_msr() & APIC_BASE_ADDR_MASK) + offset);
+}
+
+bool host_apic_usable(void)
+{
+	if (!(cpuid(CPUID_LEAF_FEATURES, 0).edx & CPUID_1_EDX_APIC)) {
+		kprintf("[hv] apic: this CPU has no local APIC (CPUID.1:EDX.APIC[bit 9] = 0)\n");
+		return false;
+	}
+	uint64_t base = apic_base_msr();
+	if (!(base & APIC_BASE_ENABLE)) {
+		kprintf("[hv] apic: the local APIC is disabled in IA32_APIC_BASE (%#lx)\n", base);
+		return false;
+	}
+	if (!(base & APIC_BASE_EXTD) && (base & APIC_BASE_ADDR_MASK) >= 4 * GiB) {
+		kprintf("[hv] apic: xAPIC registers at %#llx lie outside the 4 GiB identity map\n",
+			base & APIC_BASE_ADDR_MASK);
+		return false;
+	}
+	return true;
+}
+
+uint32_t host_apic_id(void)
+{
+	if (host_apic_x2apic())
+		return (uint32_t)rdmsr(X2APIC_MSR_ID);
+	return *xapic_reg(XAPIC_ID) >> XAPIC_ID_SHIFT;
+}
+
+uint32_t host_apic_max_id(void)
+{
+	return host_apic_x2apic() ? X2APIC_MAX_ID : XAPIC_MAX_ID;
+}
+
+/* Write the ICR (fixed destination mode "physical", no shorthand) and wait
+ * until the APIC has sent the IPI. */
+static bool send_ipi(uint32_t apic_id, uint32_t icr_low)
+{
+	/* The target reads what we stored just before (the trampoline's
+	 * parameters): make the stores globally visible first; a WRMSR to an
+	 * x2APIC register is not serializing (SDM Vol. 3A, "x2APIC Register
+	 * Address Space"). */
+	__asm__ volatile("mfence" ::: "memory");
+	if (host_apic_x2apic()) {
+		wrmsr(X2APIC_MSR_ICR, ((uint64_t)apic_id << X2APIC_DEST_SHIFT) | icr_low);
+		return true;
+	}
+	*xapic_reg(XAPIC_ICR_HIGH) = apic_id << XAPIC_DEST_SHIFT;
+	*xapic_reg(XAPIC_ICR_LOW) = icr_low;            /* this write sends it */
+	for (uint32_t i = 0; i < ICR_SEND_POLL_LIMIT; i++) {
+		if (!(*xapic_reg(XAPIC_ICR_LOW) & ICR_DELIVERY_PENDING))
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
+bool host_apic_send_init(uint32_t apic_id)
+{
+	return send_ipi(apic_id, ICR_DELIVERY_INIT | ICR_LEVEL_ASSERT);
+}
+
+bool host_apic_send_startup(uint32_t apic_id, uint8_t vector_page)
+{
+	return send_ipi(apic_id, ICR_DELIVERY_STARTUP | ICR_LEVEL_ASSERT | vector_page);
+}

@@ -1,0 +1,37 @@
+/*
+ * kernel/host_apic.h - this pCPU's own local APIC: its ID, and INIT / STARTUP IPIs.
+ *
+ * Context: kernel, any pCPU, interrupts off. The host's APIC, never a guest's
+ * (that is vmm/dev/lapic.c). Works in xAPIC mode (registers in the 4 KiB page at
+ * the IA32_APIC_BASE address, identity mapped) and in x2APIC mode (MSRs
+ * 0x800 + register/16), chosen per call from IA32_APIC_BASE.EXTD, since UEFI
+ * firmware may hand over with x2APIC on (SDM Vol. 3A, "Advanced Programmable
+ * Interrupt Controller (APIC)", "Extended XAPIC (x2APIC)").
+ */
+#ifndef CV_HOST_APIC_H
+#define CV_HOST_APIC_H
+
+#include "lib/types.h"
+
+/* Does this CPU have a local APIC (CPUID.1:EDX.APIC), globally enabled in
+ * IA32_APIC_BASE, reachable by us? Prints why not when it is not. */
+bool host_apic_usable(void);
+
+/* True when this pCPU's APIC is in x2APIC mode. */
+bool host_apic_x2apic(void);
+
+/* This pCPU's APIC ID (8 bits in xAPIC mode, 32 in x2APIC mode). */
+uint32_t host_apic_id(void);
+
+/* The largest APIC ID an IPI can name in the current mode. */
+uint32_t host_apic_max_id(void);
+
+/* Send an INIT IPI (assert) to apic_id and wait until the APIC has sent it.
+ * Returns false if the send never completed (xAPIC delivery status stuck). */
+bool host_apic_send_init(uint32_t apic_id);
+
+/* Send a STARTUP IPI: the target starts in real mode at vector_page << 12
+ * (a page below 1 MiB). Same return convention. */
+bool host_apic_send_startup(uint32_t apic_id, uint8_t vector_page);
+
+#endif

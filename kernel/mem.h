@@ -1,0 +1,34 @@
+/*
+ * kernel/mem.h - the hypervisor's physical memory: one frame allocator for all.
+ *
+ * Context: kernel. Memory is identity mapped below 4 GiB (boot/entry.asm), so
+ * a frame's physical address is also a pointer to it. RAM above 4 GiB is not
+ * used yet (it is counted and reported).
+ */
+#ifndef CV_MEM_H
+#define CV_MEM_H
+
+#include "lib/types.h"
+
+struct boot_info;
+
+void mem_init(const struct boot_info *bi);
+
+/* npages contiguous zeroed frames aligned to align_pages; panics when out of memory. */
+void *frames_alloc(uint64_t npages, uint64_t align_pages);
+/* The same, but NULL instead of a panic when memory is short (guest RAM). */
+void *frames_try_alloc(uint64_t npages, uint64_t align_pages);
+void frames_free(void *p, uint64_t npages);
+uint64_t frames_free_count(void);
+
+static inline uint64_t virt_to_phys(const void *p) { return (uint64_t)(uintptr_t)p; }
+/* The empty asm hides the constant from GCC, which otherwise warns about
+ * dereferencing small fixed addresses such as the BIOS data area. */
+static inline void *phys_to_virt(uint64_t pa)
+{
+	void *p = (void *)(uintptr_t)pa;
+	__asm__("" : "+r"(p));
+	return p;
+}
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * kernel/smp.h - starting the application processors (APs) and giving them work.
+ *
+ * Context: kernel. smp_init() runs once on the boot CPU (pCPU 0) after its
+ * own VMXON and after tsc_calibrate() (AP start-up timeouts are TSC-timed).
+ * It finds the CPUs in the ACPI MADT, starts each AP with INIT-SIPI-SIPI
+ * through boot/trampoline.asm, and every AP that reaches VMX root operation
+ * gets the next dense pCPU id (1, 2, ...). An AP that does not start or
+ * cannot enter VMX is reported ("[hv] smp: pcpu N (APIC ID X) did not
+ * start: left out"), sent INIT again (back to wait-for-SIPI) and not counted.
+ *
+ * Afterwards each AP waits in ap_idle() (kernel/smp.c): a pause loop on its own
+ * mailbox, interrupts off (IF = 0), in VMX root operation; no IPI is ever
+ * needed to wake it (a store to the mailbox does). smp_call() posts one
+ * function to an AP; the AP runs it, marks it done and waits again. A
+ * function that never returns (a scheduler loop) simply keeps the AP.
+ */
+#ifndef CV_SMP_H
+#define CV_SMP_H
+
+#include "lib/types.h"
+
+struct boot_info;
+
+/* Start every AP the MADT lists (at most hv_opts.cpus pCPUs in all, 0 = all,
+ * and at most MAX_CPUS). Prints what it found and did; never fails: with no
+ * MADT, no APIC or no trampoline page the hypervisor runs on pCPU 0 only. */
+void smp_init(const struct boot_info *bi);
+
+/* pCPUs online: pCPU 0 and every AP that entered VMX (ids 0..n-1). */
+uint32_t smp_ncpus(void);
+
+/*
+ * Run fn(arg) on pCPU cpu (1..n-1). Waits first for the previous call on that
+ * pCPU to finish, then posts this one and returns at once; smp_wait(cpu)
+ * waits for it. Called for the calling pCPU itself, it runs fn(arg) inline.
+ * The memory fn reads is visible to it (release/acquire on the mailbox).
+ * One poster per target pCPU at a time: the mailbox has no lock.
+ */
+void smp_call(uint32_t cpu, void (*fn)(void *), void *arg);
+
+/* Wait until the last smp_call() to pCPU cpu has returned. */
+void smp_wait(uint32_t cpu);
+
+/* Has the last smp_call() to pCPU cpu returned? (no waiting) */
+bool smp_call_done(uint32_t cpu);
+
+/* C entry of an AP, called by boot/trampoline.asm on the AP's own stack. */
+NORETURN void ap_main(uint32_t cpu_id);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * vmm/core/vm.h - virtual machines and virtual CPUs.
+ *
+ * Context: VMX root (kernel). A VM is one guest module: its RAM (host frames,
+ * reached by the guest only through this VM's EPT), its platform devices and
+ * its vCPUs. A vCPU owns one VMCS; `loaded_on` records the pCPU on which that
+ * VMCS is current, because Bochs models no per-CPU VMCS cache and so cannot
+ * catch a VMPTRLD of a VMCS still current elsewhere (see PLATFORM.md): we
+ * assert it ourselves.
+ */
+#ifndef CV_VM_H
+#define CV_VM_H
+
+#include "lib/types.h"
+#include "vmm/core/hypercall_abi.h"
+#include "lib/spinlock.h"
+#include "vmm/time/tsc_math.h"
+#include "vmx/guest_regs.h"
+
+#define MAX_VMS             16
+#define MAX_VCPUS           4
+#define VM_NAME_MAX         64
+#define VM_CMDLINE_MAX      1024
+#define VM_DEFAULT_RAM      (64 * MiB)
+#define UART_LINE_MAX       256
+#define VM_REPORT_MAX       160
+
+enum vm_state {
+	VM_CREATED,
+	VM_RUNNING,
+	VM_ENDED,
+};
+
+/* How a VM ended; only VM_END_DEBUG_EXIT with status 1 is a PASS. */
+enum vm_end_kind {
+	VM_END_DEBUG_EXIT,      /* isa-debug-exit at 0xF4: status (v << 1) | 1 */
+	VM_END_SHUTDOWN,        /* "Shutdown" on port 0x8900 or ACPI soft-off */
+	VM_END_TRIPLE_FAULT,
+	VM_END_BAD_ACCESS,      /* EPT violation outside the guest's RAM */
+	VM_END_HOSTILE,         /* a VMX instruction or another forbidden act */
+	VM_END_HALTED,          /* HLT with no way to wake up */
+	VM_END_ENTRY_FAILED,    /* VMfailInvalid, VMfailValid, or exit 33/34/41 */
+	VM_END_UNHANDLED_EXIT,
+	VM_END_WATCHDOG,        /* ran past its tick budget */
+	VM_END_LOAD_FAILED,     /* refused before it ever ran */
+};
+
+/* Scheduling state of a vCPU (changed under the scheduler's lock). */
+enum vcpu_state {
+	VCPU_WAIT_SIPI,               /* an AP before its SIPI: off every run queue */
+	VCPU_RUNNABLE,                /* may be picked (once wake_ref has passed) */
+	VCPU_RUNNING,                 /* some pCPU runs it */
+	VCPU_STOPPED,                 /* its VM ended */
+};
+
+#define NUM_TRAVELLING_MSRS 6     /* vmm/run.c: KERNEL_GS_BASE STAR LSTAR CSTAR FMASK TSC_AUX */
+
+struct vcpu {
+	struct guest_regs regs;       /* offset 0: vmx_run() takes &regs, vmx_exit_hook() casts it back */
+	struct vm *vm;
+	uint32_t id;
+	void *vmcs;                   /* 4 KiB VMCS region */
+	int32_t loaded_on;            /* pCPU where the VMCS is current; -1 when clear */
+	uint16_t vpid;                /* tags its TLB entries (VPID on) */
+	bool launched;                /* VMLAUNCH done since the last VMCLEAR */
+
+	/* scheduling (vmm/sched.c) */
+	enum vcpu_state state;
+	int32_t next_pcpu;            /* where it must run next; -1: anywhere */
+	int32_t last_pcpu;            /* where it ran last; -1: nowhere yet */
+	uint64_t leave_tsc;           /* this pCPU's TSC at which it must leave (slice, watchdog) */
+	uint64_t wake_ref;            /* asleep until this reference TSC */
+	bool sleeping;                /* set by an exit handler: leave the pCPU now */
+	bool parked;                  /* HLT with interrupts off: never runs again */
+	uint64_t parked_rip;
+	bool pending_sipi;            /* a SIPI came while it waited: start in real mode */
+	uint8_t sipi_vector;
+	bool break_applied;
+	uint64_t put_ref;             /* reference TSC of the exit that made it leave a pCPU */
+	bool migrated_in;             /* loaded on a new pCPU; cost taken at the next exit */
+	uint64_t msrs[NUM_TRAVELLING_MSRS];
+
+	/* migrations and the TSC policy's work (vmm/time/vtsc.c), for the report */
+	uint64_t migrations;
+	uint64_t migration_ticks_sum, migration_ticks_max;
+	uint64_t last_guest_tsc;      /* guest TSC when it last left a pCPU (the guard's floor) */
+	uint64_t last_host_tsc;       /* host TSC then (kvm2633's arch.host_tsc) */
+	uint64_t corrections;         /* guard (percpu) or backwards fix (kvm2633) count */
+	uint64_t correction_ticks;    /* and the ticks they added to off[v] */
+	int64_t max_clock_error;      /* largest |guest clock - ideal clock| at a load */
+
+	/* the current exit, read once by the dispatcher */
+	uint32_t exit_reason;
+	uint64_t exit_qualification;
+	uint64_t rip;
+
+	struct vtsc tsc;              /* its virtual TSC: offset, multiplier, TSC_ADJUST */
+	uint64_t tsc_offset;          /* TSC_OFFSET last written to the VMCS */
+	bool tsc_offset_valid;
+	struct hc_counters counters;  /* HC_COUNTERS returns these */
+	/* hypervisor ticks from VM exit to the next VM entry, per exit reason */
+	uint64_t hv_ticks_sum[HC_EXIT_REASONS];
+	uint64_t hv_ticks_min[HC_EXIT_REASONS];
+	uint64_t hv_ticks_n[HC_EXIT_REASONS];
+	uint32_t last_basic_reason;
+	uint64_t prev_exit_tsc;
+	uint64_t watchdog_deadline;   /* host TSC after which the VM is ended */
+};
+
+struct uart_state {
+	char line[UART_LINE_MAX];
+	uint32_t len;
+	uint8_t lcr, ier, mcr, scratch, dll, dlm;
+};
+
+struct vm {
+	uint32_t id;
+	char name[VM_NAME_MAX];
+	char cmdline[VM_CMDLINE_MAX];
+	enum vm_state state;
+	bool counted_done;            /* the scheduler saw it end (vmm/sched.c) */
+
+	uint8_t *ram;                 /* host mapping of guest-physical [0, ram_size) */
+	uint64_t ram_size;
+	uint64_t tsc_khz;             /* tsc_khz=: the guest's TSC rate (0: the host's) */
+	uint64_t tsc_base_ref;        /* reference TSC at creation: every vCPU's TSC reads 0 there */
+	int tsc_policy;               /* enum tsc_policy: tsc= on its command line, else the hypervisor's */
+	uint64_t watchdog_ref;        /* reference TSC after which it is ended (UINT64_MAX: never) */
+
+	uint64_t *ept_pml4;
+	uint64_t eptp;
+	uint8_t *io_bitmap;           /* 8 KiB: A (ports 0-0x7FFF) then B */
+	uint8_t *msr_bitmap;          /* 4 KiB */
+
+	/* Guards the emulated devices and counters below against the VM's
+	 * own vCPUs running on several pCPUs at once: a hostile SMP guest
+	 * must not be able to race a line buffer past its end. */
+	struct spinlock lock;
+	struct spinlock end_lock;     /* vm_end() only (it may run under lock) */
+	struct uart_state com1, debugcon;
+	uint16_t fw_cfg_key;
+	uint32_t fw_cfg_offset;
+	uint64_t apic_base;
+	uint64_t pat;
+	uint32_t shutdown_match;      /* bytes of "Shutdown" seen so far on 0x8900 */
+
+	/* unknown ports and MSRs: counted, each reported once */
+	uint64_t unhandled_io, unhandled_msr;
+	uint16_t reported_ports[32];
+	uint32_t nreported_ports;
+	uint32_t reported_msrs[32];
+	uint32_t nreported_msrs;
+
+	/* what the guest reported through HC_REPORT */
+	uint32_t reports_pass, reports_fail, reports_skip;
+
+	enum vm_end_kind end_kind;
+	uint32_t exit_status;         /* VM_END_DEBUG_EXIT: QEMU's (v << 1) | 1 */
+	char end_reason[VM_REPORT_MAX];
+
+	uint32_t nvcpus;              /* created */
+	uint32_t nvcpus_wanted;       /* vcpus= */
+	struct vcpu vcpus[MAX_VCPUS];
+};
+
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "vmx_exit_hook casts regs to its vcpu");
+
+extern struct vm vms[MAX_VMS];
+extern uint32_t nvms;
+
+/* End vm with kind and a reason line; the run loop stops at the next check. */
+void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...) PRINTF_LIKE(3, 4);
+bool vm_passed(const struct vm *vm);
+
+/* Guest console output (COM1, port 0xE9, HC_WRITE): buffered per line and
+ * forwarded as "[vmN] line"; flush prints a partial last line. The caller
+ * holds vm->lock. */
+void vm_console_putc(struct vm *vm, struct uart_state *u, char c);
+void vm_console_flush(struct vm *vm);
+
+/* Translate a guest-physical range to a host pointer; NULL if any byte lies
+ * outside the guest's RAM. */
+void *gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * vmm/dev/cpuid.c - what CPUID tells a guest.
+ *
+ * Context: VMX root, on the pCPU where the vCPU's VMCS is current. CPUID
+ * always exits in VMX non-root operation (SDM Vol. 3C, "Instructions That
+ * Cause VM Exits Unconditionally"). The guest sees the host's leaves with
+ * what it must not use hidden (VMX, SMX, XSAVE, MONITOR/MWAIT, x2APIC and
+ * the TSC-deadline timer until they are emulated, INVPCID, the PMU), the
+ * hypervisor bit set, and the chronovisor leaves at 0x40000000.
+ */
+#include "vmm/exits.h"
+#include "kernel/arch.h"
+#include "vmm/core/hypercall_abi.h"
+#include "vmm/options.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "vmm/time/vtsc.h"
+
+#define LEAF_FEATURES          0x1
+#define LEAF_EXT_FEATURES      0x7
+#define LEAF_PERFMON           0xA
+#define LEAF_TSC_CRYSTAL       0x15
+#define LEAF_CPU_FREQ          0x16
+#define LEAF_HV_BASE           0x40000000
+#define LEAF_HV_TSC_FREQ       0x40000010
+#define LEAF_HV_LAST           LEAF_HV_TSC_FREQ
+#define LEAF_EXT_INFO          0x80000001
+#define LEAF_EXT_POWER         0x80000007
+#define F87_EDX_INVARIANT_TSC  BIT(8)
+
+/* CPUID.1:ECX */
+#define F1_ECX_MONITOR         BIT(3)
+#define F1_ECX_VMX             BIT(5)
+#define F1_ECX_SMX             BIT(6)
+#define F1_ECX_PDCM            BIT(15)
+#define F1_ECX_X2APIC          BIT(21)
+#define F1_ECX_TSC_DEADLINE    BIT(24)
+#define F1_ECX_XSAVE           BIT(26)
+#define F1_ECX_OSXSAVE         BIT(27)
+#define F1_ECX_HYPERVISOR      BIT(31)
+/* CPUID.1:EBX: initial APIC ID in 31:24, logical processor count in 23:16 */
+#define F1_EBX_APIC_ID_SHIFT   24
+#define F1_EBX_COUNT_SHIFT     16
+#define F1_EBX_LOW_MASK        0xFFFFu
+/* CPUID.1:EDX */
+#define F1_EDX_HTT             BIT(28)
+/* CPUID.7.0:EBX */
+#define F7_EBX_SGX             BIT(2)
+#define F7_EBX_INVPCID         BIT(10)
+#define F7_EBX_RTM             BIT(11)
+#define F7_EBX_MPX             BIT(14)
+#define F7_EBX_PQE             BIT(15)
+#define F7_EBX_PT              BIT(25)
+/* CPUID.7.0:ECX */
+#define F7_ECX_WAITPKG         BIT(5)
+#define F7_ECX_SGX_LC          BIT(30)
+/* CPUID.80000001:EDX */
+#define F81_EDX_RDTSCP         BIT(27)
+
+/* "chronovisor" in EBX, ECX, EDX (little-endian "chro" "novi" "sor\0") */
+#define HV_SIG_EBX             0x6f726863
+#define HV_SIG_ECX             0x69766f6e
+#define HV_SIG_EDX             0x00726f73
+
+static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub)
+{
+	struct cpuid_regs r;
+
+	if (leaf >= LEAF_HV_BASE && leaf <= 0x4FFFFFFF) {
+		r = (struct cpuid_regs){ 0 };
+		if (leaf == LEAF_HV_BASE) {
+			r.eax = LEAF_HV_LAST;
+			r.ebx = HV_SIG_EBX;
+			r.ecx = HV_SIG_ECX;
+			r.edx = HV_SIG_EDX;
+		}
+		if (leaf == LEAF_HV_TSC_FREQ)
+			r.eax = (uint32_t)vtsc_guest_khz(v);   /* EBX: LAPIC bus kHz, unknown: 0 */
+		return r;
+	}
+
+	r = cpuid(leaf, sub);
+	switch (leaf) {
+	case LEAF_FEATURES:
+		r.ecx &= ~(uint32_t)(F1_ECX_MONITOR | F1_ECX_VMX | F1_ECX_SMX | F1_ECX_PDCM |
+				     F1_ECX_X2APIC | F1_ECX_TSC_DEADLINE | F1_ECX_XSAVE |
+				     F1_ECX_OSXSAVE);
+		r.ecx |= F1_ECX_HYPERVISOR;
+		r.ebx = (r.ebx & F1_EBX_LOW_MASK) | (v->id << F1_EBX_APIC_ID_SHIFT) |
+			(v->vm->nvcpus << F1_EBX_COUNT_SHIFT);
+		if (v->vm->nvcpus < 2)
+			r.edx &= ~(uint32_t)F1_EDX_HTT;
+		break;
+	case LEAF_EXT_FEATURES:
+		if (sub == 0) {
+			/* TSC_ADJUST stays: the guest's own, virtual (vmm/dev/msr_emul.c). */
+			r.ebx &= ~(uint32_t)(F7_EBX_SGX | F7_EBX_INVPCID | F7_EBX_RTM | F7_EBX_MPX |
+					     F7_EBX_PQE | F7_EBX_PT);
+			r.ecx &= ~(uint32_t)(F7_ECX_WAITPKG | F7_ECX_SGX_LC);
+		}
+		break;
+	case LEAF_PERFMON:
+		r = (struct cpuid_regs){ 0 };      /* no PMU for guests */
+		break;
+	case LEAF_TSC_CRYSTAL:
+		/* TSC Hz = ECX * EBX / EAX. Bochs' models claim 3.5 GHz here while
+		 * their TSC runs at `ips`; a guest trusting it keeps wrong time.
+		 * Where the host has the leaf, it tells the guest's true rate. */
+		if (r.eax || r.ebx || r.ecx) {
+			r.eax = 1;
+			r.ebx = 1;
+			r.ecx = (uint32_t)MIN(vtsc_guest_khz(v) * 1000, 0xFFFFFFFFULL);
+		}
+		break;
+	case LEAF_CPU_FREQ:
+		/* base and maximum frequency in MHz, likewise the guest's TSC rate */
+		if (r.eax) {
+			r.eax = (uint32_t)(vtsc_guest_khz(v) / 1000);
+			r.ebx = r.eax;
+		}
+		break;
+	case LEAF_EXT_POWER:
+		/* "Invariant TSC" promises one constant-rate clock; it holds for
+		 * the guest only when chronovisor compensates pCPU skew (percpu).
+		 * Under none or kvm2633 a move between skewed pCPUs breaks it. */
+		if (v->vm->tsc_policy != TSC_POLICY_PERCPU)
+			r.edx &= ~(uint32_t)F87_EDX_INVARIANT_TSC;
+		break;
+	case LEAF_EXT_INFO:
+		if (!vmx_ctls.rdtscp)
+			r.edx &= ~(uint32_t)F81_EDX_RDTSCP;  /* it would #UD */
+		break;
+	}
+	return r;
+}
+
+void handle_cpuid(struct vcpu *v)
+{
+	struct cpuid_regs r = guest_cpuid(v, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx);
+
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	vcpu_skip_instruction(v);
+}

@@ -1,0 +1,103 @@
+/*
+ * vmm/dev/hypercall.c - VMCALL from a guest (the ABI is vmm/core/hypercall_abi.h).
+ *
+ * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
+ * Arguments are checked against the guest's RAM before use: a bad pointer
+ * or length is an error code for the guest, never a fault in the host.
+ */
+#include "vmm/exits.h"
+#include "kernel/console.h"
+#include "vmm/core/hypercall_abi.h"
+#include "lib/string.h"
+#include "vmm/time/vtsc.h"
+#include "vmx/vmcs.h"
+
+#define AR_DPL_SHIFT   5
+#define AR_DPL_MASK    3u
+
+static __attribute__((noinline)) int64_t hc_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	if (len > HC_WRITE_MAX)
+		return HC_EINVAL;
+	const char *s = gpa_to_hva(v->vm, gpa, len);
+	if (!s)
+		return HC_EFAULT;
+	spin_lock(&v->vm->lock);
+	for (uint64_t i = 0; i < len; i++)
+		vm_console_putc(v->vm, &v->vm->com1, s[i]);
+	spin_unlock(&v->vm->lock);
+	return (int64_t)len;
+}
+
+static __attribute__((noinline)) int64_t hc_report(struct vcpu *v, uint64_t kind, uint64_t gpa, uint64_t len)
+{
+	struct vm *vm = v->vm;
+
+	if (len > HC_NAME_MAX || kind > HC_REPORT_SKIP)
+		return HC_EINVAL;
+	if (!gpa_to_hva(vm, gpa, len))
+		return HC_EFAULT;
+	uint32_t *count = kind == HC_REPORT_PASS ? &vm->reports_pass
+			: kind == HC_REPORT_FAIL ? &vm->reports_fail : &vm->reports_skip;
+	__atomic_fetch_add(count, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static __attribute__((noinline)) int64_t hc_counters(struct vcpu *v, uint64_t gpa, uint64_t size)
+{
+	if (size != sizeof(struct hc_counters))
+		return HC_EINVAL;
+	void *dst = gpa_to_hva(v->vm, gpa, size);
+	if (!dst)
+		return HC_EFAULT;
+	v->counters.migrations = v->migrations;
+	v->counters.tsc_corrections = v->corrections;
+	v->counters.tsc_correction_ticks = v->correction_ticks;
+	v->counters.max_clock_error = (uint64_t)v->max_clock_error;
+	memcpy(dst, &v->counters, sizeof(v->counters));
+	return (int64_t)size;
+}
+
+void handle_vmcall(struct vcpu *v)
+{
+	struct guest_regs *r = &v->regs;
+	uint32_t cpl = (vmcs_read32(GUEST_SS_AR_BYTES) >> AR_DPL_SHIFT) & AR_DPL_MASK;
+	int64_t ret;
+
+	v->counters.hypercalls++;
+	if (cpl != 0) {
+		ret = HC_EPERM;
+		goto out;
+	}
+	switch (r->rax) {
+	case HC_NOP:
+		ret = 0;
+		break;
+	case HC_WRITE:
+		ret = hc_write(v, r->rdi, r->rsi);
+		break;
+	case HC_REPORT:
+		ret = hc_report(v, r->rdi, r->rsi, r->rdx);
+		break;
+	case HC_YIELD:
+		vcpu_sleep(v, 0);          /* off the pCPU; back at the next chance */
+		ret = 0;
+		break;
+	case HC_SLEEP:
+		vcpu_sleep(v, tsc_guest_to_host_ticks(r->rdi, v->tsc.mult));
+		ret = 0;
+		break;
+	case HC_CLOCK:
+		ret = (int64_t)tsc_ticks_to_ns(ref_now() - boot_ref_tsc, host_tsc_khz());
+		break;
+	case HC_COUNTERS:
+		ret = hc_counters(v, r->rdi, r->rsi);
+		break;
+	default:
+		ret = HC_ENOSYS;
+		break;
+	}
+out:
+	r->rax = (uint64_t)ret;
+	vcpu_skip_instruction(v);
+}

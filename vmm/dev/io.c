@@ -1,0 +1,233 @@
+/*
+ * vmm/dev/io.c - the guest's I/O ports: every IN/OUT exits (the I/O bitmaps are
+ * all ones) and lands here; nothing reaches a host device.
+ *
+ * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
+ * Emulated (the subset QEMU -kernel guests expect, DESIGN.md "Guests"):
+ *   0x3F8-0x3FF  COM1 16550: transmit forwarded line by line as "[vmN] ...",
+ *                LSR reads "transmitter empty", the rest benign
+ *   0xE9         debug console, forwarded the same way (reads 0xE9, as Bochs)
+ *   0xF4         isa-debug-exit: a write of v ends the VM with (v << 1) | 1
+ *   0x8900       "Shutdown" written byte by byte ends the VM (Bochs)
+ *   0xB004/0x604 ACPI PM1a control of Bochs/QEMU: SLP_EN ends the VM (soft-off)
+ *   0x510/0x511  fw_cfg: selector and data ("QEMU" signature, CPU count)
+ * Any other port reads all-ones and ignores writes; each is counted and the
+ * first use of each port is reported once per VM.
+ * Exit qualification: SDM Vol. 3C, "Exit Qualification for I/O Instructions".
+ */
+#include "vmm/exits.h"
+#include "kernel/console.h"
+#include "lib/string.h"
+#include "vmx/vmcs.h"
+
+#define IOQ_SIZE_MASK     0x7u        /* 0: 1 byte, 1: 2 bytes, 3: 4 bytes */
+#define IOQ_IN            BIT(3)
+#define IOQ_STRING        BIT(4)
+#define IOQ_PORT_SHIFT    16
+
+#define COM1_BASE         0x3F8
+#define COM1_LAST         0x3FF
+#define DEBUGCON_PORT     0xE9
+#define DEBUG_EXIT_PORT   0xF4
+#define BOCHS_SHUTDOWN    0x8900
+#define BOCHS_PM1A_CNT    0xB004
+#define QEMU_PM1A_CNT     0x604
+#define PM1_CNT_SLP_EN    BIT(13)
+#define FW_CFG_SELECTOR   0x510
+#define FW_CFG_DATA       0x511
+
+#define UART_THR          0
+#define UART_IER          1
+#define UART_IIR          2
+#define UART_LCR          3
+#define UART_MCR          4
+#define UART_LSR          5
+#define UART_MSR          6
+#define UART_SCR          7
+#define UART_LCR_DLAB     0x80
+#define UART_IIR_NO_INT   0x01
+#define UART_LSR_EMPTY    0x60        /* THRE | TEMT: ready, nothing pending */
+#define UART_MSR_READY    0xB0        /* DCD | DSR | CTS */
+
+#define FW_CFG_SIGNATURE  0x0000
+#define FW_CFG_ID         0x0001
+#define FW_CFG_NB_CPUS    0x0005
+#define FW_CFG_ID_TRADITIONAL 1
+
+/* Emit one guest line with the [vmN] prefix. */
+static void forward_line(struct vm *vm, struct uart_state *u)
+{
+	kprintf("[vm%u] %.*s\n", vm->id, (int)u->len, u->line);
+	u->len = 0;
+}
+
+void vm_console_flush(struct vm *vm)
+{
+	if (vm->com1.len)
+		forward_line(vm, &vm->com1);
+	if (vm->debugcon.len)
+		forward_line(vm, &vm->debugcon);
+}
+
+void vm_console_putc(struct vm *vm, struct uart_state *u, char c)
+{
+	if (c == '\r')
+		return;
+	if (c == '\n') {
+		forward_line(vm, u);
+		return;
+	}
+	/* Keep the log printable: control characters show as '.'. */
+	u->line[u->len++] = (c >= 0x20 && c < 0x7F) || c == '\t' ? c : '.';
+	if (u->len == UART_LINE_MAX)
+		forward_line(vm, u);
+}
+
+static uint32_t com1_read(struct vm *vm, unsigned reg)
+{
+	struct uart_state *u = &vm->com1;
+	bool dlab = u->lcr & UART_LCR_DLAB;
+
+	switch (reg) {
+	case UART_THR: return dlab ? u->dll : 0;   /* RBR: nothing ever received */
+	case UART_IER: return dlab ? u->dlm : u->ier;
+	case UART_IIR: return UART_IIR_NO_INT;
+	case UART_LCR: return u->lcr;
+	case UART_MCR: return u->mcr;
+	case UART_LSR: return UART_LSR_EMPTY;
+	case UART_MSR: return UART_MSR_READY;
+	case UART_SCR: return u->scratch;
+	}
+	return 0xFF;
+}
+
+static void com1_write(struct vm *vm, unsigned reg, uint8_t val)
+{
+	struct uart_state *u = &vm->com1;
+	bool dlab = u->lcr & UART_LCR_DLAB;
+
+	switch (reg) {
+	case UART_THR:
+		if (dlab)
+			u->dll = val;
+		else
+			vm_console_putc(vm, u, (char)val);
+		return;
+	case UART_IER:
+		if (dlab)
+			u->dlm = val;
+		else
+			u->ier = val;
+		return;
+	case UART_IIR:          /* FCR: FIFO control, nothing to model */
+		return;
+	case UART_LCR: u->lcr = val; return;
+	case UART_MCR: u->mcr = val; return;
+	case UART_SCR: u->scratch = val; return;
+	}
+	/* LSR and MSR are read-only: writes are dropped. */
+}
+
+static uint32_t fw_cfg_read(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint32_t off = vm->fw_cfg_offset++;
+
+	switch (vm->fw_cfg_key) {
+	case FW_CFG_SIGNATURE:
+		return off < 4 ? (uint32_t)"QEMU"[off] : 0;
+	case FW_CFG_ID:
+		return off < 4 ? (FW_CFG_ID_TRADITIONAL >> (8 * off)) & 0xFF : 0;
+	case FW_CFG_NB_CPUS:
+		return off < 2 ? (vm->nvcpus >> (8 * off)) & 0xFF : 0;
+	}
+	return 0;   /* QEMU reads 0 for an absent key */
+}
+
+static void note_unhandled(struct vm *vm, uint16_t port, bool in, unsigned size, uint32_t val)
+{
+	vm->unhandled_io++;
+	for (uint32_t i = 0; i < vm->nreported_ports; i++)
+		if (vm->reported_ports[i] == port)
+			return;
+	if (vm->nreported_ports < ARRAY_SIZE(vm->reported_ports))
+		vm->reported_ports[vm->nreported_ports++] = port;
+	if (in)
+		kprintf("[hv] vm%u: %u-byte read of unemulated port %#x gives all-ones "
+			"(reported once per port)\n", vm->id, size, port);
+	else
+		kprintf("[hv] vm%u: %u-byte write of %#x to unemulated port %#x dropped "
+			"(reported once per port)\n", vm->id, size, val, port);
+}
+
+static uint32_t port_in(struct vcpu *v, uint16_t port, unsigned size)
+{
+	struct vm *vm = v->vm;
+
+	if (port >= COM1_BASE && port <= COM1_LAST)
+		return com1_read(vm, port - COM1_BASE);
+	if (port == DEBUGCON_PORT)
+		return DEBUGCON_PORT;
+	if (port == FW_CFG_DATA)
+		return fw_cfg_read(v);
+	if (port == QEMU_PM1A_CNT || port == BOCHS_PM1A_CNT)
+		return 0;
+	note_unhandled(vm, port, true, size, 0);
+	return 0xFFFFFFFF;
+}
+
+static void port_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+{
+	struct vm *vm = v->vm;
+
+	if (port >= COM1_BASE && port <= COM1_LAST) {
+		com1_write(vm, port - COM1_BASE, (uint8_t)val);
+	} else if (port == DEBUGCON_PORT) {
+		vm_console_putc(vm, &vm->debugcon, (char)val);
+	} else if (port == DEBUG_EXIT_PORT) {
+		vm->exit_status = (val << 1) | 1;
+		vm_end(vm, VM_END_DEBUG_EXIT, "isa-debug-exit value %u", val);
+	} else if (port == BOCHS_SHUTDOWN) {
+		static const char word[] = "Shutdown";
+		vm->shutdown_match = (char)val == word[vm->shutdown_match] ? vm->shutdown_match + 1
+			: (char)val == word[0];
+		if (vm->shutdown_match == sizeof(word) - 1)
+			vm_end(vm, VM_END_SHUTDOWN, "\"Shutdown\" written to port 0x8900");
+	} else if ((port == QEMU_PM1A_CNT || port == BOCHS_PM1A_CNT) && size == 2) {
+		if (val & PM1_CNT_SLP_EN)
+			vm_end(vm, VM_END_SHUTDOWN, "ACPI soft-off (SLP_EN on port %#x)", port);
+	} else if (port == FW_CFG_SELECTOR && size == 2) {
+		vm->fw_cfg_key = (uint16_t)val;
+		vm->fw_cfg_offset = 0;
+	} else {
+		note_unhandled(vm, port, false, size, val);
+	}
+}
+
+void handle_io(struct vcpu *v)
+{
+	uint64_t q = v->exit_qualification;
+	uint16_t port = (uint16_t)(q >> IOQ_PORT_SHIFT);
+	unsigned size = (q & IOQ_SIZE_MASK) + 1;
+
+	if (q & IOQ_STRING) {
+		vm_end(v->vm, VM_END_UNHANDLED_EXIT,
+		       "string I/O (INS/OUTS) on port %#x at RIP %#lx is not emulated", port, v->rip);
+		return;
+	}
+	spin_lock(&v->vm->lock);
+	if (q & IOQ_IN) {
+		uint32_t val = port_in(v, port, size);
+		if (size == 4)
+			v->regs.rax = val;                 /* 32-bit results zero-extend */
+		else if (size == 2)
+			v->regs.rax = (v->regs.rax & ~0xFFFFULL) | (val & 0xFFFF);
+		else
+			v->regs.rax = (v->regs.rax & ~0xFFULL) | (val & 0xFF);
+	} else {
+		uint32_t mask = size == 4 ? 0xFFFFFFFF : size == 2 ? 0xFFFF : 0xFF;
+		port_out(v, port, size, (uint32_t)v->regs.rax & mask);
+	}
+	spin_unlock(&v->vm->lock);
+	vcpu_skip_instruction(v);
+}

@@ -1,0 +1,138 @@
+/*
+ * vmm/dev/msr_emul.c - RDMSR/WRMSR of the MSRs that exit (the MSR bitmap lets
+ * only the guest-owned ones through, see vmm/vm_create.c).
+ *
+ * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
+ * ECX = MSR, EDX:EAX = value (SDM Vol. 2B, "RDMSR" and "WRMSR"). An MSR not
+ * emulated here raises #GP in the guest, as on a CPU that lacks it; each is
+ * counted and reported once per VM.
+ */
+#include "vmm/exits.h"
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "lib/msr.h"
+#include "vmm/time/vtsc.h"
+#include "vmx/vmcs.h"
+
+#define MSR_IA32_BIOS_SIGN_ID     0x0000008B
+#define MISC_ENABLE_FAST_STRINGS  BIT(0)
+#define MISC_ENABLE_BTS_UNAVAIL   BIT(11)
+#define MISC_ENABLE_PEBS_UNAVAIL  BIT(12)
+#define CPUID_7_EBX_TSC_ADJUST    BIT(1)
+#define APIC_BASE_BSP             BIT(8)
+#define APIC_BASE_X2APIC          BIT(10)
+#define APIC_BASE_ENABLE          BIT(11)
+#define APIC_BASE_ADDR_MASK       0xFFFFFF000ULL
+
+bool host_has_tsc_adjust(void)
+{
+	static int cached = -1;
+	if (cached < 0)
+		cached = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & CPUID_7_EBX_TSC_ADJUST);
+	return cached;
+}
+
+static void gp_unhandled(struct vcpu *v, uint32_t msr, bool write, uint64_t val)
+{
+	struct vm *vm = v->vm;
+
+	spin_lock(&vm->lock);
+	vm->unhandled_msr++;
+	bool seen = false;
+	for (uint32_t i = 0; i < vm->nreported_msrs; i++)
+		seen |= vm->reported_msrs[i] == msr;
+	if (!seen) {
+		if (vm->nreported_msrs < ARRAY_SIZE(vm->reported_msrs))
+			vm->reported_msrs[vm->nreported_msrs++] = msr;
+		if (write)
+			kprintf("[hv] vm%u: WRMSR %#x <- %#lx not emulated: #GP (reported once per MSR)\n",
+				vm->id, msr, val);
+		else
+			kprintf("[hv] vm%u: RDMSR %#x not emulated: #GP (reported once per MSR)\n",
+				vm->id, msr);
+	}
+	spin_unlock(&vm->lock);
+	vcpu_inject_exception(v, VEC_GP, true, 0);
+}
+
+void handle_rdmsr(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->regs.rcx;
+	struct vm *vm = v->vm;
+	uint64_t val;
+
+	switch (msr) {
+	case MSR_IA32_TIME_STAMP_COUNTER:
+		val = vtsc_guest_now(v);          /* what RDTSC returns right now */
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		if (!host_has_tsc_adjust())
+			goto unhandled;
+		val = v->tsc.adjust;
+		break;
+	case MSR_IA32_APIC_BASE:
+		val = vm->apic_base & ~(v->id ? APIC_BASE_BSP : 0);
+		break;
+	case MSR_IA32_PAT:
+		val = vm->pat;
+		break;
+	case MSR_IA32_MISC_ENABLE:
+		val = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL;
+		break;
+	case MSR_IA32_BIOS_SIGN_ID:
+		val = 0;
+		break;
+	default:
+		goto unhandled;
+	}
+	v->regs.rax = (uint32_t)val;
+	v->regs.rdx = val >> 32;
+	vcpu_skip_instruction(v);
+	return;
+unhandled:
+	gp_unhandled(v, msr, false, 0);
+}
+
+void handle_wrmsr(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->regs.rcx;
+	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	struct vm *vm = v->vm;
+
+	switch (msr) {
+	case MSR_IA32_TIME_STAMP_COUNTER:
+		/* SDM Vol. 3B, "Time-Stamp Counter Adjustment": the new TSC, and
+		 * TSC_ADJUST moves by the same delta. */
+		tsc_write_tsc(&v->tsc, val, vtsc_policy_ref(v));
+		vtsc_offset_changed(v);
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		if (!host_has_tsc_adjust()) {
+			gp_unhandled(v, msr, true, val);
+			return;
+		}
+		tsc_write_adjust(&v->tsc, val);
+		vtsc_offset_changed(v);
+		break;
+	case MSR_IA32_APIC_BASE:
+		/* x2APIC is not offered; the base stays where it is (moving the
+		 * xAPIC page is not supported). */
+		if ((val & APIC_BASE_X2APIC) ||
+		    (val & APIC_BASE_ADDR_MASK) != (vm->apic_base & APIC_BASE_ADDR_MASK)) {
+			gp_unhandled(v, msr, true, val);
+			return;
+		}
+		vm->apic_base = (vm->apic_base & ~APIC_BASE_ENABLE) | (val & APIC_BASE_ENABLE);
+		break;
+	case MSR_IA32_PAT:
+		vm->pat = val;
+		break;
+	case MSR_IA32_MISC_ENABLE:
+	case MSR_IA32_BIOS_SIGN_ID:
+		break;                  /* accepted and ignored, as Linux expects */
+	default:
+		gp_unhandled(v, msr, true, val);
+		return;
+	}
+	vcpu_skip_instruction(v);
+}

@@ -1,0 +1,101 @@
+/*
+ * vmm/time/tsc_math.c - the TSC arithmetic (equations in vmm/time/tsc_math.h).
+ *
+ * Context: any; pure C, unit-tested on the host. The only non-trivial piece
+ * is 128-bit multiply-then-divide, done with unsigned __int128 for the
+ * product and a long division that never needs libgcc's __udivti3.
+ */
+#include "vmm/time/tsc_math.h"
+
+typedef unsigned __int128 u128;
+
+/* 128 / 64 -> 64 by shift-and-subtract: 64 rounds, no library call, and
+ * the same code on the host as in the kernel. */
+static uint64_t div128_64(u128 n, uint64_t d)
+{
+	if ((uint64_t)(n >> 64) >= d)
+		return UINT64_MAX;          /* the quotient would not fit */
+	uint64_t hi = (uint64_t)(n >> 64), lo = (uint64_t)n, q = 0;
+	for (int i = 0; i < 64; i++) {
+		uint64_t carry = hi >> 63;
+		hi = (hi << 1) | (lo >> 63);
+		lo <<= 1;
+		q <<= 1;
+		if (carry || hi >= d) {
+			hi -= d;
+			q |= 1;
+		}
+	}
+	return q;
+}
+
+uint64_t mul_div_u64(uint64_t a, uint64_t b, uint64_t c)
+{
+	if (!c)
+		return UINT64_MAX;
+	return div128_64((u128)a * b, c);
+}
+
+uint64_t tsc_scale(uint64_t x, uint64_t mult)
+{
+	return (uint64_t)(((u128)x * mult) >> TSC_MULT_SHIFT);
+}
+
+int64_t tsc_scale_signed(int64_t d, uint64_t mult)
+{
+	if (d >= 0)
+		return (int64_t)tsc_scale((uint64_t)d, mult);
+	/* negate unsigned: -(int64_t)2^63 would be signed overflow (UB) */
+	return (int64_t)(0 - tsc_scale(0 - (uint64_t)d, mult));
+}
+
+uint64_t tsc_mult_for_khz(uint64_t guest_khz, uint64_t host_khz)
+{
+	if (!guest_khz || !host_khz || guest_khz / host_khz >= (1ULL << (64 - TSC_MULT_SHIFT)))
+		return 0;
+	return div128_64((u128)guest_khz << TSC_MULT_SHIFT, host_khz);
+}
+
+void tsc_init(struct vtsc *t, uint64_t ref_now, uint64_t mult)
+{
+	t->mult = mult;
+	t->off = 0 - tsc_scale(ref_now, mult);
+	t->adjust = 0;
+}
+
+uint64_t tsc_guest(const struct vtsc *t, uint64_t ref)
+{
+	return tsc_scale(ref, t->mult) + t->off;
+}
+
+uint64_t tsc_offset_compensated(const struct vtsc *t, int64_t skew)
+{
+	return t->off - (uint64_t)tsc_scale_signed(skew, t->mult);
+}
+
+void tsc_write_tsc(struct vtsc *t, uint64_t x, uint64_t ref_now)
+{
+	uint64_t old = tsc_guest(t, ref_now);
+
+	t->adjust += x - old;
+	t->off = x - tsc_scale(ref_now, t->mult);
+}
+
+void tsc_write_adjust(struct vtsc *t, uint64_t a)
+{
+	t->off += a - t->adjust;
+	t->adjust = a;
+}
+
+uint64_t tsc_guest_to_host_ticks(uint64_t guest_ticks, uint64_t mult)
+{
+	if (!mult)
+		return UINT64_MAX;
+	u128 n = ((u128)guest_ticks << TSC_MULT_SHIFT) + mult - 1;
+	return div128_64(n, mult);
+}
+
+uint64_t tsc_ticks_to_ns(uint64_t ticks, uint64_t khz)
+{
+	return mul_div_u64(ticks, 1000000, khz);
+}

@@ -1,0 +1,79 @@
+/*
+ * vmm/time/tsc_math.h - all of chronovisor's TSC arithmetic, as plain C.
+ *
+ * Context: any; no hardware access, so it is unit-tested on the host
+ * (tests/unit/test_tsc_math.c). vmm/time/vtsc.c applies it to vCPUs and VMCSs.
+ *
+ * The equations (DESIGN.md, "TSC virtualization: the arithmetic"):
+ *
+ *   ref(t)        the reference timeline: pCPU 0's TSC at instant t
+ *   skew[p]       pCPU p's TSC minus ref at the same instant (measured at boot)
+ *   host_tsc(p)   = ref + skew[p]
+ *   scale(x)      = (x * mult) >> 48, mult = TSC multiplier in 16.48 fixed point
+ *                   (SDM Vol. 3C, "Time-Stamp Counter Offset and Multiplier":
+ *                   the CPU multiplies by the multiplier and shifts right 48,
+ *                   then adds TSC_OFFSET; mult = 1 << 48 is no scaling)
+ *   guest_tsc(v)  = scale(ref) + off[v]                    what vCPU v reads
+ *   TSC_OFFSET    = off[v] - scale(skew[p])                 written when v is
+ *                   loaded on p, so RDTSC never exits and on any pCPU reads
+ *                   scale(host_tsc(p)) + TSC_OFFSET = scale(ref) + off[v]
+ *                   (up to one tick of rounding when scaling)
+ *   creation      off[v] = -scale(ref(creation))           counts from 0
+ *   WRMSR TSC x   off[v] = x - scale(ref(now));  TSC_ADJUST += x - old guest TSC
+ *   WRMSR ADJ a   off[v] += a - TSC_ADJUST;      TSC_ADJUST = a
+ *                 (SDM Vol. 3B, "Time-Stamp Counter Adjustment"; every vCPU's
+ *                 TSC_ADJUST starts at 0 whatever the host's is)
+ *
+ * All of it is modulo 2^64 on purpose: a guest TSC that wraps, an offset
+ * that is "negative", a guest that moves its own TSC backwards are all
+ * ordinary unsigned arithmetic, exactly as the hardware adds TSC_OFFSET.
+ */
+#ifndef CV_TSC_MATH_H
+#define CV_TSC_MATH_H
+
+#include "lib/types.h"
+
+#define TSC_MULT_SHIFT   48
+#define TSC_MULT_ONE     (1ULL << TSC_MULT_SHIFT)
+
+struct vtsc {
+	uint64_t off;       /* off[v], modulo 2^64 */
+	uint64_t mult;      /* TSC multiplier, 16.48 fixed point */
+	uint64_t adjust;    /* the guest's IA32_TSC_ADJUST (two's complement) */
+};
+
+/* (a * b) / c with a 128-bit intermediate; saturates at UINT64_MAX. */
+uint64_t mul_div_u64(uint64_t a, uint64_t b, uint64_t c);
+
+/* scale(x) = (x * mult) >> 48, as the CPU computes it. */
+uint64_t tsc_scale(uint64_t x, uint64_t mult);
+
+/* scale() of a signed difference: -scale(-d) for negative d. */
+int64_t tsc_scale_signed(int64_t d, uint64_t mult);
+
+/* The multiplier for a guest running at guest_khz on a host at host_khz:
+ * guest_khz / host_khz in 16.48. 0 if it does not fit (ratio >= 2^16). */
+uint64_t tsc_mult_for_khz(uint64_t guest_khz, uint64_t host_khz);
+
+/* A new vCPU whose TSC reads 0 at reference instant ref_now. */
+void tsc_init(struct vtsc *t, uint64_t ref_now, uint64_t mult);
+
+/* guest_tsc = scale(ref) + off */
+uint64_t tsc_guest(const struct vtsc *t, uint64_t ref);
+
+/* TSC_OFFSET for loading the vCPU on a pCPU with this skew (compensated). */
+uint64_t tsc_offset_compensated(const struct vtsc *t, int64_t skew);
+
+/* Guest WRMSR IA32_TSC = x at reference instant ref_now. */
+void tsc_write_tsc(struct vtsc *t, uint64_t x, uint64_t ref_now);
+
+/* Guest WRMSR IA32_TSC_ADJUST = a. */
+void tsc_write_adjust(struct vtsc *t, uint64_t a);
+
+/* Guest TSC ticks to host ticks (inverse scaling), rounded up, for sleeps. */
+uint64_t tsc_guest_to_host_ticks(uint64_t guest_ticks, uint64_t mult);
+
+/* Nanoseconds in `ticks` of a TSC running at khz. */
+uint64_t tsc_ticks_to_ns(uint64_t ticks, uint64_t khz);
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * vmm/vm_create.c - creating a VM from a guest module, and ending it.
+ *
+ * Context: VMX root, boot CPU (creation); any pCPU running the VM (ending).
+ * A guest module's command line is "<name> <guest args>" (scripts/cvrun and
+ * the GRUB examples put the file name first, as GRUB does for kernels); a
+ * module whose second word is "+module" belongs to the guest before it and
+ * is handed to that guest as one of its own Multiboot modules (vmm/main.c).
+ * Per-guest hypervisor settings are read from the guest's command line and
+ * left in it: mem=SIZE (default 64M, 2 MiB multiple), tsc_khz=N, vcpus=N,
+ * tsc=none|kvm2633|percpu.
+ *
+ * Creation never trusts the module: anything malformed ends that VM with
+ * VM_END_LOAD_FAILED and a message naming the file; the other VMs still run.
+ */
+#include "vmm/core/vm.h"
+#include "lib/cmdline.h"
+#include "kernel/console.h"
+#include "vmm/loader/elf.h"
+#include "vmm/loader/guest_boot.h"
+#include "kernel/mem.h"
+#include "lib/msr.h"
+#include "vmm/options.h"
+#include "kernel/percpu.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "vmm/vm_create.h"
+#include "vmm/time/vtsc.h"
+#include "vmx/ept.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmcs_setup.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_defs.h"
+#include "vmx/caps.h"
+
+#define RAM_ALIGN          (2 * MiB)
+#define RAM_MIN            (2 * MiB)
+#define RAM_MAX            (1 * GiB)
+#define IO_BITMAP_PAGES    2
+#define MULTIBOOT_EAX      0x2BADB002
+#define XAPIC_DEFAULT_BASE 0xFEE00000ULL
+#define APIC_BASE_BSP      BIT(8)
+#define APIC_BASE_ENABLE   BIT(11)
+#define PAT_POWER_ON       0x0007040600070406ULL
+
+/* MSR bitmap layout (SDM Vol. 3C, "VM-Execution Control Fields", MSR
+ * bitmaps): read-low, read-high, write-low, write-high, 1 KiB each. */
+#define MSR_BITMAP_READ_LOW    0
+#define MSR_BITMAP_READ_HIGH   1024
+#define MSR_BITMAP_WRITE_LOW   2048
+#define MSR_BITMAP_WRITE_HIGH  3072
+#define MSR_HIGH_BASE          0xC0000000U
+
+struct vm vms[MAX_VMS];
+uint32_t nvms;
+
+/* The guest's own MSRs that VMX switches or the host never uses: no exit. */
+static const uint32_t passthrough_msrs[] = {
+	MSR_IA32_EFER,            /* loaded/saved by the VM-entry/exit EFER controls */
+	MSR_IA32_FS_BASE,         /* guest-state fields of the VMCS */
+	MSR_IA32_GS_BASE,
+	MSR_IA32_SYSENTER_CS,
+	MSR_IA32_SYSENTER_ESP,
+	MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_KERNEL_GS_BASE,  /* unused by the host (no SWAPGS) */
+	MSR_IA32_STAR,            /* unused by the host (no SYSCALL) */
+	MSR_IA32_LSTAR,
+	MSR_IA32_CSTAR,
+	MSR_IA32_FMASK,
+	MSR_IA32_TSC_AUX,         /* read by RDTSCP/RDPID; switched in vcpu_load/put */
+};
+
+static void msr_bitmap_pass(uint8_t *bm, uint32_t msr)
+{
+	uint32_t base = msr >= MSR_HIGH_BASE ? MSR_BITMAP_READ_HIGH : MSR_BITMAP_READ_LOW;
+	uint32_t idx = msr & 0x1FFF;
+
+	bm[base + idx / 8] &= (uint8_t)~(1u << (idx % 8));
+	bm[base + MSR_BITMAP_WRITE_LOW + idx / 8] &= (uint8_t)~(1u << (idx % 8));
+}
+
+void *gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
+		return NULL;
+	return vm->ram + gpa;
+}
+
+void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* Two vCPUs of a VM may end it at once: the first one says why. */
+	spin_lock(&vm->end_lock);
+	if (vm->state == VM_ENDED) {
+		spin_unlock(&vm->end_lock);
+		return;
+	}
+	vm->end_kind = kind;
+	va_start(ap, fmt);
+	cv_vsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
+	va_end(ap);
+	__atomic_store_n(&vm->state, VM_ENDED, __ATOMIC_RELEASE);
+	spin_unlock(&vm->end_lock);
+}
+
+bool vm_passed(const struct vm *vm)
+{
+	return vm->state == VM_ENDED && vm->end_kind == VM_END_DEBUG_EXIT && vm->exit_status == 1;
+}
+
+/* The first word of a module command line, without any directory. */
+static void module_name(const char *cmdline, char *out, size_t outlen)
+{
+	const char *start = cmdline, *end = cmdline;
+
+	while (*end && *end != ' ')
+		end++;
+	for (const char *p = cmdline; p < end; p++)
+		if (*p == '/')
+			start = p + 1;
+	size_t n = MIN((size_t)(end - start), outlen - 1);
+	memcpy(out, start, n);
+	out[n] = '\0';
+	if (!out[0])
+		cv_snprintf(out, outlen, "(unnamed)");
+}
+
+/* Per-guest hypervisor settings, read from the guest's own command line
+ * (and left in it): mem=SIZE, tsc_khz=N, vcpus=N, tsc=POLICY. */
+enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, NUM_GOPTS };
+
+static const struct opt_desc guest_opts[NUM_GOPTS] = {
+	[GOPT_MEM] = { .key = "mem", .type = OPT_UINT, .min = RAM_MIN, .max = RAM_MAX,
+		       .help = "guest RAM size, a multiple of 2 MiB" },
+	[GOPT_TSC_KHZ] = { .key = "tsc_khz", .type = OPT_UINT, .min = 1, .max = 100000000,
+			   .help = "guest TSC frequency in kHz (needs VMX TSC scaling)" },
+	[GOPT_VCPUS] = { .key = "vcpus", .type = OPT_UINT, .min = 1, .max = MAX_VCPUS,
+			 .help = "number of vCPUs (the first runs, the others wait for a SIPI)" },
+	[GOPT_TSC] = { .key = "tsc", .type = OPT_ENUM, .choices = tsc_policy_names,
+		       .help = "this VM's TSC_OFFSET policy (default: the hypervisor's tsc=)" },
+};
+
+static bool guest_options(struct vm *vm)
+{
+	char err[200], word[OPT_VALUE_MAX + 8];
+	const char *p = vm->cmdline;
+
+	vm->ram_size = VM_DEFAULT_RAM;
+	vm->nvcpus_wanted = 1;
+	vm->tsc_policy = hv_opts.tsc;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t n = 0;
+		while (p[n] && p[n] != ' ')
+			n++;
+		for (unsigned i = 0; i < NUM_GOPTS; i++) {
+			size_t k = strlen(guest_opts[i].key);
+			if (n <= k || strncmp(p, guest_opts[i].key, k) || p[k] != '=')
+				continue;
+			struct opt_value val = { 0 };
+			cv_snprintf(word, sizeof(word), "x %.*s", (int)MIN(n, OPT_VALUE_MAX), p);
+			if (cmdline_parse(word, &guest_opts[i], 1, &val, err, sizeof(err)) != 0) {
+				vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
+				return false;
+			}
+			if (i == GOPT_MEM && !IS_ALIGNED(val.u, RAM_ALIGN)) {
+				vm_end(vm, VM_END_LOAD_FAILED, "mem=%s is not a multiple of 2 MiB",
+				       val.str);
+				return false;
+			}
+			if (i == GOPT_MEM)
+				vm->ram_size = val.u;
+			else if (i == GOPT_TSC_KHZ)
+				vm->tsc_khz = val.u;
+			else if (i == GOPT_VCPUS)
+				vm->nvcpus_wanted = (uint32_t)val.u;
+			else
+				vm->tsc_policy = val.choice;
+		}
+		p += n;
+	}
+	return true;
+}
+
+/* The TSC multiplier for tsc_khz=, or TSC_MULT_ONE; 0 (and the VM ended)
+ * when the CPU cannot scale or the ratio does not fit. */
+static uint64_t guest_tsc_mult(struct vm *vm)
+{
+	if (!vm->tsc_khz)
+		return TSC_MULT_ONE;
+	if (!vmx_ctl_allowed1(vmx_caps.procbased2, SECONDARY_EXEC_TSC_SCALING)) {
+		vm_end(vm, VM_END_LOAD_FAILED, "tsc_khz=%lu needs VMX TSC scaling, which this CPU "
+		       "does not have", vm->tsc_khz);
+		return 0;
+	}
+	uint64_t mult = tsc_mult_for_khz(vm->tsc_khz, host_tsc_khz());
+	if (!mult)
+		vm_end(vm, VM_END_LOAD_FAILED, "tsc_khz=%lu: no usable ratio to the host's %lu kHz",
+		       vm->tsc_khz, host_tsc_khz());
+	return mult;
+}
+
+static void setup_bitmaps(struct vm *vm)
+{
+	vm->io_bitmap = frames_alloc(IO_BITMAP_PAGES, 1);
+	memset(vm->io_bitmap, 0xFF, IO_BITMAP_PAGES * PAGE_SIZE);   /* every port exits */
+	vm->msr_bitmap = frames_alloc(1, 1);
+	memset(vm->msr_bitmap, 0xFF, PAGE_SIZE);                    /* every MSR exits ... */
+	for (size_t i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)  /* ... but these */
+		msr_bitmap_pass(vm->msr_bitmap, passthrough_msrs[i]);
+}
+
+static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi, uint64_t mult)
+{
+	struct vcpu *v = &vm->vcpus[id];
+	uint64_t pa;
+
+	v->vm = vm;
+	v->id = id;
+	/* One VPID per vCPU: two vCPUs of a VM may use the same linear
+	 * addresses with different page tables. VPID 0 is the host's. */
+	v->vpid = (uint16_t)(vm->id * MAX_VCPUS + id + 1);
+	v->vmcs = frames_alloc(1, 1);
+	*(uint32_t *)v->vmcs = vmx_basic_revision_id(vmx_caps.basic);
+	pa = virt_to_phys(v->vmcs);
+	/* VMCLEAR initialises the region; VMPTRLD makes it current here. */
+	VMX_CHECK("vmclear", pa, vmclear(pa));
+	VMX_CHECK("vmptrld", pa, vmptrld(pa));
+	vmcs_init_multiboot(v, entry, MULTIBOOT_EAX, mbi);
+	if (mult != TSC_MULT_ONE)          /* tsc_khz=: this VM alone scales */
+		vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
+			     vmx_ctls.proc2 | SECONDARY_EXEC_TSC_SCALING);
+	vtsc_vcpu_init(v, mult);           /* its TSC counts from 0 from now on */
+	VMX_CHECK("vmclear", pa, vmclear(pa));
+	v->loaded_on = -1;
+	v->launched = false;
+	vm->nvcpus = id + 1;
+}
+
+static void free_ram(struct vm *vm)
+{
+	if (vm->ram)
+		frames_free(vm->ram, vm->ram_size / PAGE_SIZE);
+	vm->ram = NULL;
+}
+
+struct vm *vm_create(const struct boot_module *mod, const struct boot_module *extra,
+		     unsigned nextra)
+{
+	char err[256];
+	struct guest_image img;
+	struct guest_module_src srcs[GUEST_BOOT_MAX_MODULES];
+	uint32_t mbi;
+
+	if (nvms == MAX_VMS) {
+		kprintf("[hv] error: more than %u guests; \"%s\" not started\n", MAX_VMS,
+			mod->cmdline);
+		return NULL;
+	}
+	struct vm *vm = &vms[nvms];
+	vm->id = nvms++;
+	vm->state = VM_CREATED;
+	module_name(mod->cmdline, vm->name, sizeof(vm->name));
+	cv_snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", mod->cmdline);
+
+	if (!guest_options(vm))
+		return vm;
+	uint64_t mult = guest_tsc_mult(vm);
+	if (!mult)
+		return vm;
+	vm->ram = frames_try_alloc(vm->ram_size / PAGE_SIZE, RAM_ALIGN / PAGE_SIZE);
+	if (!vm->ram) {
+		vm_end(vm, VM_END_LOAD_FAILED, "not enough free memory for its %lu MiB of RAM "
+		       "(%lu MiB free; try mem=)", (unsigned long)(vm->ram_size / MiB),
+		       (unsigned long)(frames_free_count() * PAGE_SIZE / MiB));
+		return vm;
+	}
+
+	const uint8_t *file = phys_to_virt(mod->start);
+	if (elf_load_multiboot(file, mod->end - mod->start, vm->ram, vm->ram_size, vm->name,
+			       &img, err, sizeof(err)) != 0) {
+		vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
+		free_ram(vm);
+		return vm;
+	}
+	if (nextra > GUEST_BOOT_MAX_MODULES)
+		nextra = GUEST_BOOT_MAX_MODULES;
+	for (unsigned i = 0; i < nextra; i++) {
+		srcs[i].data = phys_to_virt(extra[i].start);
+		srcs[i].len = extra[i].end - extra[i].start;
+		srcs[i].cmdline = extra[i].cmdline;
+	}
+	if (guest_boot_build(vm->ram, vm->ram_size, &img, vm->cmdline, srcs, nextra, &mbi, err,
+			     sizeof(err)) != 0) {
+		vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
+		free_ram(vm);
+		return vm;
+	}
+
+	vm->ept_pml4 = ept_create();
+	ept_map(vm->ept_pml4, 0, virt_to_phys(vm->ram), vm->ram_size, EPT_RWX);
+	vm->eptp = ept_pointer(vm->ept_pml4);
+	vm->apic_base = XAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
+	vm->pat = PAT_POWER_ON;
+	setup_bitmaps(vm);
+	for (uint32_t c = 0; c < vm->nvcpus_wanted; c++)
+		create_vcpu(vm, c, (uint32_t)img.entry, mbi, mult);
+
+	kprintf("[hv] vm%u \"%s\": %lu MiB RAM at host %#lx, %u vCPU(s), entry %#lx, "
+		"%u segment(s), %u module(s), TSC %lu kHz%s, tsc=%s, cmdline \"%s\"\n", vm->id, vm->name,
+		(unsigned long)(vm->ram_size / MiB), virt_to_phys(vm->ram), vm->nvcpus, img.entry,
+		img.nsegments, nextra, vtsc_guest_khz(&vm->vcpus[0]),
+		mult != TSC_MULT_ONE ? " (scaled)" : "", tsc_policy_names[vm->tsc_policy], vm->cmdline);
+	return vm;
+}
