@@ -3,11 +3,12 @@
 ; Context: any pCPU in VMX root operation or during boot (64-bit mode).
 ; Each stub makes the stack look the same whatever the vector (the CPU pushes
 ; an error code only for some vectors, SDM Vol. 3A, "Error Code"), saves every
-; general register and calls trap_handler(struct trap_frame *) in kernel/trap.c.
+; general register and calls the C handler whose address kernel/trap.c stored
+; in isr_handler (trap_handler(struct trap_frame *)): this file names no C
+; symbol, so the boot layer does not call up into the kernel.
 ; The frame layout below must match struct trap_frame; kernel/trap.c checks the
 ; offsets at compile time.
 
-extern trap_handler
 
 %macro EXC_NOERR 1
 isr_%1:
@@ -76,7 +77,7 @@ isr_common:
 	mov rdi, rsp            ; argument: struct trap_frame *
 	mov rbx, rsp            ; RBX is callee-saved: it brings the frame back
 	and rsp, ~15            ; SysV ABI: 16-byte aligned stack at the call
-	call trap_handler       ; returns only when the trap was handled
+	call [rel isr_handler]  ; trap_handler(): returns only when the trap was handled
 	mov rsp, rbx
 	pop rax
 	pop rbx
@@ -95,6 +96,12 @@ isr_common:
 	pop r15
 	add rsp, 16             ; drop vector and error code
 	iretq
+
+section .data
+align 8
+global isr_handler
+isr_handler:                    ; set by kernel/trap.c:idt_load before the IDT is loaded
+	dq 0
 
 section .rodata
 align 8

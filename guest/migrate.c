@@ -4,7 +4,7 @@
  *
  * Context: test guest, one CPU, bare on QEMU TCG and Bochs or under
  * chronovisor, where the hypervisor's slice and migrate= options move the
- * vCPU (DESIGN.md, "Scheduling and migration"). The guest does nothing to
+ * vCPU (docs/design.md, "Scheduling and migration"). The guest does nothing to
  * cause moves beyond the optional HC_YIELD every yield= reads.
  *
  * Each read is LFENCE; RDTSC (Linux's rdtsc_ordered), so reads cannot pass

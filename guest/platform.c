@@ -1,5 +1,5 @@
 /*
- * guest/platform.c - checks the guest platform chronovisor emulates (DESIGN.md, "Guests").
+ * guest/platform.c - checks the guest platform chronovisor emulates (docs/design.md, "Guests").
  *
  * Context: test guest. Each check is one report line. Checks of things only
  * chronovisor promises (hidden VMX, its CPUID leaves, hypercalls, all-ones

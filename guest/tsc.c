@@ -1,7 +1,7 @@
 /*
  * guest/tsc.c - checks the guest's view of time: RDTSC, IA32_TSC, IA32_TSC_ADJUST,
  * RDTSCP/TSC_AUX, RDPID, sleeping, and the frequency chronovisor announces
- * (DESIGN.md, "TSC virtualization: the arithmetic").
+ * (docs/design.md, "TSC virtualization: the arithmetic").
  *
  * Context: test guest, one CPU, bare on QEMU TCG and Bochs or under chronovisor.
  * Checks of things only chronovisor promises (TSC counting from VM creation,

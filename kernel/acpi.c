@@ -9,6 +9,7 @@
  * that fails the caller halts instead.
  */
 #include "kernel/acpi.h"
+#include "kernel/bios.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/mem.h"
@@ -43,7 +44,6 @@ struct acpi_rsdp {
 #define AML_ONE_OP           0x01
 #define AML_BYTE_PREFIX      0x0A
 
-#define BDA_EBDA_SEGMENT     0x40E
 #define BIOS_ROM_START       0xE0000
 #define BIOS_ROM_END         0x100000
 #define MAX_TABLE_LENGTH     (16 * MiB)
@@ -88,8 +88,8 @@ bool acpi_init(uint64_t rsdp_hint)
 	if (!rsdp) {
 		/* SeaBIOS and Bochs' BIOS keep it in the BIOS ROM area; older
 		 * firmware in the first KiB of the EBDA. */
-		uint64_t ebda = (uint64_t)*(volatile uint16_t *)phys_to_virt(BDA_EBDA_SEGMENT) << 4;
-		if (ebda >= 0x80000 && ebda < 0xA0000)
+		uint64_t ebda = bios_ebda_base();
+		if (ebda)
 			rsdp = rsdp_scan(ebda, ebda + KiB);
 	}
 	if (!rsdp)

@@ -8,6 +8,7 @@
 #define CV_ARCH_H
 
 #include "lib/types.h"
+#include "lib/x86.h"
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -42,6 +43,24 @@ static inline uint64_t rdtsc(void)
 	uint32_t lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
+}
+
+/* RDTSC that neither runs ahead of earlier loads and stores nor lets later
+ * instructions run before it (SDM Vol. 2B, RDTSC: "MFENCE;LFENCE" before,
+ * "LFENCE" after). Every timestamp that bounds a memory event uses it. */
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("mfence; lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Whether this CPU has IA32_TSC_ADJUST (CPUID.(EAX=7,ECX=0):EBX[1]; SDM
+ * Vol. 3B, "Time-Stamp Counter Adjustment"). */
+static inline bool cpu_has_tsc_adjust(void)
+{
+	return cpuid(0, 0).eax >= CPUID_LEAF_EXT_FEATURES &&
+	       (cpuid(CPUID_LEAF_EXT_FEATURES, 0).ebx & CPUID_7_EBX_TSC_ADJUST);
 }
 
 static inline void outb(uint16_t port, uint8_t v)

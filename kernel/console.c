@@ -15,7 +15,6 @@
 #include "kernel/arch.h"
 #include "kernel/percpu.h"
 #include "lib/printf.h"
-#include "kernel/platform.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
@@ -162,17 +161,4 @@ void kprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);
 	va_end(ap);
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	cli();
-	kprintf("[hv] PANIC on pcpu %d: ", my_cpu());
-	va_start(ap, fmt);
-	kvprintf(fmt, ap);
-	va_end(ap);
-	kprintf("\n");
-	platform_finish(VERDICT_FAIL);
 }

@@ -17,14 +17,7 @@ void console_flush(void);
 void kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void kvprintf(const char *fmt, va_list ap);
 
-/* Print "[hv] PANIC: ...", "RESULT: FAIL", and shut the platform down. */
-NORETURN void panic(const char *fmt, ...) PRINTF_LIKE(1, 2);
-
-#define assert(cond)                                                         \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			panic("assertion '%s' failed at %s:%d", #cond,       \
-			      __FILE__, __LINE__);                           \
-	} while (0)
+/* panic() and assert() (kernel/panic.h) come with the console. */
+#include "kernel/panic.h"
 
 #endif

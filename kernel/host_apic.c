@@ -10,18 +10,14 @@
  * destination in bits 63:32, no delivery-status bit).
  */
 #include "kernel/host_apic.h"
+#include "lib/x86.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/mem.h"
 #include "lib/msr.h"
 
-#define CPUID_LEAF_FEATURES      1
-#define CPUID_1_EDX_APIC         BIT(9)
 
 /* IA32_APIC_BASE (SDM Vol. 3A, "Local APIC Status and Location") */
-#define APIC_BASE_EXTD           BIT(10)   /* x2APIC mode */
-#define APIC_BASE_ENABLE         BIT(11)   /* xAPIC global enable */
-#define APIC_BASE_ADDR_MASK      0x000FFFFFFFFFF000ULL
 
 /* xAPIC MMIO register offsets */
 #define XAPIC_ID                 0x020

@@ -18,7 +18,6 @@
 #include "kernel/pit.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
-#include "vmm/time/tsc_sync.h"
 
 #define PIT_CH2_DATA         0x42
 #define PIT_MODE_PORT        0x43
@@ -48,7 +47,17 @@
 
 _Static_assert(CALIB_CLOCKS <= PIT_MAX_COUNT, "one calibration run must fit the 16-bit counter");
 
-uint64_t tsc_khz, tsc_khz_err;
+static uint64_t calibrated_khz, calibrated_err_khz;
+
+uint64_t tsc_khz(void)
+{
+	return calibrated_khz;
+}
+
+uint64_t tsc_khz_err(void)
+{
+	return calibrated_err_khz;
+}
 
 struct pit_run {
 	uint64_t before, after;      /* TSC around the write that starts the count */
@@ -63,16 +72,16 @@ static bool pit_run(uint16_t count, struct pit_run *r)
 	outb(NMI_SC_PORT, (uint8_t)((ctl & ~NMI_SC_SPKR_DATA) | NMI_SC_T2_GATE));
 	outb(PIT_MODE_PORT, PIT_SELECT_CH2 | PIT_ACCESS_LO_HI | PIT_MODE0 | PIT_BINARY);
 	outb(PIT_CH2_DATA, (uint8_t)(count & PIT_LOW_BYTE));
-	r->before = tsc_read_ordered();
+	r->before = rdtsc_ordered();
 	outb(PIT_CH2_DATA, (uint8_t)(count >> BITS_PER_BYTE));
-	r->after = tsc_read_ordered();
+	r->after = rdtsc_ordered();
 
 	uint64_t prev = r->before;
 	for (uint32_t i = 0; i < PIT_POLL_LIMIT; i++) {
-		uint64_t now = tsc_read_ordered();
+		uint64_t now = rdtsc_ordered();
 		if (inb(NMI_SC_PORT) & NMI_SC_T2_OUT) {
 			r->last_low = prev;
-			r->high = tsc_read_ordered();
+			r->high = rdtsc_ordered();
 			return true;
 		}
 		prev = now;
@@ -99,7 +108,7 @@ static uint64_t div_round_up(uint64_t a, uint64_t b)
 	return (a + b - 1) / b;
 }
 
-bool tsc_calibrate(uint64_t *khz, uint64_t *err_khz)
+bool tsc_calibrate(void)
 {
 	uint64_t mid[CALIB_RUNS], half_max = 0, sum = 0;
 
@@ -123,9 +132,9 @@ bool tsc_calibrate(uint64_t *khz, uint64_t *err_khz)
 	for (int i = 0; i < CALIB_RUNS; i++)
 		spread = MAX(spread, mid[i] > mean ? mid[i] - mean : mean - mid[i]);
 
-	*khz = tsc_khz = mean;
-	*err_khz = tsc_khz_err = spread + half_max;
+	calibrated_khz = mean;
+	calibrated_err_khz = spread + half_max;
 	kprintf("[hv] tsc: calibrated against the PIT: %lu kHz +/- %lu kHz (%d runs of %llu PIT clocks; spread %lu, per-run bound %lu)\n",
-		mean, tsc_khz_err, CALIB_RUNS, CALIB_CLOCKS, spread, half_max);
+		mean, calibrated_err_khz, CALIB_RUNS, CALIB_CLOCKS, spread, half_max);
 	return true;
 }

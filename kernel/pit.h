@@ -15,22 +15,25 @@
 
 #define PIT_HZ  1193182ULL    /* the 8254's input clock: 14.31818 MHz / 12 */
 
-/* The TSC frequency and its error bound in kHz, set by tsc_calibrate()
- * (0 before it ran or when it failed). Read by the TSC virtualization. */
-extern uint64_t tsc_khz, tsc_khz_err;
+/* The host TSC frequency and its error bound in kHz, as tsc_calibrate()
+ * measured them (0 before it ran or when it failed): the one way every
+ * layer learns the host's TSC rate. */
+uint64_t tsc_khz(void);
+uint64_t tsc_khz_err(void);
 
 /* Busy-wait at least us microseconds, timed by the PIT (not the TSC), so it
  * works before calibration. Returns false if the PIT never counted down. */
 bool pit_delay_us(uint32_t us);
 
 /*
- * Measure the TSC against the PIT several times. *khz gets the mean, *err_khz
- * an honest bound: the largest distance of a run from the mean plus the
+ * Measure the TSC against the PIT several times. The rate is the mean, its
+ * error an honest bound: the largest distance of a run from the mean plus the
  * largest per-run uncertainty (the PIT's one-clock start quantisation and the
- * polling loop's granularity at both ends). Also sets tsc_khz/tsc_khz_err and
+ * polling loop's granularity at both ends). Sets what tsc_khz() and
+ * tsc_khz_err() return, and
  * prints "[hv] tsc: calibrated against the PIT: N kHz +/- E kHz".
  * Returns false (and prints why) when the PIT's channel 2 does not count.
  */
-bool tsc_calibrate(uint64_t *khz, uint64_t *err_khz);
+bool tsc_calibrate(void);
 
 #endif

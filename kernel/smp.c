@@ -17,6 +17,7 @@
  * reported (in VMX, or failed), so one trampoline page serves them all.
  */
 #include "kernel/smp.h"
+#include "kernel/bios.h"
 #include "kernel/acpi.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
@@ -25,13 +26,10 @@
 #include "kernel/mem.h"
 #include "lib/msr.h"
 #include "kernel/multiboot.h"
-#include "vmm/options.h"
 #include "kernel/percpu.h"
 #include "kernel/pit.h"
 #include "lib/string.h"
 #include "kernel/trap.h"
-#include "vmx/caps.h"
-#include "vmx/vmx.h"
 
 /* MADT (ACPI Specification, "Multiple APIC Description Table (MADT)") */
 #define MADT_SIGNATURE           "APIC"
@@ -76,9 +74,6 @@ _Static_assert(sizeof(struct madt_local_x2apic) == 16, "MADT type 9 layout");
  * EBDA (its segment is the BIOS data area word at 0x40E). Page 0 holds the
  * real-mode IVT and the BIOS data area. */
 #define LOW_MEMORY_TOP           0xA0000ULL
-#define BDA_EBDA_SEGMENT         0x40E
-#define EBDA_MIN                 0x80000ULL  /* a plausible EBDA lies in [512, 640) KiB */
-#define REAL_MODE_SEGMENT_SHIFT  4
 
 /* SDM Vol. 3A, "MP Initialization Protocol Algorithm for MP Systems" */
 #define INIT_TO_SIPI_US          10000
@@ -87,7 +82,7 @@ _Static_assert(sizeof(struct madt_local_x2apic) == 16, "MADT type 9 layout");
 /* How long an AP may take to reach C after its last STARTUP, and to enter
  * VMX after that (it prints a line at 115200 baud meanwhile). */
 #define AP_START_TIMEOUT_US      1000000
-#define AP_VMX_TIMEOUT_US        2000000
+#define AP_SETUP_TIMEOUT_US        2000000
 #define US_PER_MS                1000
 #define AP_STACK_PAGES           4
 #define CACHE_LINE               64
@@ -95,9 +90,12 @@ _Static_assert(sizeof(struct madt_local_x2apic) == 16, "MADT type 9 layout");
 enum ap_state {
 	AP_WAITING,     /* STARTUP sent, not in C yet */
 	AP_IN_C,        /* ap_main() runs: GS, GDT/TSS, IDT loaded */
-	AP_IN_VMX,      /* VMXON succeeded: in ap_idle() */
-	AP_NO_VMX,      /* VMX unusable or VMXON failed: halted */
+	AP_READY,       /* ap_setup succeeded (VMXON, for chronovisor): in ap_idle() */
+	AP_FAILED,      /* ap_setup failed: halted */
 };
+
+/* What each AP must become, from smp_params (set before any AP starts). */
+static bool (*smp_ap_setup)(uint32_t cpu_id);
 
 /* One call slot per pCPU. posted counts calls posted (caller), done calls
  * finished (the AP); a call is pending while they differ. */
@@ -187,16 +185,8 @@ void ap_main(uint32_t id)
 	percpu[id].apic_id = host_apic_id();
 	__atomic_store_n(&ap_state[id], AP_IN_C, __ATOMIC_RELEASE);
 
-	/* Each core has its own IA32_FEATURE_CONTROL: probe (and lock) it here. */
-	struct vmx_caps_raw caps;
-	enum vmx_verdict v = vmx_probe(&caps);
-	bool ok = false;
-	if (v != VMX_USABLE)
-		kprintf("[hv] smp: pcpu %u (APIC ID %u): VMX not usable on this CPU (verdict %d)\n",
-			id, percpu[id].apic_id, (int)v);
-	else
-		ok = vmx_cpu_enable();
-	__atomic_store_n(&ap_state[id], ok ? AP_IN_VMX : AP_NO_VMX, __ATOMIC_RELEASE);
+	bool ok = smp_ap_setup(id);
+	__atomic_store_n(&ap_state[id], ok ? AP_READY : AP_FAILED, __ATOMIC_RELEASE);
 	if (!ok)
 		cpu_halt_forever();     /* pCPU 0 sends INIT: back to wait-for-SIPI */
 	ap_idle(id);
@@ -273,7 +263,6 @@ static bool madt_cpus(struct cpu_list *l, uint32_t bsp_id)
 #define MP_PROCESSOR_LEN    20
 #define MP_OTHER_ENTRY_LEN  8
 #define MP_CPU_ENABLED      BIT(0)
-#define BDA_EBDA_SEGMENT    0x40E
 #define BASE_MEM_LAST_KIB   (639 * KiB)
 #define BIOS_ROM_BASE       0xF0000
 #define BIOS_ROM_END        0x100000
@@ -298,11 +287,11 @@ static const uint8_t *mp_scan(uint64_t start, uint64_t end)
 
 static bool mp_cpus(struct cpu_list *l, uint32_t bsp_id)
 {
-	uint64_t ebda = (uint64_t)*(volatile uint16_t *)phys_to_virt(BDA_EBDA_SEGMENT) << 4;
+	uint64_t ebda = bios_ebda_base();
 	const uint8_t *fp = NULL;
 
 	memset(l, 0, sizeof(*l));
-	if (ebda >= 0x80000 && ebda < 0xA0000)
+	if (ebda)
 		fp = mp_scan(ebda, ebda + KiB);
 	if (!fp)
 		fp = mp_scan(BASE_MEM_LAST_KIB, BASE_MEM_LAST_KIB + KiB);
@@ -356,10 +345,7 @@ static bool page_is_free_low(const struct boot_info *bi, uint64_t pa, uint64_t e
  * allocator never hands out memory below 1 MiB, so nothing else uses it. */
 static uint64_t trampoline_page(const struct boot_info *bi)
 {
-	uint64_t ebda = (uint64_t)*(volatile uint16_t *)phys_to_virt(BDA_EBDA_SEGMENT)
-			<< REAL_MODE_SEGMENT_SHIFT;
-	if (ebda < EBDA_MIN || ebda >= LOW_MEMORY_TOP)
-		ebda = 0;    /* no plausible EBDA (UEFI has no BIOS data area) */
+	uint64_t ebda = bios_ebda_base();    /* 0: none (UEFI has no BIOS data area) */
 	for (uint64_t pa = LOW_MEMORY_TOP - PAGE_SIZE; pa >= PAGE_SIZE; pa -= PAGE_SIZE)
 		if (page_is_free_low(bi, pa, ebda))
 			return pa;
@@ -375,7 +361,7 @@ static void *tramp_field(const uint8_t *label)
 
 static uint64_t us_to_ticks(uint64_t us)
 {
-	return us * tsc_khz / US_PER_MS;
+	return us * tsc_khz() / US_PER_MS;
 }
 
 /* Wait until ap_state[id] is no longer 'from', at most us microseconds. */
@@ -414,9 +400,9 @@ static bool start_ap(uint32_t id, uint32_t apic_id)
 		why = "did not start (the IPI was never sent)";
 	else if (!wait_state_change(id, AP_WAITING, AP_START_TIMEOUT_US))
 		why = "did not start";
-	else if (!wait_state_change(id, AP_IN_C, AP_VMX_TIMEOUT_US) ||
-		 __atomic_load_n(&ap_state[id], __ATOMIC_ACQUIRE) != AP_IN_VMX)
-		why = "did not start (no VMX root operation)";
+	else if (!wait_state_change(id, AP_IN_C, AP_SETUP_TIMEOUT_US) ||
+		 __atomic_load_n(&ap_state[id], __ATOMIC_ACQUIRE) != AP_READY)
+		why = "did not start (its setup failed)";
 	if (!why) {
 		if (percpu[id].apic_id != apic_id)
 			kprintf("[hv] smp: pcpu %u: the MADT says APIC ID %u, the CPU says %u\n",
@@ -433,13 +419,14 @@ static bool start_ap(uint32_t id, uint32_t apic_id)
 	return false;
 }
 
-void smp_init(const struct boot_info *bi)
+void smp_init(const struct boot_info *bi, const struct smp_params *p)
 {
 	static struct cpu_list found;
 	struct cpu_list *l = &found;
-	uint32_t limit = hv_opts.cpus ? MIN(hv_opts.cpus, (uint32_t)MAX_CPUS) : MAX_CPUS;
+	uint32_t limit = p->max_cpus ? MIN(p->max_cpus, (uint32_t)MAX_CPUS) : MAX_CPUS;
 
-	assert(tsc_khz != 0);        /* start-up timeouts are TSC-timed */
+	smp_ap_setup = p->ap_setup;
+	assert(tsc_khz() != 0);        /* start-up timeouts are TSC-timed */
 	if (!host_apic_usable()) {
 		kprintf("[hv] smp: running on the boot CPU only\n");
 		return;
@@ -447,12 +434,12 @@ void smp_init(const struct boot_info *bi)
 	uint32_t bsp_id = host_apic_id();
 	percpu[0].apic_id = bsp_id;
 	const char *source = "MADT";
-	if (hv_opts.cpu_tables_mp || !madt_cpus(l, bsp_id)) {
+	if (p->mp_table_only || !madt_cpus(l, bsp_id)) {
 		if (!mp_cpus(l, bsp_id)) {
 			kprintf("[hv] smp: neither an ACPI MADT nor an MP table: running on the boot CPU only\n");
 			return;
 		}
-		source = hv_opts.cpu_tables_mp ? "MP table (cpu_tables=mp)" : "MP table (no ACPI MADT)";
+		source = p->mp_table_only ? "MP table (cpu_tables=mp)" : "MP table (no ACPI MADT)";
 	}
 	kprintf("[hv] smp: %s lists %u CPU(s): boot CPU APIC ID %u (%s mode)%s", source,
 		l->n + 1, bsp_id, host_apic_x2apic() ? "x2APIC" : "xAPIC",
@@ -491,7 +478,7 @@ void smp_init(const struct boot_info *bi)
 		else
 			left_out++;
 	}
-	uint64_t ms = (rdtsc() - t0) / tsc_khz;
-	kprintf("[hv] smp: %u pCPU(s) online in VMX root operation (%u AP(s) started in %lu ms, %u left out)\n",
-		ncpus, ncpus - 1, ms, left_out);
+	uint64_t ms = (rdtsc() - t0) / tsc_khz();
+	kprintf("[hv] smp: %u pCPU(s) online in %s (%u AP(s) started in %lu ms, %u left out)\n",
+		ncpus, p->ready_state, ncpus - 1, ms, left_out);
 }

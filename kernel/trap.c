@@ -10,6 +10,7 @@
  * "Exception and Interrupt Reference".
  */
 #include "kernel/trap.h"
+#include "lib/x86.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/gdt.h"
@@ -22,10 +23,6 @@
 #define GATE_INTERRUPT     0xE          /* 64-bit interrupt gate: IF cleared */
 #define GATE_PRESENT       0x80
 #define IST_EXC_STACK      1            /* TSS IST1, see kernel/gdt.c */
-#define VEC_NMI            2
-#define VEC_DF             8
-#define VEC_PF             14
-#define VEC_MC             18
 #define BACKTRACE_DEPTH    12
 
 _Static_assert(__builtin_offsetof(struct trap_frame, r15) == 112, "isr.asm push order");
@@ -45,6 +42,7 @@ struct idt_gate {
 
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 extern const uint64_t isr_table[NUM_EXCEPTIONS];
+extern void (*isr_handler)(struct trap_frame *tf);   /* boot/isr.asm calls it */
 
 static const char *const exception_names[NUM_EXCEPTIONS] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
@@ -69,6 +67,7 @@ uint64_t idt_base(void)
 void idt_load(void)
 {
 	if (!idt[0].type_attr) {
+		isr_handler = trap_handler;
 		for (unsigned v = 0; v < NUM_EXCEPTIONS; v++) {
 			uint64_t h = isr_table[v];
 			idt[v].offset_lo = (uint16_t)h;

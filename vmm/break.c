@@ -8,6 +8,7 @@
  * and "Checks on the Guest State Area".
  */
 #include "vmm/break.h"
+#include "lib/x86.h"
 #include "kernel/console.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
@@ -15,8 +16,6 @@
 #define AR_TYPE_MASK        0xFu
 #define AR_TYPE_TSS32_AVAIL 0x9u
 #define AR_TYPE_ACCESSED    0x1u
-#define CR0_NE              BIT(5)
-#define RFLAGS_RESERVED1    BIT(1)
 
 const char *const break_names[] = {
 	[BREAK_NONE] = "none",

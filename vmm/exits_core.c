@@ -5,41 +5,16 @@
  *
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
  */
-#include "vmm/exits.h"
+#include "vmm/exit.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
-#include "vmm/dev/lapic.h"
 #include "lib/msr.h"
-#include "vmm/time/vtsc.h"
+#include "lib/x86.h"
+#include "vmm/core/vcpu.h"
+#include "vmm/dev/lapic.h"
 #include "vmx/exit.h"
-#include "vmx/exit_reasons.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
-#include "vmx/vmx_defs.h"
-
-/* VM-entry interruption-information field (SDM Vol. 3C, "VM-Entry Controls
- * for Event Injection"): vector 7:0, type 10:8, deliver error code 11, valid 31. */
-#define INTR_INFO_VALID          BIT(31)
-#define INTR_INFO_DELIVER_CODE   BIT(11)
-#define INTR_TYPE_HW_EXCEPTION   (3u << 8)
-#define INTR_TYPE_NMI            (2u << 8)
-#define INTR_TYPE_MASK           (7u << 8)
-#define RFLAGS_IF                BIT(9)
-
-#define CR0_PG                   BIT(31)
-#define CR4_PAE                  BIT(5)
-#define CR4_VMXE                 BIT(13)
-
-void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
-{
-	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
-
-	if (has_error) {
-		info |= INTR_INFO_DELIVER_CODE;
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
-	}
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
-}
 
 void handle_exception_nmi(struct vcpu *v)
 {
@@ -47,7 +22,7 @@ void handle_exception_nmi(struct vcpu *v)
 
 	/* The exception bitmap is 0, so only an NMI meant for the host lands
 	 * here (NMI exiting). The host has no NMI source of its own: note it. */
-	if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		kprintf("[hv] vm%u: host NMI during guest execution (ignored)\n", v->vm->id);
 		return;
 	}
@@ -69,12 +44,6 @@ void handle_triple_fault(struct vcpu *v)
 {
 	vm_end(v->vm, VM_END_TRIPLE_FAULT, "shutdown at RIP %#lx: an exception could not be delivered",
 	       v->rip);
-}
-
-void vcpu_sleep(struct vcpu *v, uint64_t host_ticks)
-{
-	v->wake_ref = ref_now() + host_ticks;
-	v->sleeping = true;
 }
 
 void handle_hlt(struct vcpu *v)

@@ -15,6 +15,7 @@
 #include "kernel/multiboot.h"
 #include "vmm/options.h"
 #include "kernel/percpu.h"
+#include "kernel/pit.h"
 #include "kernel/platform.h"
 #include "kernel/smp.h"
 #include "kernel/trap.h"
@@ -96,7 +97,7 @@ static void provoke_crash(enum crash_kind kind)
 #define GUEST_MODULE_TAG "+module"
 
 /* The BIOS leaves the 8259's timer on vector 8: mask everything, the
- * hypervisor runs with interrupts off and needs none (PLATFORM.md). */
+ * hypervisor runs with interrupts off and needs none (docs/platform.md). */
 static void mask_legacy_pic(void)
 {
 	outb(PIC1_DATA, PIC_MASK_ALL);
@@ -178,6 +179,21 @@ static enum verdict vmx_check(void)
 	panic("vmx_probe returned %d", (int)v);
 }
 
+/* What every AP must become before it may run vCPUs: each core has its
+ * own IA32_FEATURE_CONTROL, so probe (and lock) it there, then VMXON. */
+static bool ap_enter_vmx(uint32_t cpu)
+{
+	struct vmx_caps_raw caps;
+	enum vmx_verdict v = vmx_probe(&caps);
+
+	if (v != VMX_USABLE) {
+		kprintf("[hv] smp: pcpu %u (APIC ID %u): VMX not usable on this CPU (verdict %d)\n",
+			cpu, percpu[cpu].apic_id, (int)v);
+		return false;
+	}
+	return vmx_cpu_enable();
+}
+
 void kmain(uint32_t magic, uint32_t mbi_addr)
 {
 	char err[256];
@@ -218,9 +234,15 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 	if (!vmx_cpu_enable())
 		platform_finish(VERDICT_FAIL);
 	/* TSC frequency, the APs (each enters VMX), then skew= and the skew table */
-	if (!tsc_calibrate(&tsc_khz, &tsc_khz_err))
+	if (!tsc_calibrate())
 		platform_finish(VERDICT_FAIL);
-	smp_init(&boot_info);
+	const struct smp_params smp = {
+		.max_cpus = hv_opts.cpus,
+		.mp_table_only = hv_opts.cpu_tables_mp,
+		.ap_setup = ap_enter_vmx,
+		.ready_state = "VMX root operation",
+	};
+	smp_init(&boot_info, &smp);
 	if (!tsc_sync_init(hv_opts.skew))
 		platform_finish(VERDICT_FAIL);
 	if (boot_info.nmodules == 0) {

@@ -10,7 +10,7 @@
 #include "kernel/console.h"
 #include "kernel/percpu.h"
 #include "lib/printf.h"
-#include "vmm/sched.h"
+#include "lib/string.h"
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_TSC, OPT_MIGRATE,
@@ -18,10 +18,7 @@ enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
-const char *const tsc_policy_names[] = {
-	[TSC_POLICY_NONE] = "none", [TSC_POLICY_KVM2633] = "kvm2633",
-	[TSC_POLICY_PERCPU] = "percpu", [NUM_TSC_POLICIES] = NULL
-};
+#define DEFAULT_SLICE_TICKS 10000000ULL
 
 static const struct opt_desc option_table[NUM_OPTIONS] = {
 	[OPT_CRASH] = { .key = "crash", .type = OPT_ENUM, .choices = crash_choices,
@@ -34,8 +31,7 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 		       .help = "use at most this many pCPUs (default: every CPU the MADT lists)" },
 	[OPT_SKEW] = { .key = "skew", .type = OPT_STRING,
 		       .help = "inject TSC skew at boot: S0,S1,... ticks per pCPU (e.g. 0,+1000000,-250000) or random:SEED:MAX" },
-	[OPT_TSC] = { .key = "tsc", .type = OPT_ENUM, .choices = tsc_policy_names,
-		      .help = "TSC_OFFSET policy when a vCPU is loaded on a pCPU (default percpu; a guest's own tsc= overrides it)" },
+	[OPT_TSC] = TSC_POLICY_OPTION("TSC_OFFSET policy when a vCPU is loaded on a pCPU (default percpu; a guest's own tsc= overrides it)"),
 	[OPT_MIGRATE] = { .key = "migrate", .type = OPT_STRING,
 			  .help = "force vCPU moves: off|rr|random:SEED|every-exit (default off)" },
 	[OPT_SLICE] = { .key = "slice", .type = OPT_UINT, .min = 1000, .max = 1ULL << 40,
@@ -47,8 +43,38 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 struct hv_options hv_opts = {
 	.crash = CRASH_NONE,
 	.tsc = TSC_POLICY_PERCPU,
+	.slice = DEFAULT_SLICE_TICKS,
+	.migrate = MIGRATE_OFF,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
 };
+
+static bool parse_migrate(const char *s, char *err, size_t errlen)
+{
+	if (!*s || !strcmp(s, "off")) {
+		hv_opts.migrate = MIGRATE_OFF;
+	} else if (!strcmp(s, "rr")) {
+		hv_opts.migrate = MIGRATE_RR;
+	} else if (!strcmp(s, "every-exit")) {
+		hv_opts.migrate = MIGRATE_EVERY_EXIT;
+	} else if (!strncmp(s, "random:", 7) && s[7]) {
+		uint64_t seed = 0;
+		for (const char *p = s + 7; *p; p++) {
+			if (*p < '0' || *p > '9' || seed > (UINT64_MAX - 9) / 10) {
+				cv_snprintf(err, errlen, "option 'migrate': bad seed in '%s'; "
+					    "allowed: off|rr|random:SEED|every-exit", s);
+				return false;
+			}
+			seed = seed * 10 + (uint64_t)(*p - '0');
+		}
+		hv_opts.migrate = MIGRATE_RANDOM;
+		hv_opts.migrate_seed = seed;
+	} else {
+		cv_snprintf(err, errlen, "option 'migrate': bad value '%s'; "
+			    "allowed: off|rr|random:SEED|every-exit", s);
+		return false;
+	}
+	return true;
+}
 
 bool options_parse(const char *cmdline)
 {
@@ -78,12 +104,12 @@ bool options_parse(const char *cmdline)
 	if (vals[OPT_SKEW].set)
 		cv_snprintf(hv_opts.skew, sizeof(hv_opts.skew), "%s", vals[OPT_SKEW].str);
 	if (vals[OPT_TSC].set)
-		hv_opts.tsc = (enum tsc_policy)vals[OPT_TSC].choice;
+		hv_opts.tsc = tsc_policy_from_choice(vals[OPT_TSC].choice);
 	if (vals[OPT_CPU_TABLES].set)
 		hv_opts.cpu_tables_mp = vals[OPT_CPU_TABLES].choice == 1;
 	if (vals[OPT_SLICE].set)
 		hv_opts.slice = vals[OPT_SLICE].u;
-	if (vals[OPT_MIGRATE].set && !sched_parse_migrate(vals[OPT_MIGRATE].str, err, sizeof(err))) {
+	if (vals[OPT_MIGRATE].set && !parse_migrate(vals[OPT_MIGRATE].str, err, sizeof(err))) {
 		kprintf("[hv] error: bad command line: %s\n", err);
 		return false;
 	}

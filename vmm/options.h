@@ -9,16 +9,14 @@
 #define CV_OPTIONS_H
 
 #include "lib/types.h"
+#include "vmm/time/vtsc.h"
 
 /* crash=: teaching aid that provokes an exception in the hypervisor to show
  * the register dump (see kernel/trap.c). */
 enum crash_kind { CRASH_NONE, CRASH_UD, CRASH_GP, CRASH_PF, CRASH_DE, CRASH_BP };
 
-/* tsc=: how TSC_OFFSET is chosen when a vCPU is loaded (DESIGN.md table) */
-enum tsc_policy { TSC_POLICY_NONE, TSC_POLICY_KVM2633, TSC_POLICY_PERCPU, NUM_TSC_POLICIES };
-
-/* "none", "kvm2633", "percpu"; NULL-terminated (option tables use it). */
-extern const char *const tsc_policy_names[];
+/* migrate=: where a vCPU runs after it leaves a pCPU (vmm/sched.c). */
+enum migrate_mode { MIGRATE_OFF, MIGRATE_RR, MIGRATE_RANDOM, MIGRATE_EVERY_EXIT };
 
 #define OPT_STRING_MAX 128
 
@@ -30,7 +28,9 @@ struct hv_options {
 	bool cpu_tables_mp;       /* cpu_tables=mp: ignore the MADT, use the MP table */
 	char skew[OPT_STRING_MAX];    /* skew=: injected per-pCPU TSC skew, "" = none */
 	enum tsc_policy tsc;      /* tsc= */
-	uint64_t slice;           /* slice=: ticks a vCPU runs before it leaves its pCPU (0: default) */
+	uint64_t slice;           /* slice=: ticks a vCPU runs before it leaves its pCPU */
+	enum migrate_mode migrate;    /* migrate= */
+	uint64_t migrate_seed;        /* migrate=random:SEED */
 };
 
 extern struct hv_options hv_opts;

@@ -5,7 +5,7 @@
  * runnable vCPU allowed here, run it for a slice (vmm/run.c: VMPTRLD here,
  * VMCLEAR here when it leaves), decide where it may run next, repeat until
  * every VM has ended. The pCPU that puts a vCPU away VMCLEARs it itself, so
- * no pCPU ever needs another's help (no IPI; DESIGN.md, "Scheduling and
+ * no pCPU ever needs another's help (no IPI; docs/design.md, "Scheduling and
  * migration"). One lock guards the vCPU states; it is held only to pick
  * and to give back, never while a guest runs.
  *
@@ -24,58 +24,18 @@
 #include "kernel/percpu.h"
 #include "lib/printf.h"
 #include "vmm/run.h"
+#include "vmm/report.h"
+#include "vmm/core/vcpu.h"
 #include "kernel/smp.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmm/time/vtsc.h"
 
-enum migrate_mode { MIGRATE_OFF, MIGRATE_RR, MIGRATE_RANDOM, MIGRATE_EVERY_EXIT };
-
-#define DEFAULT_SLICE_TICKS   10000000ULL
-
-static struct spinlock sched_lock;
-static enum migrate_mode migrate_mode = MIGRATE_OFF;
-static uint64_t rng_state, rng_seed;
-bool sched_every_exit;
+static uint64_t rng_state;
 static uint32_t ncpus;
-static uint32_t vms_left;             /* VMs not yet ended, under sched_lock */
+static uint32_t vms_left;             /* VMs not yet ended, under vcpu_state_lock */
 static uint32_t next_scan[MAX_CPUS];  /* round-robin start point per pCPU */
-
-uint64_t sched_slice_ticks(void)
-{
-	return hv_opts.slice ? hv_opts.slice : DEFAULT_SLICE_TICKS;
-}
-
-bool sched_parse_migrate(const char *s, char *err, size_t errlen)
-{
-	if (!*s || !strcmp(s, "off")) {
-		migrate_mode = MIGRATE_OFF;
-	} else if (!strcmp(s, "rr")) {
-		migrate_mode = MIGRATE_RR;
-	} else if (!strcmp(s, "every-exit")) {
-		migrate_mode = MIGRATE_EVERY_EXIT;
-		sched_every_exit = true;
-	} else if (!strncmp(s, "random:", 7) && s[7]) {
-		uint64_t seed = 0;
-		for (const char *p = s + 7; *p; p++) {
-			if (*p < '0' || *p > '9' || seed > (UINT64_MAX - 9) / 10) {
-				cv_snprintf(err, errlen, "option 'migrate': bad seed in '%s'; "
-					    "allowed: off|rr|random:SEED|every-exit", s);
-				return false;
-			}
-			seed = seed * 10 + (uint64_t)(*p - '0');
-		}
-		migrate_mode = MIGRATE_RANDOM;
-		rng_seed = seed;
-		rng_state = seed ^ 0x9E3779B97F4A7C15ULL;
-	} else {
-		cv_snprintf(err, errlen, "option 'migrate': bad value '%s'; "
-			    "allowed: off|rr|random:SEED|every-exit", s);
-		return false;
-	}
-	return true;
-}
 
 /* splitmix64: small, seedable, the same sequence on every run */
 static uint64_t rng_next(void)
@@ -86,10 +46,10 @@ static uint64_t rng_next(void)
 	return z ^ (z >> 31);
 }
 
-/* Where v may run after leaving pCPU `from` (under sched_lock). */
+/* Where v may run after leaving pCPU `from` (under vcpu_state_lock). */
 static int32_t next_pcpu_for(struct vcpu *v, uint32_t from)
 {
-	switch (migrate_mode) {
+	switch (hv_opts.migrate) {
 	case MIGRATE_OFF:
 		return v->next_pcpu;
 	case MIGRATE_RR:
@@ -111,7 +71,7 @@ static struct vcpu *pick(uint32_t me)
 	struct vcpu *found = NULL;
 	uint64_t now = ref_now();
 
-	spin_lock(&sched_lock);
+	spin_lock(&vcpu_state_lock);
 	for (uint32_t k = 0; k < nall && !found; k++) {
 		uint32_t i = (next_scan[me] + k) % nall;
 		struct vcpu *v = all_vcpus[i];
@@ -130,13 +90,13 @@ static struct vcpu *pick(uint32_t me)
 		next_scan[me] = i + 1;
 		found = v;
 	}
-	spin_unlock(&sched_lock);
+	spin_unlock(&vcpu_state_lock);
 	return found;
 }
 
 static void give_back(struct vcpu *v, uint32_t me)
 {
-	spin_lock(&sched_lock);
+	spin_lock(&vcpu_state_lock);
 	if (v->vm->state == VM_ENDED) {
 		v->state = VCPU_STOPPED;
 		/* the last vCPU of a VM to stop makes it count as done */
@@ -151,13 +111,13 @@ static void give_back(struct vcpu *v, uint32_t me)
 		v->next_pcpu = next_pcpu_for(v, me);
 		v->state = VCPU_RUNNABLE;
 	}
-	spin_unlock(&sched_lock);
+	spin_unlock(&vcpu_state_lock);
 }
 
 /* Retire VMs that ended while none of their vCPUs ran (e.g. a SIPI-less AP). */
 static void retire_idle_vms(void)
 {
-	spin_lock(&sched_lock);
+	spin_lock(&vcpu_state_lock);
 	for (uint32_t i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
 		if (vm->state != VM_ENDED || vm->counted_done)
@@ -170,7 +130,7 @@ static void retire_idle_vms(void)
 			vms_left--;
 		}
 	}
-	spin_unlock(&sched_lock);
+	spin_unlock(&vcpu_state_lock);
 }
 
 /* A VM none of whose vCPUs can ever run again (each parked by HLT with
@@ -178,7 +138,7 @@ static void retire_idle_vms(void)
  * over: end it, naming where it halted. */
 static void end_stuck_vms(void)
 {
-	spin_lock(&sched_lock);
+	spin_lock(&vcpu_state_lock);
 	for (uint32_t i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
 		if (vm->state != VM_RUNNING)
@@ -193,7 +153,7 @@ static void end_stuck_vms(void)
 			vm_end(vm, VM_END_HALTED, "HLT at RIP %#lx with interrupts off, no vCPU left to run",
 			       vm->vcpus[0].parked_rip);
 	}
-	spin_unlock(&sched_lock);
+	spin_unlock(&vcpu_state_lock);
 }
 
 static void sched_loop(void *arg)
@@ -203,7 +163,7 @@ static void sched_loop(void *arg)
 	for (;;) {
 		struct vcpu *v = pick(me);
 		if (v) {
-			vcpu_run_slice(v);
+			vcpu_run_slice(v, hv_opts.slice, hv_opts.migrate == MIGRATE_EVERY_EXIT);
 			give_back(v, me);
 			continue;
 		}
@@ -212,41 +172,6 @@ static void sched_loop(void *arg)
 		if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))
 			return;
 		cpu_relax();
-	}
-}
-
-void sched_vcpu_init_signal(struct vcpu *target)
-{
-	spin_lock(&sched_lock);
-	/* Only an AP that has not started yet: re-INIT of a running vCPU is
-	 * not emulated (it would need its whole state reset). */
-	if (target->state == VCPU_WAIT_SIPI)
-		target->pending_sipi = false;
-	spin_unlock(&sched_lock);
-}
-
-void sched_vcpu_sipi(struct vcpu *target, uint8_t vector)
-{
-	spin_lock(&sched_lock);
-	if (target->state == VCPU_WAIT_SIPI) {
-		target->pending_sipi = true;
-		target->sipi_vector = vector;
-		target->state = VCPU_RUNNABLE;
-	}
-	spin_unlock(&sched_lock);
-}
-
-static void print_vcpu_tsc_stats(struct vm *vm)
-{
-	for (uint32_t c = 0; c < vm->nvcpus; c++) {
-		struct vcpu *v = &vm->vcpus[c];
-		kprintf("[hv] vm%u vcpu%u tsc: policy %s, migrations %lu (cost avg %lu max %lu ticks), "
-			"%s %lu (%lu ticks), max clock error %ld ticks\n", vm->id, c,
-			tsc_policy_names[vm->tsc_policy],
-			v->migrations, v->migrations ? v->migration_ticks_sum / v->migrations : 0,
-			v->migration_ticks_max,
-			vm->tsc_policy == TSC_POLICY_KVM2633 ? "backwards fixes" : "guard corrections",
-			v->corrections, v->correction_ticks, v->max_clock_error);
 	}
 }
 
@@ -267,7 +192,7 @@ bool sched_run_all(void)
 			struct vcpu *v = &vm->vcpus[c];
 			v->state = c == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 			v->last_pcpu = -1;
-			v->next_pcpu = migrate_mode == MIGRATE_OFF ? (int32_t)(nall % ncpus) : -1;
+			v->next_pcpu = hv_opts.migrate == MIGRATE_OFF ? (int32_t)(nall % ncpus) : -1;
 			for (uint32_t r = 0; r < HC_EXIT_REASONS; r++)
 				v->hv_ticks_min[r] = UINT64_MAX;
 			all_vcpus[nall++] = v;
@@ -276,13 +201,14 @@ bool sched_run_all(void)
 			vm->nvcpus == 1 ? "" : "s");
 	}
 	char mig[32];
-	if (migrate_mode == MIGRATE_RANDOM)
-		cv_snprintf(mig, sizeof(mig), "random:%lu", rng_seed);
+	rng_state = hv_opts.migrate_seed ^ 0x9E3779B97F4A7C15ULL;
+	if (hv_opts.migrate == MIGRATE_RANDOM)
+		cv_snprintf(mig, sizeof(mig), "random:%lu", hv_opts.migrate_seed);
 	else
-		cv_snprintf(mig, sizeof(mig), "%s", migrate_mode == MIGRATE_OFF ? "off"
-			    : migrate_mode == MIGRATE_RR ? "rr" : "every-exit");
+		cv_snprintf(mig, sizeof(mig), "%s", hv_opts.migrate == MIGRATE_OFF ? "off"
+			    : hv_opts.migrate == MIGRATE_RR ? "rr" : "every-exit");
 	kprintf("[hv] sched: %u vCPU(s) on %u pCPU(s), slice %lu ticks, migrate=%s, tsc=%s\n",
-		nall, ncpus, sched_slice_ticks(), mig,
+		nall, ncpus, hv_opts.slice, mig,
 		tsc_policy_names[hv_opts.tsc]);
 
 	for (uint32_t cpu = 1; cpu < ncpus; cpu++)
@@ -294,8 +220,6 @@ bool sched_run_all(void)
 	bool all = true;
 	for (uint32_t i = 0; i < nvms; i++) {
 		report_vm(&vms[i]);
-		if (vms[i].nvcpus)
-			print_vcpu_tsc_stats(&vms[i]);
 		all = all && vm_passed(&vms[i]);
 	}
 	return all;

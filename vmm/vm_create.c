@@ -1,7 +1,7 @@
 /*
- * vmm/vm_create.c - creating a VM from a guest module, and ending it.
+ * vmm/vm_create.c - creating a VM from a guest module.
  *
- * Context: VMX root, boot CPU (creation); any pCPU running the VM (ending).
+ * Context: VMX root, boot CPU.
  * A guest module's command line is "<name> <guest args>" (scripts/cvrun and
  * the GRUB examples put the file name first, as GRUB does for kernels); a
  * module whose second word is "+module" belongs to the guest before it and
@@ -14,6 +14,7 @@
  * VM_END_LOAD_FAILED and a message naming the file; the other VMs still run.
  */
 #include "vmm/core/vm.h"
+#include "lib/x86.h"
 #include "lib/cmdline.h"
 #include "kernel/console.h"
 #include "vmm/loader/elf.h"
@@ -26,6 +27,8 @@
 #include "lib/string.h"
 #include "vmm/vm_create.h"
 #include "vmm/time/vtsc.h"
+#include "vmm/time/tsc_sync.h"
+#include "kernel/pit.h"
 #include "vmx/ept.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
@@ -39,8 +42,6 @@
 #define IO_BITMAP_PAGES    2
 #define MULTIBOOT_EAX      0x2BADB002
 #define XAPIC_DEFAULT_BASE 0xFEE00000ULL
-#define APIC_BASE_BSP      BIT(8)
-#define APIC_BASE_ENABLE   BIT(11)
 #define PAT_POWER_ON       0x0007040600070406ULL
 
 /* MSR bitmap layout (SDM Vol. 3C, "VM-Execution Control Fields", MSR
@@ -50,9 +51,6 @@
 #define MSR_BITMAP_WRITE_LOW   2048
 #define MSR_BITMAP_WRITE_HIGH  3072
 #define MSR_HIGH_BASE          0xC0000000U
-
-struct vm vms[MAX_VMS];
-uint32_t nvms;
 
 /* The guest's own MSRs that VMX switches or the host never uses: no exit. */
 static const uint32_t passthrough_msrs[] = {
@@ -77,36 +75,6 @@ static void msr_bitmap_pass(uint8_t *bm, uint32_t msr)
 
 	bm[base + idx / 8] &= (uint8_t)~(1u << (idx % 8));
 	bm[base + MSR_BITMAP_WRITE_LOW + idx / 8] &= (uint8_t)~(1u << (idx % 8));
-}
-
-void *gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
-{
-	if (gpa >= vm->ram_size || len > vm->ram_size - gpa)
-		return NULL;
-	return vm->ram + gpa;
-}
-
-void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...)
-{
-	va_list ap;
-
-	/* Two vCPUs of a VM may end it at once: the first one says why. */
-	spin_lock(&vm->end_lock);
-	if (vm->state == VM_ENDED) {
-		spin_unlock(&vm->end_lock);
-		return;
-	}
-	vm->end_kind = kind;
-	va_start(ap, fmt);
-	cv_vsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
-	va_end(ap);
-	__atomic_store_n(&vm->state, VM_ENDED, __ATOMIC_RELEASE);
-	spin_unlock(&vm->end_lock);
-}
-
-bool vm_passed(const struct vm *vm)
-{
-	return vm->state == VM_ENDED && vm->end_kind == VM_END_DEBUG_EXIT && vm->exit_status == 1;
 }
 
 /* The first word of a module command line, without any directory. */
@@ -137,8 +105,7 @@ static const struct opt_desc guest_opts[NUM_GOPTS] = {
 			   .help = "guest TSC frequency in kHz (needs VMX TSC scaling)" },
 	[GOPT_VCPUS] = { .key = "vcpus", .type = OPT_UINT, .min = 1, .max = MAX_VCPUS,
 			 .help = "number of vCPUs (the first runs, the others wait for a SIPI)" },
-	[GOPT_TSC] = { .key = "tsc", .type = OPT_ENUM, .choices = tsc_policy_names,
-		       .help = "this VM's TSC_OFFSET policy (default: the hypervisor's tsc=)" },
+	[GOPT_TSC] = TSC_POLICY_OPTION("this VM's TSC_OFFSET policy (default: the hypervisor's tsc=)"),
 };
 
 static bool guest_options(struct vm *vm)
@@ -177,7 +144,7 @@ static bool guest_options(struct vm *vm)
 			else if (i == GOPT_VCPUS)
 				vm->nvcpus_wanted = (uint32_t)val.u;
 			else
-				vm->tsc_policy = val.choice;
+				vm->tsc_policy = tsc_policy_from_choice(val.choice);
 		}
 		p += n;
 	}
@@ -190,15 +157,15 @@ static uint64_t guest_tsc_mult(struct vm *vm)
 {
 	if (!vm->tsc_khz)
 		return TSC_MULT_ONE;
-	if (!vmx_ctl_allowed1(vmx_caps.procbased2, SECONDARY_EXEC_TSC_SCALING)) {
+	if (!vmx_ctls.tsc_scaling) {
 		vm_end(vm, VM_END_LOAD_FAILED, "tsc_khz=%lu needs VMX TSC scaling, which this CPU "
 		       "does not have", vm->tsc_khz);
 		return 0;
 	}
-	uint64_t mult = tsc_mult_for_khz(vm->tsc_khz, host_tsc_khz());
+	uint64_t mult = tsc_mult_for_khz(vm->tsc_khz, tsc_khz());
 	if (!mult)
 		vm_end(vm, VM_END_LOAD_FAILED, "tsc_khz=%lu: no usable ratio to the host's %lu kHz",
-		       vm->tsc_khz, host_tsc_khz());
+		       vm->tsc_khz, tsc_khz());
 	return mult;
 }
 
@@ -228,11 +195,18 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 	/* VMCLEAR initialises the region; VMPTRLD makes it current here. */
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	VMX_CHECK("vmptrld", pa, vmptrld(pa));
-	vmcs_init_multiboot(v, entry, MULTIBOOT_EAX, mbi);
-	if (mult != TSC_MULT_ONE)          /* tsc_khz=: this VM alone scales */
-		vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
-			     vmx_ctls.proc2 | SECONDARY_EXEC_TSC_SCALING);
-	vtsc_vcpu_init(v, mult);           /* its TSC counts from 0 from now on */
+	const struct vmcs_resources res = {
+		.io_bitmap_pa = virt_to_phys(vm->io_bitmap),
+		.msr_bitmap_pa = virt_to_phys(vm->msr_bitmap),
+		.eptp = vm->eptp,
+		.vpid = v->vpid,
+		.tsc_scaling = mult != TSC_MULT_ONE,   /* tsc_khz=: this VM alone scales */
+	};
+	vmcs_init_multiboot(&res, &v->regs, entry, MULTIBOOT_EAX, mbi);
+	/* One timeline per VM: every vCPU's TSC reads 0 at the VM's creation. */
+	if (id == 0)
+		vm->tsc_base_ref = ref_now();
+	vtsc_init(&v->clock, vm->tsc_policy, vm->tsc_base_ref, mult, vm->tsc_khz);
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	v->loaded_on = -1;
 	v->launched = false;
@@ -311,7 +285,7 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 	kprintf("[hv] vm%u \"%s\": %lu MiB RAM at host %#lx, %u vCPU(s), entry %#lx, "
 		"%u segment(s), %u module(s), TSC %lu kHz%s, tsc=%s, cmdline \"%s\"\n", vm->id, vm->name,
 		(unsigned long)(vm->ram_size / MiB), virt_to_phys(vm->ram), vm->nvcpus, img.entry,
-		img.nsegments, nextra, vtsc_guest_khz(&vm->vcpus[0]),
+		img.nsegments, nextra, vtsc_guest_khz(&vm->vcpus[0].clock),
 		mult != TSC_MULT_ONE ? " (scaled)" : "", tsc_policy_names[vm->tsc_policy], vm->cmdline);
 	return vm;
 }

@@ -17,11 +17,11 @@
  * "VM Functions".
  */
 #include "vmx/caps.h"
+#include "lib/x86.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "lib/msr.h"
 
-#define CPUID_LEAF_FEATURES	1
 
 /*
  * Firmware normally locks IA32_FEATURE_CONTROL. If it left the MSR

@@ -66,6 +66,8 @@ void vmx_controls_init(void)
 		c->proc2 &= ~(uint32_t)SECONDARY_EXEC_ENABLE_VPID;
 	c->vpid = c->proc2 & SECONDARY_EXEC_ENABLE_VPID;
 	c->rdtscp = c->proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
+	/* Not in proc2: set per VMCS, only for a VM with tsc_khz= (vmx/vmcs_setup.c). */
+	c->tsc_scaling = vmx_ctl_allowed1(vmx_caps.procbased2, SECONDARY_EXEC_TSC_SCALING);
 
 	kprintf("[hv] vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x%s\n",
 		c->pin, c->proc, c->proc2, c->exit, c->entry, c->vpid ? " (VPID on)" : "");

@@ -4,23 +4,24 @@
 ; interrupts off. Offsets REGS_* come from build/gen/asm-offsets.inc, which
 ; the build generates from struct guest_regs (vmx/guest_regs.h).
 ;
-; int vmx_run(struct guest_regs *regs /* rdi */, int launched /* esi */)
-;   Saves the host's callee-saved registers and the regs pointer on this
-;   stack, points HOST_RSP at them, loads the guest's registers and enters
-;   (VMLAUNCH, or VMRESUME when launched). Each VM exit lands in
+; int vmx_run(struct guest_regs *regs /* rdi */, int launched /* esi */,
+;             vmx_exit_fn on_exit /* rdx */)
+;   Saves the host's callee-saved registers, the regs pointer and on_exit on
+;   this stack, points HOST_RSP at them, loads the guest's registers and
+;   enters (VMLAUNCH, or VMRESUME when launched). Each VM exit lands in
 ;   vmx_exit_stub (HOST_RIP) with RSP = HOST_RSP; the stub stores the guest's
-;   registers and calls vmx_exit_hook(regs) (the VMM's dispatcher). If that
-;   returns true the stub resumes the guest at once, without going back
-;   through C: the common exit costs one call. If it returns false,
-;   vmx_run returns 0. A failed VMLAUNCH/VMRESUME returns 1 (VMfailInvalid,
+;   registers and calls on_exit(regs) (the VMM's dispatcher: this layer
+;   names no policy symbol). If that returns true the stub resumes the guest
+;   at once, without going back through C: the common exit costs one call.
+;   If it returns false, vmx_run returns 0. A failed VMLAUNCH/VMRESUME returns 1 (VMfailInvalid,
 ;   CF) or 2 (VMfailValid, ZF). SDM Vol. 3C, "VM Entries" and "VM Exits".
 ;
 ; Stack at HOST_RSP (16-byte aligned, so the stub may call C directly):
-;   [rsp] regs pointer, then r15 r14 r13 r12 rbx rbp, then vmx_run's return.
+;   [rsp] regs pointer, [rsp + 8] on_exit, [rsp + 16] padding (keeps
+;   HOST_RSP 16-byte aligned), then r15 r14 r13 r12 rbx rbp, then vmx_run's
+;   return.
 
 %include "asm-offsets.inc"
-
-extern vmx_exit_hook
 
 section .text
 bits 64
@@ -33,6 +34,8 @@ vmx_run:
 	push r13
 	push r14
 	push r15
+	sub rsp, 8                      ; padding: 9 slots + return = 16-byte aligned
+	push rdx                        ; on_exit: the exit stub calls [rsp + 8]
 	push rdi                        ; regs pointer: the exit stub finds it at [rsp]
 
 	mov rax, VMCS_HOST_RSP
@@ -55,7 +58,7 @@ vmx_run:
 	mov edx, 2
 	cmovz eax, edx
 .out:
-	add rsp, 8                      ; drop the regs pointer
+	add rsp, 24                     ; drop the regs pointer, on_exit, padding
 	pop r15
 	pop r14
 	pop r13
@@ -115,7 +118,7 @@ vmx_exit_stub:
 	mov [rdi + REGS_R15], r15
 	pop rax                         ; the guest's RDI; RSP = HOST_RSP again
 	mov [rdi + REGS_RDI], rax
-	call vmx_exit_hook              ; bool (struct guest_regs *regs)
+	call [rsp + 8]                  ; bool on_exit(struct guest_regs *regs)
 	test al, al
 	jz .leave
 	mov rdi, [rsp]                  ; regs

@@ -51,17 +51,21 @@ struct guest_regs {
 
 _Static_assert(sizeof(struct guest_regs) == 19 * 8, "guest_regs layout");
 
-/* Enter the guest whose VMCS is current on this pCPU: VMLAUNCH if !launched,
- * else VMRESUME, and keep resuming it after each exit for which
- * vmx_exit_hook() returns true. Returns 0 once the hook returns false (regs
- * hold the guest's registers), or the failed entry's class: 1 =
- * VMfailInvalid, 2 = VMfailValid. Defined in vmx/entry.asm. */
-int vmx_run(struct guest_regs *regs, int launched);
-
-/* Called by the exit stub after every VM exit, on the vmx_run stack, with
+/* What the exit stub calls after every VM exit, on the vmx_run stack, with
  * the guest's registers stored in *regs: handle the exit and say whether to
- * resume the same guest at once. Supplied by the VMM (vmm/run.c). */
-bool vmx_exit_hook(struct guest_regs *regs);
+ * resume the same guest at once. The policy layer supplies it (vmm/exit.c:
+ * vmm_handle_exit), so this mechanism layer names no handler. */
+typedef bool (*vmx_exit_fn)(struct guest_regs *regs);
+
+/* Enter the guest whose VMCS is current on this pCPU: VMLAUNCH if !launched,
+ * else VMRESUME, and keep resuming it after each exit for which on_exit
+ * returns true. Returns 0 once on_exit returns false (regs hold the guest's
+ * registers), or the failed entry's class: 1 = VMfailInvalid, 2 =
+ * VMfailValid. Defined in vmx/entry.asm. */
+int vmx_run(struct guest_regs *regs, int launched, vmx_exit_fn on_exit);
+
+/* Print the general registers and CR2 (the full dump adds vmcs_dump()). */
+void guest_regs_dump(const struct guest_regs *r);
 
 /* Where VM exits land (HOST_RIP); only vmx/entry.asm jumps here. */
 void vmx_exit_stub(void);

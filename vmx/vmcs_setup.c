@@ -4,7 +4,7 @@
  * Context: VMX root, the vCPU's VMCS current on this pCPU. The checks these
  * values must pass are in SDM Vol. 3C, "Checks on VMX Controls and Host-State
  * Area" and "Checks on the Guest State Area"; the ones Bochs caught us on
- * are listed in PLATFORM.md and noted below where they apply.
+ * are listed in docs/platform.md and noted below where they apply.
  *
  * The guest starts as Multiboot says (Multiboot Specification, "Machine
  * state"): 32-bit protected mode with paging off, flat 4 GiB code and data
@@ -12,13 +12,14 @@
  * with CR0.PE = 1 needs "unrestricted guest" with EPT.
  */
 #include "vmx/vmcs_setup.h"
+#include "lib/x86.h"
 #include "kernel/arch.h"
 #include "kernel/gdt.h"
 #include "kernel/mem.h"
 #include "lib/msr.h"
 #include "kernel/percpu.h"
+#include "kernel/console.h"
 #include "kernel/trap.h"
-#include "vmm/core/vm.h"
 #include "vmx/guest_regs.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
@@ -35,11 +36,6 @@
 #define FLAT_LIMIT          0xFFFFFFFF
 #define TSS_MIN_LIMIT       0x67
 
-#define CR0_PE              BIT(0)
-#define CR0_ET              BIT(4)
-#define CR0_NE              BIT(5)
-#define CR4_VMXE            BIT(13)
-#define RFLAGS_RESERVED1    BIT(1)
 #define DR7_INIT            0x400
 #define PAT_POWER_ON        0x0007040600070406ULL
 #define VMCS_LINK_NONE      (~0ULL)   /* ~0, or entry fails (qualification 4) */
@@ -80,24 +76,26 @@ static void init_host_state(void)
 	vmcs_write_host_state();
 }
 
-static void init_controls(struct vcpu *v)
+static void init_controls(const struct vmcs_resources *res)
 {
-	struct vm *vm = v->vm;
-
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_ctls.pin);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_ctls.proc);
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_ctls.proc2);
+	/* TSC scaling only for the VM that asked (tsc_khz=): the vCPUs of
+	 * every other VM run at the host's rate with no multiplier to read. */
+	assert(!res->tsc_scaling || vmx_ctls.tsc_scaling);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
+		     vmx_ctls.proc2 | (res->tsc_scaling ? SECONDARY_EXEC_TSC_SCALING : 0));
 	vmcs_write32(EXCEPTION_BITMAP, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
-	vmcs_write64(IO_BITMAP_A, virt_to_phys(vm->io_bitmap));
-	vmcs_write64(IO_BITMAP_B, virt_to_phys(vm->io_bitmap + PAGE_SIZE));
-	vmcs_write64(MSR_BITMAP, virt_to_phys(vm->msr_bitmap));
+	vmcs_write64(IO_BITMAP_A, res->io_bitmap_pa);
+	vmcs_write64(IO_BITMAP_B, res->io_bitmap_pa + PAGE_SIZE);
+	vmcs_write64(MSR_BITMAP, res->msr_bitmap_pa);
 	vmcs_write64(TSC_OFFSET, 0);
-	vmcs_write64(EPT_POINTER, vm->eptp);
+	vmcs_write64(EPT_POINTER, res->eptp);
 	if (vmx_ctls.vpid)
-		vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vpid);
+		vmcs_write16(VIRTUAL_PROCESSOR_ID, res->vpid);
 
 	/* CR0.NE and CR4.VMXE are the bits VMX still fixes for an unrestricted
 	 * guest: own them, and show the guest the values it expects. A mask of
@@ -176,7 +174,7 @@ static void init_guest_state(uint32_t entry_eip)
 }
 
 /* Real mode as after a SIPI (SDM Vol. 3A, "MP Initialization Protocol
- * Algorithm"; PLATFORM.md, "Real-mode guests work"): CS selector = vector
+ * Algorithm"; docs/platform.md, "Real-mode guests work"): CS selector = vector
  * << 8, base = vector << 12, IP = 0, 64 KiB segments, paging and protection
  * off (unrestricted guest), IA-32e mode off. The general registers are 0. */
 #define AR_CODE16           0x009B
@@ -194,7 +192,7 @@ static void init_segment_real(uint32_t sel_field, uint32_t base_field, uint32_t 
 	__vmcs_write(ar_field, ar, __func__);
 }
 
-void vmcs_init_realmode(struct vcpu *v, uint8_t vector)
+void vmcs_init_realmode(struct guest_regs *regs, uint8_t vector)
 {
 	uint16_t cs = (uint16_t)vector << SIPI_CS_SHIFT;
 
@@ -226,15 +224,16 @@ void vmcs_init_realmode(struct vcpu *v, uint8_t vector)
 	vmcs_writenat(GUEST_RFLAGS, RFLAGS_RESERVED1);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
-	v->regs = (struct guest_regs){ .cr2 = 0 };
+	*regs = (struct guest_regs){ .cr2 = 0 };
 }
 
-void vmcs_init_multiboot(struct vcpu *v, uint32_t entry_eip, uint32_t eax, uint32_t ebx)
+void vmcs_init_multiboot(const struct vmcs_resources *res, struct guest_regs *regs,
+			 uint32_t entry_eip, uint32_t eax, uint32_t ebx)
 {
 	init_host_state();
-	init_controls(v);
+	init_controls(res);
 	init_guest_state(entry_eip);
-	v->regs = (struct guest_regs){ 0 };
-	v->regs.rax = eax;
-	v->regs.rbx = ebx;
+	*regs = (struct guest_regs){ 0 };
+	regs->rax = eax;
+	regs->rbx = ebx;
 }

@@ -7,17 +7,28 @@
 #define CV_VMCS_SETUP_H
 
 #include "lib/types.h"
+#include "vmx/guest_regs.h"
 
-struct vcpu;
+/* What the policy layer gives a new VMCS: the VM's bitmaps and EPT, the
+ * vCPU's VPID, and whether this VM's TSC runs at another rate. */
+struct vmcs_resources {
+	uint64_t io_bitmap_pa;        /* 8 KiB: bitmap A then B */
+	uint64_t msr_bitmap_pa;       /* 4 KiB */
+	uint64_t eptp;
+	uint16_t vpid;                /* used when vmx_ctls.vpid */
+	bool tsc_scaling;             /* set "use TSC scaling" (tsc_khz=) */
+};
 
 /* Everything a new vCPU's VMCS needs, in the order of the SDM's chapters
  * (host state, execution controls, exit, entry, guest state): the guest
- * starts in the Multiboot state at entry_eip with EAX = eax, EBX = ebx. */
-void vmcs_init_multiboot(struct vcpu *v, uint32_t entry_eip, uint32_t eax, uint32_t ebx);
+ * starts in the Multiboot state at entry_eip with EAX = eax, EBX = ebx
+ * (regs is cleared and gets them). */
+void vmcs_init_multiboot(const struct vmcs_resources *res, struct guest_regs *regs,
+			 uint32_t entry_eip, uint32_t eax, uint32_t ebx);
 
 /* Start the (current) VMCS's guest in real mode at the SIPI vector's page,
- * as an AP after INIT-SIPI. */
-void vmcs_init_realmode(struct vcpu *v, uint8_t vector);
+ * as an AP after INIT-SIPI (regs is cleared). */
+void vmcs_init_realmode(struct guest_regs *regs, uint8_t vector);
 
 /* The host-state fields that differ between pCPUs (TR, GS base, GDTR, IDTR):
  * written again whenever the VMCS is loaded on another pCPU. */

@@ -23,9 +23,9 @@
 #define CV_VMX_DEFS_H
 
 #include "lib/types.h"
+#include "lib/x86.h"
 
 /* SDM Vol. 3C, "Discovering Support for VMX": CPUID.1:ECX.VMX[bit 5]. */
-#define CPUID_1_ECX_VMX			BIT(5)
 
 /*
  * IA32_VMX_BASIC (SDM Vol. 3D, "Basic VMX Information").

@@ -8,6 +8,7 @@
  * is a 4 KiB-aligned page starting with the VMCS revision identifier.
  */
 #include "vmx/vmx.h"
+#include "lib/x86.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/mem.h"
@@ -15,8 +16,6 @@
 #include "vmx/vmx_defs.h"
 #include "vmx/vmx_insn.h"
 
-#define CR0_PE  BIT(0)
-#define CR0_PG  BIT(31)
 
 struct vmx_caps_raw vmx_caps;
 

@@ -2,7 +2,7 @@
  * guest/lib/hyper.h - is chronovisor underneath, and hypercalls to it.
  *
  * Context: guest, 64-bit mode.
- * Detection (what the hypervisor must provide; DESIGN.md, "Guests"):
+ * Detection (what the hypervisor must provide; docs/design.md, "Guests"):
  *   CPUID.1:ECX[31] = 1 (hypervisor present), and CPUID leaf 0x40000000:
  *   EAX = highest hypervisor leaf (>= 0x40000000),
  *   EBX, ECX, EDX = "chro", "novi", "sor\0" (the 12 bytes "chronovisor\0").

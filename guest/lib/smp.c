@@ -27,7 +27,7 @@
 #define FW_CFG_NB_CPUS        0x0005    /* 16-bit little endian */
 
 #define PAGE_SIZE             4096
-#define TRAMPOLINE_PREFERRED  0x8000    /* the classic choice; Bochs-checked (PLATFORM.md) */
+#define TRAMPOLINE_PREFERRED  0x8000    /* the classic choice; Bochs-checked (docs/platform.md) */
 #define TRAMPOLINE_FIRST      0x1000    /* page 0: real-mode IVT and BIOS data */
 #define TRAMPOLINE_LIMIT      0x9F000   /* below the EBDA; STARTUP vectors 0xA0-0xBF are invalid */
 #define MBI_BYTES             128       /* the whole Multiboot1 info, VBE fields included */

@@ -4,7 +4,7 @@
  * Context: Linux host, cmocka, built with ASan/UBSan by `make unit`.
  * Every result is checked against an independent reference: the host's own
  * unsigned __int128 arithmetic (libgcc's division, which tsc_math.c avoids),
- * or the equations of vmm/time/tsc_math.h and DESIGN.md ("TSC virtualization: the
+ * or the equations of vmm/time/tsc_math.h and docs/design.md ("TSC virtualization: the
  * arithmetic") evaluated directly. Wrap-around modulo 2^64 is exercised on
  * purpose: a reference TSC that wraps, a guest TSC written near UINT64_MAX,
  * "negative" offsets and adjusts, a guest moving its own TSC backwards.

@@ -5,7 +5,7 @@
  * reached by the guest only through this VM's EPT), its platform devices and
  * its vCPUs. A vCPU owns one VMCS; `loaded_on` records the pCPU on which that
  * VMCS is current, because Bochs models no per-CPU VMCS cache and so cannot
- * catch a VMPTRLD of a VMCS still current elsewhere (see PLATFORM.md): we
+ * catch a VMPTRLD of a VMCS still current elsewhere (see docs/platform.md): we
  * assert it ourselves.
  */
 #ifndef CV_VM_H
@@ -14,7 +14,7 @@
 #include "lib/types.h"
 #include "vmm/core/hypercall_abi.h"
 #include "lib/spinlock.h"
-#include "vmm/time/tsc_math.h"
+#include "vmm/time/vtsc.h"
 #include "vmx/guest_regs.h"
 
 #define MAX_VMS             16
@@ -80,23 +80,16 @@ struct vcpu {
 	bool migrated_in;             /* loaded on a new pCPU; cost taken at the next exit */
 	uint64_t msrs[NUM_TRAVELLING_MSRS];
 
-	/* migrations and the TSC policy's work (vmm/time/vtsc.c), for the report */
+	/* migrations, for the report */
 	uint64_t migrations;
 	uint64_t migration_ticks_sum, migration_ticks_max;
-	uint64_t last_guest_tsc;      /* guest TSC when it last left a pCPU (the guard's floor) */
-	uint64_t last_host_tsc;       /* host TSC then (kvm2633's arch.host_tsc) */
-	uint64_t corrections;         /* guard (percpu) or backwards fix (kvm2633) count */
-	uint64_t correction_ticks;    /* and the ticks they added to off[v] */
-	int64_t max_clock_error;      /* largest |guest clock - ideal clock| at a load */
 
 	/* the current exit, read once by the dispatcher */
 	uint32_t exit_reason;
 	uint64_t exit_qualification;
 	uint64_t rip;
 
-	struct vtsc tsc;              /* its virtual TSC: offset, multiplier, TSC_ADJUST */
-	uint64_t tsc_offset;          /* TSC_OFFSET last written to the VMCS */
-	bool tsc_offset_valid;
+	struct vclock clock;          /* its virtual TSC and the tsc= policy's work (vmm/time/vtsc.h) */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
 	/* hypervisor ticks from VM exit to the next VM entry, per exit reason */
 	uint64_t hv_ticks_sum[HC_EXIT_REASONS];
@@ -124,7 +117,7 @@ struct vm {
 	uint64_t ram_size;
 	uint64_t tsc_khz;             /* tsc_khz=: the guest's TSC rate (0: the host's) */
 	uint64_t tsc_base_ref;        /* reference TSC at creation: every vCPU's TSC reads 0 there */
-	int tsc_policy;               /* enum tsc_policy: tsc= on its command line, else the hypervisor's */
+	enum tsc_policy tsc_policy;   /* tsc= on its command line, else the hypervisor's */
 	uint64_t watchdog_ref;        /* reference TSC after which it is ended (UINT64_MAX: never) */
 
 	uint64_t *ept_pml4;
@@ -171,12 +164,6 @@ extern uint32_t nvms;
 /* End vm with kind and a reason line; the run loop stops at the next check. */
 void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...) PRINTF_LIKE(3, 4);
 bool vm_passed(const struct vm *vm);
-
-/* Guest console output (COM1, port 0xE9, HC_WRITE): buffered per line and
- * forwarded as "[vmN] line"; flush prints a partial last line. The caller
- * holds vm->lock. */
-void vm_console_putc(struct vm *vm, struct uart_state *u, char c);
-void vm_console_flush(struct vm *vm);
 
 /* Translate a guest-physical range to a host pointer; NULL if any byte lies
  * outside the guest's RAM. */

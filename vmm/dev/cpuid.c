@@ -8,10 +8,10 @@
  * the TSC-deadline timer until they are emulated, INVPCID, the PMU), the
  * hypervisor bit set, and the chronovisor leaves at 0x40000000.
  */
-#include "vmm/exits.h"
+#include "vmm/dev/cpuid.h"
+#include "vmm/core/vcpu.h"
 #include "kernel/arch.h"
 #include "vmm/core/hypercall_abi.h"
-#include "vmm/options.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 #include "vmm/time/vtsc.h"
@@ -75,7 +75,7 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 			r.edx = HV_SIG_EDX;
 		}
 		if (leaf == LEAF_HV_TSC_FREQ)
-			r.eax = (uint32_t)vtsc_guest_khz(v);   /* EBX: LAPIC bus kHz, unknown: 0 */
+			r.eax = (uint32_t)vtsc_guest_khz(&v->clock);   /* EBX: LAPIC bus kHz, unknown: 0 */
 		return r;
 	}
 
@@ -109,13 +109,13 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 		if (r.eax || r.ebx || r.ecx) {
 			r.eax = 1;
 			r.ebx = 1;
-			r.ecx = (uint32_t)MIN(vtsc_guest_khz(v) * 1000, 0xFFFFFFFFULL);
+			r.ecx = (uint32_t)MIN(vtsc_guest_khz(&v->clock) * 1000, 0xFFFFFFFFULL);
 		}
 		break;
 	case LEAF_CPU_FREQ:
 		/* base and maximum frequency in MHz, likewise the guest's TSC rate */
 		if (r.eax) {
-			r.eax = (uint32_t)(vtsc_guest_khz(v) / 1000);
+			r.eax = (uint32_t)(vtsc_guest_khz(&v->clock) / 1000);
 			r.ebx = r.eax;
 		}
 		break;
@@ -123,7 +123,7 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 		/* "Invariant TSC" promises one constant-rate clock; it holds for
 		 * the guest only when chronovisor compensates pCPU skew (percpu).
 		 * Under none or kvm2633 a move between skewed pCPUs breaks it. */
-		if (v->vm->tsc_policy != TSC_POLICY_PERCPU)
+		if (v->clock.policy != TSC_POLICY_PERCPU)
 			r.edx &= ~(uint32_t)F87_EDX_INVARIANT_TSC;
 		break;
 	case LEAF_EXT_INFO:

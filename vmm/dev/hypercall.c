@@ -5,7 +5,11 @@
  * Arguments are checked against the guest's RAM before use: a bad pointer
  * or length is an error code for the guest, never a fault in the host.
  */
-#include "vmm/exits.h"
+#include "vmm/dev/hypercall.h"
+#include "vmm/dev/io.h"
+#include "vmm/core/vcpu.h"
+#include "kernel/pit.h"
+#include "vmm/time/tsc_sync.h"
 #include "kernel/console.h"
 #include "vmm/core/hypercall_abi.h"
 #include "lib/string.h"
@@ -51,9 +55,9 @@ static __attribute__((noinline)) int64_t hc_counters(struct vcpu *v, uint64_t gp
 	if (!dst)
 		return HC_EFAULT;
 	v->counters.migrations = v->migrations;
-	v->counters.tsc_corrections = v->corrections;
-	v->counters.tsc_correction_ticks = v->correction_ticks;
-	v->counters.max_clock_error = (uint64_t)v->max_clock_error;
+	v->counters.tsc_corrections = v->clock.corrections;
+	v->counters.tsc_correction_ticks = v->clock.correction_ticks;
+	v->counters.max_clock_error = (uint64_t)v->clock.max_clock_error;
 	memcpy(dst, &v->counters, sizeof(v->counters));
 	return (int64_t)size;
 }
@@ -84,11 +88,11 @@ void handle_vmcall(struct vcpu *v)
 		ret = 0;
 		break;
 	case HC_SLEEP:
-		vcpu_sleep(v, tsc_guest_to_host_ticks(r->rdi, v->tsc.mult));
+		vcpu_sleep(v, tsc_guest_to_host_ticks(r->rdi, v->clock.tsc.mult));
 		ret = 0;
 		break;
 	case HC_CLOCK:
-		ret = (int64_t)tsc_ticks_to_ns(ref_now() - boot_ref_tsc, host_tsc_khz());
+		ret = (int64_t)tsc_ticks_to_ns(ref_now() - boot_ref_tsc, tsc_khz());
 		break;
 	case HC_COUNTERS:
 		ret = hc_counters(v, r->rdi, r->rsi);

@@ -3,7 +3,7 @@
  * all ones) and lands here; nothing reaches a host device.
  *
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
- * Emulated (the subset QEMU -kernel guests expect, DESIGN.md "Guests"):
+ * Emulated (the subset QEMU -kernel guests expect, docs/design.md "Guests"):
  *   0x3F8-0x3FF  COM1 16550: transmit forwarded line by line as "[vmN] ...",
  *                LSR reads "transmitter empty", the rest benign
  *   0xE9         debug console, forwarded the same way (reads 0xE9, as Bochs)
@@ -15,7 +15,8 @@
  * first use of each port is reported once per VM.
  * Exit qualification: SDM Vol. 3C, "Exit Qualification for I/O Instructions".
  */
-#include "vmm/exits.h"
+#include "vmm/dev/io.h"
+#include "vmm/core/vcpu.h"
 #include "kernel/console.h"
 #include "lib/string.h"
 #include "vmx/vmcs.h"

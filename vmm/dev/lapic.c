@@ -40,7 +40,8 @@
  *     all-ones, writes are dropped.
  */
 #include "vmm/dev/lapic.h"
-#include "vmm/sched.h"
+#include "lib/x86.h"
+#include "vmm/core/vcpu.h"
 #include "kernel/console.h"
 #include "vmm/loader/guest_mem.h"
 #include "vmm/dev/insn_decode.h"
@@ -49,8 +50,6 @@
 #include "vmx/vmcs.h"
 
 /* IA32_APIC_BASE (SDM Vol. 3A, "Local APIC Status and Location") */
-#define APIC_BASE_ENABLE        BIT(11)
-#define APIC_BASE_ADDR_MASK     0x000FFFFFFFFFF000ULL
 
 /* Exit qualification for EPT violations: data read, data write, fetch. */
 #define EPT_QUAL_READ           BIT(0)
@@ -283,16 +282,16 @@ static void send_ipi(struct vcpu *v, const struct lapic *l)
 		return;
 	/* INIT and SIPI between the VM's own vCPUs start its APs: the target
 	 * waits for its SIPI in software and starts in real mode at the
-	 * vector's page (PLATFORM.md: Bochs' wait-for-SIPI activity state is
+	 * vector's page (docs/platform.md: Bochs' wait-for-SIPI activity state is
 	 * avoided). */
 	if (mode == DELIVERY_INIT || mode == DELIVERY_STARTUP) {
 		for (uint32_t i = 0; i < v->vm->nvcpus; i++) {
 			if (!(targets & (1u << i)) || i == v->id)
 				continue;
 			if (mode == DELIVERY_INIT)
-				sched_vcpu_init_signal(&v->vm->vcpus[i]);
+				vcpu_signal_init(&v->vm->vcpus[i]);
 			else
-				sched_vcpu_sipi(&v->vm->vcpus[i], ICR_VECTOR(l->icr_low));
+				vcpu_signal_sipi(&v->vm->vcpus[i], ICR_VECTOR(l->icr_low));
 		}
 		return;
 	}
@@ -371,11 +370,8 @@ static uint64_t page_read(struct vcpu *v, const struct lapic *l, unsigned off, u
 
 /* ---- the guest side: instruction, registers, RIP ---- */
 
-#define CR0_PE                  BIT(0)
-#define RFLAGS_VM               BIT(17)
 #define CS_AR_L                 BIT(13)         /* 64-bit code segment */
 #define CS_AR_DB                BIT(14)         /* default operand size 32 */
-#define INTERRUPTIBILITY_STI_MOVSS 0x3u
 #define IP16_MASK               0xFFFFULL
 #define EIP_MASK                0xFFFFFFFFULL
 

@@ -7,7 +7,9 @@
  * emulated here raises #GP in the guest, as on a CPU that lacks it; each is
  * counted and reported once per VM.
  */
-#include "vmm/exits.h"
+#include "vmm/dev/msr_emul.h"
+#include "vmm/core/vcpu.h"
+#include "lib/x86.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "lib/msr.h"
@@ -18,19 +20,6 @@
 #define MISC_ENABLE_FAST_STRINGS  BIT(0)
 #define MISC_ENABLE_BTS_UNAVAIL   BIT(11)
 #define MISC_ENABLE_PEBS_UNAVAIL  BIT(12)
-#define CPUID_7_EBX_TSC_ADJUST    BIT(1)
-#define APIC_BASE_BSP             BIT(8)
-#define APIC_BASE_X2APIC          BIT(10)
-#define APIC_BASE_ENABLE          BIT(11)
-#define APIC_BASE_ADDR_MASK       0xFFFFFF000ULL
-
-bool host_has_tsc_adjust(void)
-{
-	static int cached = -1;
-	if (cached < 0)
-		cached = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & CPUID_7_EBX_TSC_ADJUST);
-	return cached;
-}
 
 static void gp_unhandled(struct vcpu *v, uint32_t msr, bool write, uint64_t val)
 {
@@ -63,12 +52,12 @@ void handle_rdmsr(struct vcpu *v)
 
 	switch (msr) {
 	case MSR_IA32_TIME_STAMP_COUNTER:
-		val = vtsc_guest_now(v);          /* what RDTSC returns right now */
+		val = vtsc_guest_now(&v->clock);          /* what RDTSC returns right now */
 		break;
 	case MSR_IA32_TSC_ADJUST:
-		if (!host_has_tsc_adjust())
+		if (!cpu_has_tsc_adjust())
 			goto unhandled;
-		val = v->tsc.adjust;
+		val = v->clock.tsc.adjust;
 		break;
 	case MSR_IA32_APIC_BASE:
 		val = vm->apic_base & ~(v->id ? APIC_BASE_BSP : 0);
@@ -103,21 +92,21 @@ void handle_wrmsr(struct vcpu *v)
 	case MSR_IA32_TIME_STAMP_COUNTER:
 		/* SDM Vol. 3B, "Time-Stamp Counter Adjustment": the new TSC, and
 		 * TSC_ADJUST moves by the same delta. */
-		tsc_write_tsc(&v->tsc, val, vtsc_policy_ref(v));
-		vtsc_offset_changed(v);
+		tsc_write_tsc(&v->clock.tsc, val, vtsc_policy_ref(&v->clock));
+		vtsc_offset_changed(&v->clock);
 		break;
 	case MSR_IA32_TSC_ADJUST:
-		if (!host_has_tsc_adjust()) {
+		if (!cpu_has_tsc_adjust()) {
 			gp_unhandled(v, msr, true, val);
 			return;
 		}
-		tsc_write_adjust(&v->tsc, val);
-		vtsc_offset_changed(v);
+		tsc_write_adjust(&v->clock.tsc, val);
+		vtsc_offset_changed(&v->clock);
 		break;
 	case MSR_IA32_APIC_BASE:
 		/* x2APIC is not offered; the base stays where it is (moving the
 		 * xAPIC page is not supported). */
-		if ((val & APIC_BASE_X2APIC) ||
+		if ((val & APIC_BASE_EXTD) ||
 		    (val & APIC_BASE_ADDR_MASK) != (vm->apic_base & APIC_BASE_ADDR_MASK)) {
 			gp_unhandled(v, msr, true, val);
 			return;

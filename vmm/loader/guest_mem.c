@@ -12,6 +12,7 @@
  * and CR4.PSE, whose PDE bits 20:13 give physical bits 39:32: PSE-36).
  */
 #include "vmm/loader/guest_mem.h"
+#include "lib/x86.h"
 
 #define PTE_PRESENT          BIT(0)
 #define PTE_PAGE_SIZE        BIT(7)
@@ -117,10 +118,6 @@ int guest_page_walk(const struct guest_paging_state *s, uint64_t gla, uint64_t *
 #include "vmm/core/vm.h"
 #include "vmx/vmcs.h"
 
-#define CR0_PG    BIT(31)
-#define CR4_PSE   BIT(4)
-#define CR4_PAE   BIT(5)
-#define CR4_LA57  BIT(12)
 
 static int read_guest_phys(void *ctx, uint64_t gpa, unsigned size, uint64_t *value)
 {

@@ -4,7 +4,7 @@
  * Context: any; no hardware access, so it is unit-tested on the host
  * (tests/unit/test_tsc_math.c). vmm/time/vtsc.c applies it to vCPUs and VMCSs.
  *
- * The equations (DESIGN.md, "TSC virtualization: the arithmetic"):
+ * The equations (docs/design.md, "TSC virtualization: the arithmetic"):
  *
  *   ref(t)        the reference timeline: pCPU 0's TSC at instant t
  *   skew[p]       pCPU p's TSC minus ref at the same instant (measured at boot)

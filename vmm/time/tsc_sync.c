@@ -11,7 +11,7 @@
  * between the RDTSC and the WRMSR are not corrected for: the measurement
  * afterwards finds the real skew, which is what the hypervisor uses.
  *
- * Measurement (NTP-style ping-pong, as DESIGN.md describes): the initiator
+ * Measurement (NTP-style ping-pong, as docs/design.md describes): the initiator
  * reads t0, posts round n in a shared cache line, the responder reads t1 on
  * seeing it and answers, the initiator reads t2 on the answer. Whatever the
  * delays, the responder read t1 at an instant when the initiator's TSC lay
@@ -24,7 +24,7 @@
  * both is used and a warning printed.
  */
 #include "vmm/time/tsc_sync.h"
-#include "vmm/time/vtsc.h"
+#include "kernel/percpu.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "lib/msr.h"
@@ -37,9 +37,34 @@
 #define SKEW_ERR_MAX         256
 #define CACHE_LINE           64
 
-int64_t tsc_skew[MAX_CPUS];
-uint64_t tsc_skew_unc[MAX_CPUS];
-int64_t tsc_skew_injected[MAX_CPUS];
+static int64_t skew[MAX_CPUS];          /* measured: pCPU p's TSC - pCPU 0's */
+static uint64_t skew_unc[MAX_CPUS];     /* its uncertainty, +/- ticks */
+static int64_t skew_injected[MAX_CPUS]; /* what skew= asked for */
+
+uint64_t host_to_ref(uint32_t cpu, uint64_t host_tsc)
+{
+	return host_tsc - (uint64_t)skew[cpu];
+}
+
+uint64_t ref_to_host(uint32_t cpu, uint64_t ref)
+{
+	return ref + (uint64_t)skew[cpu];
+}
+
+uint64_t ref_now(void)
+{
+	return host_to_ref(this_cpu()->cpu_id, rdtsc());
+}
+
+int64_t tsc_skew(uint32_t cpu)
+{
+	return skew[cpu];
+}
+
+int64_t tsc_skew_injected(uint32_t cpu)
+{
+	return skew_injected[cpu];
+}
 
 /* One cache line that both pCPUs poll and write. */
 struct pingpong {
@@ -60,11 +85,11 @@ static void pingpong_initiate(void *arg)
 	uint64_t best = UINT64_MAX;
 
 	for (uint64_t n = 1; n <= p->rounds; n++) {
-		uint64_t t0 = tsc_read_ordered();
+		uint64_t t0 = rdtsc_ordered();
 		__atomic_store_n(&p->ping, n, __ATOMIC_RELEASE);
 		while (__atomic_load_n(&p->pong, __ATOMIC_ACQUIRE) != n)
 			cpu_relax();
-		uint64_t t2 = tsc_read_ordered();
+		uint64_t t2 = rdtsc_ordered();
 		uint64_t t1 = __atomic_load_n(&p->pong_tsc, __ATOMIC_RELAXED);
 		if (t2 - t0 < best) {
 			best = t2 - t0;
@@ -82,7 +107,7 @@ static void pingpong_respond(void *arg)
 	for (uint64_t n = 1; n <= p->rounds; n++) {
 		while (__atomic_load_n(&p->ping, __ATOMIC_ACQUIRE) != n)
 			cpu_relax();
-		__atomic_store_n(&p->pong_tsc, tsc_read_ordered(), __ATOMIC_RELAXED);
+		__atomic_store_n(&p->pong_tsc, rdtsc_ordered(), __ATOMIC_RELAXED);
 		__atomic_store_n(&p->pong, n, __ATOMIC_RELEASE);
 	}
 }
@@ -93,7 +118,7 @@ static void pingpong_reset(void)
 	pp.rounds = PINGPONG_ROUNDS;
 }
 
-void tsc_skew_measure(uint32_t cpu, int64_t *skew, uint64_t *unc)
+void tsc_skew_measure(uint32_t cpu, int64_t *skew_out, uint64_t *unc)
 {
 	assert(this_cpu()->cpu_id == 0 && cpu != 0 && cpu < smp_ncpus());
 
@@ -121,7 +146,7 @@ void tsc_skew_measure(uint32_t cpu, int64_t *skew, uint64_t *unc)
 		lo = MIN(lo_a, lo_b);
 		hi = MAX(hi_a, hi_b);
 	}
-	*skew = lo + (hi - lo) / 2;
+	*skew_out = lo + (hi - lo) / 2;
 	*unc = (uint64_t)(hi - lo + 1) / 2;
 }
 
@@ -134,7 +159,7 @@ static void inject_here(void *arg)
 {
 	int64_t s = *(const int64_t *)arg;
 
-	if (host_has_tsc_adjust())
+	if (cpu_has_tsc_adjust())
 		wrmsr(MSR_IA32_TSC_ADJUST, rdmsr(MSR_IA32_TSC_ADJUST) + (uint64_t)s);
 	else
 		wrmsr(MSR_IA32_TIME_STAMP_COUNTER, rdtsc() + (uint64_t)s);
@@ -156,7 +181,7 @@ bool tsc_sync_init(const char *skew_spec)
 	uint32_t n = smp_ncpus();
 	char err[SKEW_ERR_MAX];
 
-	if (skew_parse(skew_spec, n, tsc_skew_injected, err, sizeof(err)) != 0) {
+	if (skew_parse(skew_spec, n, skew_injected, err, sizeof(err)) != 0) {
 		kprintf("[hv] error: %s\n", err);
 		return false;
 	}
@@ -165,8 +190,8 @@ bool tsc_sync_init(const char *skew_spec)
 	 * same time (the measurement finds the truth anyway). */
 	uint32_t injected = 0;
 	for (uint32_t cpu = 1; cpu < n; cpu++) {
-		if (tsc_skew_injected[cpu]) {
-			smp_call(cpu, inject_here, &tsc_skew_injected[cpu]);
+		if (skew_injected[cpu]) {
+			smp_call(cpu, inject_here, &skew_injected[cpu]);
 			injected++;
 		}
 	}
@@ -174,18 +199,18 @@ bool tsc_sync_init(const char *skew_spec)
 		smp_wait(cpu);
 	if (injected)
 		kprintf("[hv] tsc: skew=%s: moved the TSC of %u AP(s) (%s)\n", skew_spec, injected,
-			host_has_tsc_adjust() ? "IA32_TSC_ADJUST" : "IA32_TSC");
+			cpu_has_tsc_adjust() ? "IA32_TSC_ADJUST" : "IA32_TSC");
 
-	tsc_skew[0] = 0;
-	tsc_skew_unc[0] = 0;
+	skew[0] = 0;
+	skew_unc[0] = 0;
 	for (uint32_t cpu = 1; cpu < n; cpu++)
-		tsc_skew_measure(cpu, &tsc_skew[cpu], &tsc_skew_unc[cpu]);
+		tsc_skew_measure(cpu, &skew[cpu], &skew_unc[cpu]);
 
 	kprintf("[hv] tsc: skew of each pCPU's TSC against pcpu 0 (ping-pong, best of %u rounds each way):\n",
 		PINGPONG_ROUNDS);
 	for (uint32_t cpu = 0; cpu < n; cpu++)
 		kprintf("[hv] tsc: pcpu %u skew %s%lu ticks +/- %lu (injected %s%lu)\n", cpu,
-			sign_of(tsc_skew[cpu]), magnitude(tsc_skew[cpu]), tsc_skew_unc[cpu],
-			sign_of(tsc_skew_injected[cpu]), magnitude(tsc_skew_injected[cpu]));
+			sign_of(skew[cpu]), magnitude(skew[cpu]), skew_unc[cpu],
+			sign_of(skew_injected[cpu]), magnitude(skew_injected[cpu]));
 	return true;
 }

@@ -3,30 +3,28 @@
  * pCPU's TSC against pCPU 0's, with an uncertainty.
  *
  * Context: kernel, pCPU 0, after smp_init() (the APs answer through
- * smp_call()). Names as in DESIGN.md, "TSC virtualization: the arithmetic":
- * tsc_skew[p] is pCPU p's TSC minus pCPU 0's at the same instant, known to
- * within +/- tsc_skew_unc[p] ticks; pCPU 0 is the reference (0 +/- 0).
+ * smp_call()). Names as in docs/design.md, "TSC virtualization: the arithmetic":
+ * skew[p] is pCPU p's TSC minus pCPU 0's at the same instant, known to
+ * within +/- unc[p] ticks; pCPU 0 is the reference (0 +/- 0).
  */
 #ifndef CV_TSC_SYNC_H
 #define CV_TSC_SYNC_H
 
 #include "lib/types.h"
-#include "kernel/percpu.h"
-#include "kernel/pit.h"          /* tsc_khz, tsc_khz_err */
 
-extern int64_t tsc_skew[MAX_CPUS];
-extern uint64_t tsc_skew_unc[MAX_CPUS];
-extern int64_t tsc_skew_injected[MAX_CPUS];   /* what skew= asked for */
+/* The reference timeline (docs/design.md, "TSC virtualization: the
+ * arithmetic"): ref = host_tsc(p) - skew[p]. The skew table is private to
+ * vmm/time/tsc_sync.c; every conversion goes through these. */
+uint64_t host_to_ref(uint32_t cpu, uint64_t host_tsc);
+uint64_t ref_to_host(uint32_t cpu, uint64_t ref);
 
-/* RDTSC that neither runs ahead of earlier loads and stores nor lets later
- * instructions run before it (SDM Vol. 2B, RDTSC: "MFENCE;LFENCE" before,
- * "LFENCE" after). Every timestamp that bounds a memory event uses it. */
-static inline uint64_t tsc_read_ordered(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("mfence; lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) :: "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
+/* The reference timeline now, read on the calling pCPU. */
+uint64_t ref_now(void);
+
+/* skew[cpu] as measured at boot, and as skew= injected it (known by
+ * construction; the clock-error statistic compares against it). */
+int64_t tsc_skew(uint32_t cpu);
+int64_t tsc_skew_injected(uint32_t cpu);
 
 /*
  * Parse skew_spec (hv_opts.skew, syntax in vmm/time/skew_parse.h) for the pCPUs
@@ -43,6 +41,6 @@ bool tsc_sync_init(const char *skew_spec);
  * round trip of each; the result is the intersection of the two intervals
  * that causality allows. cpu must be an AP idle in its mailbox loop.
  */
-void tsc_skew_measure(uint32_t cpu, int64_t *skew, uint64_t *unc);
+void tsc_skew_measure(uint32_t cpu, int64_t *skew_out, uint64_t *unc);
 
 #endif

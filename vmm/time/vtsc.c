@@ -2,7 +2,7 @@
  * vmm/time/vtsc.c - the virtual TSC of each vCPU, and TSC_OFFSET in its VMCS.
  *
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current (except
- * vtsc_vcpu_init, at creation). Equations: vmm/time/tsc_math.h.
+ * vtsc_init, at creation). Equations: vmm/time/tsc_math.h.
  *
  * TSC_OFFSET is written on the pCPU that owns the VMCS, right when the
  * vCPU is loaded there or when the guest changed its own TSC, and only when
@@ -11,52 +11,63 @@
  */
 #include "vmm/time/vtsc.h"
 #include "kernel/arch.h"
+#include "kernel/console.h"
 #include "kernel/percpu.h"
 #include "kernel/pit.h"
 #include "vmm/time/tsc_sync.h"
-#include "vmm/options.h"
-#include "vmm/core/vm.h"
 #include "vmx/vmcs.h"
-#include "vmx/vmx_defs.h"
+
+const char *const tsc_policy_names[NUM_TSC_POLICIES + 1] = {
+	[TSC_POLICY_NONE] = "none",
+	[TSC_POLICY_KVM2633] = "kvm2633",
+	[TSC_POLICY_PERCPU] = "percpu",
+	[NUM_TSC_POLICIES] = NULL,
+};
 
 uint64_t boot_ref_tsc;
 
-uint64_t ref_now(void)
+enum tsc_policy tsc_policy_from_choice(uint32_t choice)
 {
-	return rdtsc() - (uint64_t)tsc_skew[this_cpu()->cpu_id];
+	/* The option parser only returns indices of tsc_policy_names. */
+	assert(choice < NUM_TSC_POLICIES);
+	return (enum tsc_policy)choice;
 }
 
-uint64_t vtsc_policy_ref(const struct vcpu *v)
+uint64_t vtsc_policy_ref(const struct vclock *c)
 {
-	return v->vm->tsc_policy == TSC_POLICY_PERCPU ? ref_now() : rdtsc();
+	switch (c->policy) {
+	case TSC_POLICY_PERCPU:
+		return ref_now();
+	case TSC_POLICY_NONE:
+	case TSC_POLICY_KVM2633:
+	case NUM_TSC_POLICIES:
+		break;
+	}
+	return rdtsc();
 }
 
-uint64_t host_tsc_khz(void)
-{
-	return tsc_khz;
-}
-
-void vtsc_vcpu_init(struct vcpu *v, uint64_t mult)
+void vtsc_init(struct vclock *c, enum tsc_policy policy, uint64_t base_ref, uint64_t mult,
+	       uint64_t khz_asked)
 {
 	/* One timeline per VM: every vCPU counts from the VM's creation (and
 	 * INIT/SIPI leave the TSC alone, SDM Vol. 3A, "IA-32 Processor States
 	 * Following Power-up, Reset, or INIT"). */
-	if (v->id == 0)
-		v->vm->tsc_base_ref = ref_now();
-	tsc_init(&v->tsc, v->vm->tsc_base_ref, mult);
+	assert(policy < NUM_TSC_POLICIES);
+	*c = (struct vclock){ .policy = policy, .khz_asked = khz_asked };
+	tsc_init(&c->tsc, base_ref, mult);
 }
 
-static void write_offset(struct vcpu *v, uint64_t offset)
+static void write_offset(struct vclock *c, uint64_t offset)
 {
-	if (v->tsc_offset_valid && v->tsc_offset == offset)
+	if (c->offset_valid && c->offset == offset)
 		return;
 	vmcs_write64(TSC_OFFSET, offset);
-	v->tsc_offset = offset;
-	v->tsc_offset_valid = true;
+	c->offset = offset;
+	c->offset_valid = true;
 }
 
 /*
- * Loading v on pCPU p, by policy (DESIGN.md, "Policies"):
+ * Loading the vCPU on pCPU p, by policy (docs/design.md, "Policies"):
  *   none     TSC_OFFSET = off[v]: the guest sees ref + skew[p] + off[v], so
  *            its clock jumps by the skew difference at every move (the bug).
  *   kvm2633  as KVM 2.6.33's vmx_vcpu_load: off[v], raised by
@@ -72,83 +83,84 @@ static void write_offset(struct vcpu *v, uint64_t offset)
  * the true reference timeline (the injected skew, known by construction,
  * not the measured one) with off[v] as the guest itself set it.
  */
-void vtsc_load(struct vcpu *v)
+void vtsc_load(struct vclock *c)
 {
 	uint32_t me = this_cpu()->cpu_id;
-	struct vtsc *t = &v->tsc;
-	uint64_t offset;
+	struct vtsc *t = &c->tsc;
+	uint64_t offset = t->off;
 
 	if (t->mult != TSC_MULT_ONE)
 		vmcs_write64(TSC_MULTIPLIER, t->mult);
-	v->tsc_offset_valid = false;     /* a freshly loaded VMCS: write it */
+	c->offset_valid = false;     /* a freshly loaded VMCS: write it */
 
-	switch (v->vm->tsc_policy) {
+	switch (c->policy) {
 	case TSC_POLICY_NONE:
-		offset = t->off;
 		break;
 	case TSC_POLICY_KVM2633: {
 		uint64_t tsc_this = rdtsc();
-		if (v->last_pcpu >= 0 && tsc_this < v->last_host_tsc) {
-			uint64_t delta = v->last_host_tsc - tsc_this;
+		if (c->has_run && tsc_this < c->last_host_tsc) {
+			uint64_t delta = c->last_host_tsc - tsc_this;
 			t->off += delta;
-			v->corrections++;
-			v->correction_ticks += delta;
+			c->corrections++;
+			c->correction_ticks += delta;
 		}
 		offset = t->off;
 		break;
 	}
 	case TSC_POLICY_PERCPU:
-	default:
-		offset = tsc_offset_compensated(t, tsc_skew[me]);
-		if (v->last_pcpu >= 0) {
+		offset = tsc_offset_compensated(t, tsc_skew(me));
+		if (c->has_run) {
 			uint64_t would_read = tsc_scale(rdtsc(), t->mult) + offset;
-			if ((int64_t)(would_read - v->last_guest_tsc) < 0) {
-				uint64_t delta = v->last_guest_tsc - would_read;
+			if ((int64_t)(would_read - c->last_guest_tsc) < 0) {
+				uint64_t delta = c->last_guest_tsc - would_read;
 				t->off += delta;
 				offset += delta;
-				v->corrections++;
-				v->correction_ticks += delta;
+				c->corrections++;
+				c->correction_ticks += delta;
 			}
 		}
 		break;
+	case NUM_TSC_POLICIES:
+		panic("vtsc: vCPU clock with no policy");
 	}
-	write_offset(v, offset);
+	write_offset(c, offset);
 
 	/* guest clock - ideal clock = offset + scale(injected[p]) - (off - corrections) */
-	int64_t err = (int64_t)(offset + (uint64_t)tsc_scale_signed(tsc_skew_injected[me], t->mult) -
-				(t->off - v->correction_ticks));
+	int64_t err = (int64_t)(offset + (uint64_t)tsc_scale_signed(tsc_skew_injected(me), t->mult) -
+				(t->off - c->correction_ticks));
 	if (err < 0)
 		err = -err;
-	if (err > v->max_clock_error)
-		v->max_clock_error = err;
+	if (err > c->max_clock_error)
+		c->max_clock_error = err;
 }
 
-void vtsc_put(struct vcpu *v)
+void vtsc_put(struct vclock *c)
 {
-	v->last_host_tsc = rdtsc();
-	v->last_guest_tsc = tsc_scale(v->last_host_tsc, v->tsc.mult) + v->tsc_offset;
+	c->last_host_tsc = rdtsc();
+	c->last_guest_tsc = tsc_scale(c->last_host_tsc, c->tsc.mult) + c->offset;
+	c->has_run = true;
 }
 
-void vtsc_offset_changed(struct vcpu *v)
+void vtsc_offset_changed(struct vclock *c)
 {
-	uint64_t offset = v->vm->tsc_policy == TSC_POLICY_PERCPU
-		? tsc_offset_compensated(&v->tsc, tsc_skew[this_cpu()->cpu_id]) : v->tsc.off;
-	write_offset(v, offset);
+	uint64_t offset = c->policy == TSC_POLICY_PERCPU
+		? tsc_offset_compensated(&c->tsc, tsc_skew(this_cpu()->cpu_id)) : c->tsc.off;
+	write_offset(c, offset);
 	/* The guest set its own clock: the guard must not undo that. */
-	v->last_guest_tsc = vtsc_guest_now(v);
+	c->last_guest_tsc = vtsc_guest_now(c);
 }
 
-uint64_t vtsc_guest_now(const struct vcpu *v)
+uint64_t vtsc_guest_now(const struct vclock *c)
 {
 	/* Exactly what the CPU computes for RDTSC in the guest. */
-	return tsc_scale(rdtsc(), v->tsc.mult) + v->tsc_offset;
+	return tsc_scale(rdtsc(), c->tsc.mult) + c->offset;
 }
 
-uint64_t vtsc_guest_khz(const struct vcpu *v)
+uint64_t vtsc_guest_khz(const struct vclock *c)
 {
 	/* tsc_khz= exactly as asked: the multiplier realises it to within
 	 * 2^-48, and rounding host_khz * mult down would say one kHz less. */
-	if (v->vm->tsc_khz)
-		return v->vm->tsc_khz;
-	return tsc_scale(host_tsc_khz(), v->tsc.mult);
+	if (c->khz_asked)
+		return c->khz_asked;
+	return tsc_scale(tsc_khz(), c->tsc.mult);
 }

@@ -1,55 +1,87 @@
 /*
- * vmm/time/vtsc.h - each vCPU's virtual TSC, applied to its VMCS.
+ * vmm/time/vtsc.h - each vCPU's virtual clock, and the tsc= policy that
+ * programs TSC_OFFSET in its VMCS.
  *
- * Context: VMX root. The arithmetic is vmm/tsc_math.[ch]; this file decides
- * when it runs: at VM creation, when a vCPU is loaded on a pCPU, and when
- * the guest writes IA32_TSC or IA32_TSC_ADJUST.
+ * Context: VMX root. The arithmetic is vmm/time/tsc_math.[ch]; this file
+ * decides when it runs: at vCPU creation, when a vCPU is loaded on a pCPU,
+ * and when the guest writes IA32_TSC or IA32_TSC_ADJUST. It knows nothing
+ * of VMs: a vCPU owns one struct vclock, and every call gets that.
  */
 #ifndef CV_VTSC_H
 #define CV_VTSC_H
 
-#include "vmm/time/tsc_math.h"
+#include "lib/cmdline.h"
 #include "lib/types.h"
+#include "vmm/time/tsc_math.h"
 
-struct vcpu;
+/* How TSC_OFFSET is chosen when a vCPU is loaded on a pCPU (docs/tsc.md,
+ * "The three policies"). Only these three exist: the enum is the policy,
+ * and every switch over it names all three (no default). */
+enum tsc_policy {
+	TSC_POLICY_NONE,        /* off[v]: the naive scheme, the negative control */
+	TSC_POLICY_KVM2633,     /* KVM 2.6.33's vmx_vcpu_load rule (the seed's bug) */
+	TSC_POLICY_PERCPU,      /* off[v] - scale(skew[p]) plus the monotonic guard */
+	NUM_TSC_POLICIES
+};
 
-/* The reference timeline: this pCPU's TSC minus its measured skew. */
-uint64_t ref_now(void);
+/* "none", "kvm2633", "percpu", then NULL: the one list both the hypervisor's
+ * tsc= and a guest's tsc= are parsed against (TSC_POLICY_OPTION). */
+extern const char *const tsc_policy_names[NUM_TSC_POLICIES + 1];
 
-/* "Now" as the tsc= policy knows it: the reference timeline for percpu;
- * for none and kvm2633, which know nothing of skew, this pCPU's raw TSC
- * (as KVM's guest_write_tsc used the local host_tsc). */
-uint64_t vtsc_policy_ref(const struct vcpu *v);
+/* The option-table entry for tsc=, shared by vmm/options.c and the guest
+ * options in vmm/vm_create.c; help_text says whose default applies. */
+#define TSC_POLICY_OPTION(help_text) \
+	{ .key = "tsc", .type = OPT_ENUM, .choices = tsc_policy_names, .help = (help_text) }
 
-/* The host TSC frequency in kHz (calibrated at boot; 0 if unknown). */
-uint64_t host_tsc_khz(void);
+/* The parsed choice (an index into tsc_policy_names) as a policy. */
+enum tsc_policy tsc_policy_from_choice(uint32_t choice);
+
+/* One vCPU's clock. */
+struct vclock {
+	struct vtsc tsc;              /* off[v], multiplier, TSC_ADJUST (tsc_math.h) */
+	enum tsc_policy policy;
+	uint64_t khz_asked;           /* tsc_khz= (0: the host's rate) */
+	uint64_t offset;              /* TSC_OFFSET last written to the VMCS */
+	bool offset_valid;
+	bool has_run;                 /* left a pCPU at least once */
+	uint64_t last_guest_tsc;      /* guest TSC when it last left a pCPU (the guard's floor) */
+	uint64_t last_host_tsc;       /* host TSC then (kvm2633's arch.host_tsc) */
+	uint64_t corrections;         /* guard (percpu) or backwards fix (kvm2633) count */
+	uint64_t correction_ticks;    /* and the ticks they added to off[v] */
+	int64_t max_clock_error;      /* largest |guest clock - ideal clock| at a load */
+};
 
 /* The reference instant the hypervisor booted at (HC_CLOCK counts from it). */
 extern uint64_t boot_ref_tsc;
 
-/* A new vCPU: its TSC reads 0 now and runs at mult (TSC_MULT_ONE: host rate). */
-void vtsc_vcpu_init(struct vcpu *v, uint64_t mult);
+/* A new vCPU's clock: it reads 0 at reference instant base_ref (the same
+ * for every vCPU of a VM: one timeline per VM) and runs at mult
+ * (TSC_MULT_ONE: the host's rate; khz_asked is what tsc_khz= said). */
+void vtsc_init(struct vclock *c, enum tsc_policy policy, uint64_t base_ref, uint64_t mult,
+	       uint64_t khz_asked);
 
-/* The vCPU's VMCS was just made current on this pCPU: write TSC_OFFSET
- * (and TSC_MULTIPLIER) for this pCPU by the tsc= policy, run the guard,
- * and update the clock-error statistic. */
-void vtsc_load(struct vcpu *v);
+/* "Now" as the policy knows it: the reference timeline for percpu; for none
+ * and kvm2633, which know nothing of skew, this pCPU's raw TSC (as KVM's
+ * guest_write_tsc used the local host_tsc). */
+uint64_t vtsc_policy_ref(const struct vclock *c);
+
+/* The clock's vCPU was just made current on this pCPU: write TSC_OFFSET
+ * (and TSC_MULTIPLIER) for this pCPU by the policy, run the guard, and
+ * update the clock-error statistic. */
+void vtsc_load(struct vclock *c);
 
 /* The vCPU leaves this pCPU: remember the host and guest TSC now (the
  * kvm2633 rule and the percpu guard compare against them). */
-void vtsc_put(struct vcpu *v);
+void vtsc_put(struct vclock *c);
 
-/* v->tsc changed while v is loaded here (guest WRMSR): rewrite TSC_OFFSET. */
-void vtsc_offset_changed(struct vcpu *v);
+/* c->tsc changed while its vCPU is loaded here (guest WRMSR): rewrite
+ * TSC_OFFSET. */
+void vtsc_offset_changed(struct vclock *c);
 
-/* What RDTSC in the guest would return now. */
-uint64_t vtsc_guest_now(const struct vcpu *v);
-
-/* Whether the host CPU has IA32_TSC_ADJUST (CPUID.7.0:EBX[1]); guests see
- * the MSR, always virtual, only then. */
-bool host_has_tsc_adjust(void);
+/* What RDTSC in the guest would return now (the vCPU loaded here). */
+uint64_t vtsc_guest_now(const struct vclock *c);
 
 /* The guest's TSC frequency in kHz (host rate scaled by its multiplier). */
-uint64_t vtsc_guest_khz(const struct vcpu *v);
+uint64_t vtsc_guest_khz(const struct vclock *c);
 
 #endif

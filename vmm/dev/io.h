@@ -1,0 +1,21 @@
+/*
+ * vmm/dev/io.h - port I/O: the guest's COM1, port 0xE9, isa-debug-exit,
+ * the "Shutdown" port, ACPI soft-off and fw_cfg (vmm/dev/io.c).
+ *
+ * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
+ */
+#ifndef CV_DEV_IO_H
+#define CV_DEV_IO_H
+
+#include "vmm/core/vm.h"
+
+/* Exit reason 30 (I/O instruction). */
+void handle_io(struct vcpu *v);
+
+/* Guest console output (COM1, port 0xE9, HC_WRITE): buffered per line and
+ * forwarded as "[vmN] line"; flush prints a partial last line. The caller
+ * holds vm->lock. */
+void vm_console_putc(struct vm *vm, struct uart_state *u, char c);
+void vm_console_flush(struct vm *vm);
+
+#endif

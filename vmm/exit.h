@@ -1,0 +1,44 @@
+/*
+ * vmm/exit.h - from a VM exit to its handler, in one trip.
+ *
+ * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
+ *
+ * The path of every exit: vmx/entry.asm:vmx_exit_stub stores the guest's
+ * registers and calls vmm/exit.c:vmm_handle_exit, which reads the reason,
+ * looks the handler up in one bounds-checked table and calls it (in
+ * vmm/exits_core.c or vmm/dev/), then says whether to resume at once; the
+ * stub resumes or returns to vmm/run.c. A handler either emulates the
+ * instruction (and advances RIP with vcpu_skip_instruction) or ends the VM
+ * with vm_end(); it returns without doing either only when the exit needs
+ * neither (a preemption-timer tick).
+ */
+#ifndef CV_VMM_EXIT_H
+#define CV_VMM_EXIT_H
+
+#include "vmm/core/vm.h"
+#include "vmx/guest_regs.h"
+
+typedef void (*exit_handler_t)(struct vcpu *v);
+
+/* The on_exit of vmx_run (vmx/guest_regs.h): dispatch one exit; true to
+ * resume the guest at once, false to go back to the run loop. */
+bool vmm_handle_exit(struct guest_regs *regs);
+
+/* VMLAUNCH/VMRESUME failed (vmx_run() returned fail_class 1 or 2): name
+ * VMfailInvalid / VMfailValid with its error, dump, end the VM. */
+void vmm_entry_failed(struct vcpu *v, int fail_class);
+
+/* The exits that need no device model (vmm/exits_core.c). */
+void handle_exception_nmi(struct vcpu *v);
+void handle_external_interrupt(struct vcpu *v);
+void handle_triple_fault(struct vcpu *v);
+void handle_hlt(struct vcpu *v);
+void handle_invd(struct vcpu *v);
+void handle_vmx_instruction(struct vcpu *v);
+void handle_cr_access(struct vcpu *v);
+void handle_ept_violation(struct vcpu *v);
+void handle_preemption_timer(struct vcpu *v);
+void handle_xsetbv(struct vcpu *v);
+void handle_pause(struct vcpu *v);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * vmm/report.c - the end-of-run report of each VM (vmm/report.h).
+ *
+ * Context: VMX root, pCPU 0, after the scheduler loops have returned (no
+ * vCPU runs any more, so nothing here takes a lock).
+ */
+#include "vmm/report.h"
+#include "kernel/console.h"
+#include "vmm/dev/io.h"
+#include "vmm/dev/lapic.h"
+#include "vmx/exit.h"
+
+static const char *const end_kind_names[] = {
+	[VM_END_DEBUG_EXIT] = "isa-debug-exit",
+	[VM_END_SHUTDOWN] = "shutdown",
+	[VM_END_TRIPLE_FAULT] = "triple fault",
+	[VM_END_BAD_ACCESS] = "access outside its RAM",
+	[VM_END_HOSTILE] = "forbidden instruction",
+	[VM_END_HALTED] = "halted for good",
+	[VM_END_ENTRY_FAILED] = "VM entry failed",
+	[VM_END_UNHANDLED_EXIT] = "unhandled VM exit",
+	[VM_END_WATCHDOG] = "watchdog",
+	[VM_END_LOAD_FAILED] = "not loaded",
+};
+
+static void report_exits(const struct vm *vm)
+{
+	for (uint32_t c = 0; c < vm->nvcpus; c++) {
+		const struct vcpu *v = &vm->vcpus[c];
+		for (uint32_t r = 0; r < HC_EXIT_REASONS; r++) {
+			uint64_t n = v->counters.exits_by_reason[r];
+			if (!n)
+				continue;
+			uint64_t timed = v->hv_ticks_n[r];
+			if (!timed) {      /* e.g. the exit that ended the VM */
+				kprintf("[hv] vm%u vcpu%u exits %-20s %8lu\n", vm->id, c,
+					exit_reason_name(r), n);
+				continue;
+			}
+			kprintf("[hv] vm%u vcpu%u exits %-20s %8lu, hypervisor ticks per exit min %lu avg %lu\n",
+				vm->id, c, exit_reason_name(r), n, v->hv_ticks_min[r],
+				v->hv_ticks_sum[r] / timed);
+		}
+	}
+}
+
+static void report_tsc(const struct vm *vm)
+{
+	for (uint32_t c = 0; c < vm->nvcpus; c++) {
+		const struct vcpu *v = &vm->vcpus[c];
+		const struct vclock *k = &v->clock;
+		kprintf("[hv] vm%u vcpu%u tsc: policy %s, migrations %lu (cost avg %lu max %lu ticks), "
+			"%s %lu (%lu ticks), max clock error %ld ticks\n", vm->id, c,
+			tsc_policy_names[k->policy],
+			v->migrations, v->migrations ? v->migration_ticks_sum / v->migrations : 0,
+			v->migration_ticks_max,
+			k->policy == TSC_POLICY_KVM2633 ? "backwards fixes" : "guard corrections",
+			k->corrections, k->correction_ticks, k->max_clock_error);
+	}
+}
+
+void report_vm(struct vm *vm)
+{
+	vm_console_flush(vm);
+	bool pass = vm_passed(vm);
+
+	if (vm->end_kind == VM_END_DEBUG_EXIT)
+		kprintf("[hv] vm%u \"%s\" exit code %u: %s\n", vm->id, vm->name, vm->exit_status,
+			pass ? "PASS" : "FAIL");
+	else
+		kprintf("[hv] vm%u \"%s\" exit code none: FAIL (%s: %s)\n", vm->id, vm->name,
+			end_kind_names[vm->end_kind], vm->end_reason);
+	uint64_t exits = 0, hcalls = 0;
+	for (uint32_t c = 0; c < vm->nvcpus; c++) {
+		exits += vm->vcpus[c].counters.exits_total;
+		hcalls += vm->vcpus[c].counters.hypercalls;
+	}
+	kprintf("[hv] vm%u stats: %lu exits, %lu hypercalls, guest reports %u pass %u fail %u skip, "
+		"%lu unhandled port accesses, %lu unhandled MSR accesses\n", vm->id, exits, hcalls,
+		vm->reports_pass, vm->reports_fail, vm->reports_skip, vm->unhandled_io,
+		vm->unhandled_msr);
+	lapic_vm_summary(vm);
+	report_exits(vm);
+	report_tsc(vm);
+}
