@@ -55,7 +55,18 @@ enum vmx_cap_word {
 	VMX_CAP_EPT_VPID,
 };
 
-/* One feature chronovisor uses: required (fatal if missing) or optional. */
+/* What vmx/controls.c does with a feature of a control word. */
+enum vmx_use {
+	VMX_SET,		/* set in every VMCS (an optional one: where allowed-1) */
+	VMX_REPORT_ONLY,	/* reported, never set by the common controls: the
+				 * CPU sets it (IA-32e mode guest), one VM does
+				 * (TSC scaling), or nothing uses it yet */
+};
+
+/* One feature chronovisor uses: required (fatal if missing) or optional.
+ * This table is the one list: the capability report prints it, the
+ * verdict counts its required entries, and vmx/controls.c computes every
+ * control word from its VMX_SET entries. */
 struct vmx_feature {
 	const char *name;
 	enum vmx_cap_word word;
@@ -63,6 +74,7 @@ struct vmx_feature {
 	uint64_t needs2;	/* secondary controls that must also be allowed-1 */
 	bool required;
 	const char *why;
+	enum vmx_use use;
 };
 
 extern const struct vmx_feature vmx_features[];

@@ -11,6 +11,7 @@
  * VMfailValid 7 ("allowed 0-settings").
  */
 #include "vmx/vmx.h"
+#include "vmx/caps.h"
 #include "kernel/console.h"
 #include "vmx/vmx_defs.h"
 #include "vmx/tlb.h"
@@ -39,28 +40,44 @@ static uint32_t adjust(const char *word, uint64_t cap, uint32_t required, uint32
 	return (required | (optional & may1) | must1) & may1;
 }
 
+/* The required and optional bits of one control word, from the one table
+ * of features (vmx/caps_decode.c: vmx_features): its VMX_SET entries. */
+static void table_bits(enum vmx_cap_word word, uint32_t *required, uint32_t *optional)
+{
+	*required = *optional = 0;
+	for (size_t i = 0; i < vmx_nr_features; i++) {
+		const struct vmx_feature *f = &vmx_features[i];
+		if (f->word != word || f->use != VMX_SET)
+			continue;
+		if (f->required)
+			*required |= (uint32_t)f->mask;
+		else
+			*optional |= (uint32_t)f->mask;
+	}
+}
+
+static uint32_t word_controls(const char *name, enum vmx_cap_word word, uint64_t cap)
+{
+	uint32_t required, optional;
+
+	table_bits(word, &required, &optional);
+	return adjust(name, cap, required, optional);
+}
+
 void vmx_controls_init(void)
 {
 	struct vmx_controls *c = &vmx_ctls;
 
-	c->pin = adjust("pin-based", vmx_caps.pinbased,
-			PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING |
-			PIN_BASED_VMX_PREEMPTION_TIMER, 0);
-	c->proc = adjust("primary processor-based", vmx_caps.procbased,
-			 CPU_BASED_HLT_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
-			 CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
-			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0);
+	c->pin = word_controls("pin-based", VMX_CAP_PINBASED, vmx_caps.pinbased);
+	c->proc = word_controls("primary processor-based", VMX_CAP_PROCBASED, vmx_caps.procbased);
 	/* CR3 load/store exiting are default1: requested by nobody, they stay
 	 * off wherever the TRUE controls allow it. */
-	c->proc2 = adjust("secondary processor-based", vmx_caps.procbased2,
-			  SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_UNRESTRICTED_GUEST |
-			  SECONDARY_EXEC_ENABLE_RDTSCP,
-			  SECONDARY_EXEC_ENABLE_VPID);
-	c->exit = adjust("VM-exit", vmx_caps.exit,
-			 VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_EFER | VM_EXIT_LOAD_EFER, 0);
-	c->entry = adjust("VM-entry", vmx_caps.entry, VM_ENTRY_LOAD_EFER, 0);
-	/* IA-32e mode guest is not requested: it follows the guest's EFER.LMA,
-	 * which the CPU stores into it at every exit (save EFER). */
+	c->proc2 = word_controls("secondary processor-based", VMX_CAP_PROCBASED2,
+				 vmx_caps.procbased2);
+	c->exit = word_controls("VM-exit", VMX_CAP_EXIT, vmx_caps.exit);
+	c->entry = word_controls("VM-entry", VMX_CAP_ENTRY, vmx_caps.entry);
+	/* IA-32e mode guest is VMX_REPORT_ONLY: it follows the guest's
+	 * EFER.LMA, which the CPU stores into it at every exit (save EFER). */
 	/* VPID only where INVVPID can flush a vCPU that moved (vmx/tlb.h). */
 	if (!vmx_can_flush_vpid())
 		c->proc2 &= ~(uint32_t)SECONDARY_EXEC_ENABLE_VPID;
