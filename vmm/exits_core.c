@@ -59,6 +59,7 @@ void handle_hlt(struct vcpu *v)
 		v->parked = true;
 		v->sleeping = true;
 		v->parked_rip = v->rip;
+		vcpu_leave_now(v);
 		return;
 	}
 	vcpu_skip_instruction(v);
@@ -85,7 +86,7 @@ void handle_vmx_instruction(struct vcpu *v)
  * access type 5:4 (0 = MOV to CR), GPR 11:8. */
 void handle_cr_access(struct vcpu *v)
 {
-	uint64_t q = v->exit_qualification;
+	uint64_t q = vcpu_exit_qualification(v);
 	unsigned cr = q & 0xF, type = (q >> 4) & 3, gpr = (q >> 8) & 0xF;
 
 	if (type != 0 || (cr != 0 && cr != 4)) {
@@ -134,7 +135,7 @@ void handle_ept_violation(struct vcpu *v)
 		return;
 	vm_end(v->vm, VM_END_BAD_ACCESS,
 	       "EPT violation at guest-physical %#lx (outside its %lu MiB RAM), qualification %#lx, "
-	       "RIP %#lx", gpa, (unsigned long)(v->vm->ram_size / MiB), v->exit_qualification,
+	       "RIP %#lx", gpa, (unsigned long)(v->vm->ram_size / MiB), vcpu_exit_qualification(v),
 	       v->rip);
 }
 

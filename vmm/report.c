@@ -31,15 +31,8 @@ static void report_exits(const struct vm *vm)
 			uint64_t n = v->counters.exits_by_reason[r];
 			if (!n)
 				continue;
-			uint64_t timed = v->hv_ticks_n[r];
-			if (!timed) {      /* e.g. the exit that ended the VM */
-				kprintf("[hv] vm%u vcpu%u exits %-20s %8lu\n", vm->id, c,
-					exit_reason_name(r), n);
-				continue;
-			}
-			kprintf("[hv] vm%u vcpu%u exits %-20s %8lu, hypervisor ticks per exit min %lu avg %lu\n",
-				vm->id, c, exit_reason_name(r), n, v->hv_ticks_min[r],
-				v->hv_ticks_sum[r] / timed);
+			kprintf("[hv] vm%u vcpu%u exits %-20s %8lu\n", vm->id, c,
+				exit_reason_name(r), n);
 		}
 	}
 }
@@ -72,8 +65,10 @@ void report_vm(struct vm *vm)
 			end_kind_names[vm->end_kind], vm->end_reason);
 	uint64_t exits = 0, hcalls = 0;
 	for (uint32_t c = 0; c < vm->nvcpus; c++) {
-		exits += vm->vcpus[c].counters.exits_total;
-		hcalls += vm->vcpus[c].counters.hypercalls;
+		const struct hc_counters *k = &vm->vcpus[c].counters;
+		for (uint32_t r = 0; r < HC_EXIT_REASONS; r++)
+			exits += k->exits_by_reason[r];
+		hcalls += k->exits_by_reason[EXIT_REASON_VMCALL];
 	}
 	kprintf("[hv] vm%u stats: %lu exits, %lu hypercalls, guest reports %u pass %u fail %u skip, "
 		"%lu unhandled port accesses, %lu unhandled MSR accesses\n", vm->id, exits, hcalls,

@@ -58,9 +58,13 @@ static void vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		? UINT64_MAX : ref_to_host(me, v->vm->watchdog_ref);
 	uint64_t slice_end = rdtsc() + slice_ticks;
 	v->leave_tsc = every_exit ? 0 : MIN(slice_end, v->watchdog_deadline);
-	v->migrated_in = v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me;
-	if (v->migrated_in) {
+	if (v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me) {
+		/* Off any pCPU since the exit that made it leave the last one:
+		 * both instants on the reference timeline. */
+		uint64_t off_cpu = host_to_ref(me, rdtsc()) - v->put_ref;
 		v->migrations++;
+		v->migration_ticks_sum += off_cpu;
+		v->migration_ticks_max = MAX(v->migration_ticks_max, off_cpu);
 		if (vmx_ctls.vpid)
 			vmx_flush_vpid(v->vpid);
 	}

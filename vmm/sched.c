@@ -193,8 +193,6 @@ bool sched_run_all(void)
 			v->state = c == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 			v->last_pcpu = -1;
 			v->next_pcpu = hv_opts.migrate == MIGRATE_OFF ? (int32_t)(nall % ncpus) : -1;
-			for (uint32_t r = 0; r < HC_EXIT_REASONS; r++)
-				v->hv_ticks_min[r] = UINT64_MAX;
 			all_vcpus[nall++] = v;
 		}
 		kprintf("[hv] vm%u \"%s\": starting (%u vCPU%s)\n", vm->id, vm->name, vm->nvcpus,

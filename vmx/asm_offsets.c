@@ -31,7 +31,6 @@ void asm_offsets(void)
 	OFFSET(REGS_R14, r14);
 	OFFSET(REGS_R15, r15);
 	OFFSET(REGS_CR2, cr2);
-	OFFSET(REGS_ENTRY_TSC, entry_tsc);
 	OFFSET(REGS_EXIT_TSC, exit_tsc);
 	DEFINE(VMCS_HOST_RSP, HOST_RSP);
 }

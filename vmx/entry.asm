@@ -23,6 +23,26 @@
 
 %include "asm-offsets.inc"
 
+; Load every guest register from [rdi], RDI last (it is the base pointer).
+; A macro, not a call: it sits on the path of every exit (docs/vmx-walkthrough.md).
+%macro LOAD_GUEST 0
+	mov rax, [rdi + REGS_RAX]
+	mov rcx, [rdi + REGS_RCX]
+	mov rdx, [rdi + REGS_RDX]
+	mov rbx, [rdi + REGS_RBX]
+	mov rbp, [rdi + REGS_RBP]
+	mov rsi, [rdi + REGS_RSI]
+	mov r8,  [rdi + REGS_R8]
+	mov r9,  [rdi + REGS_R9]
+	mov r10, [rdi + REGS_R10]
+	mov r11, [rdi + REGS_R11]
+	mov r12, [rdi + REGS_R12]
+	mov r13, [rdi + REGS_R13]
+	mov r14, [rdi + REGS_R14]
+	mov r15, [rdi + REGS_R15]
+	mov rdi, [rdi + REGS_RDI]
+%endmacro
+
 section .text
 bits 64
 
@@ -44,16 +64,15 @@ vmx_run:
 
 	test esi, esi
 	jnz .resume
-	call .load_guest                ; (returns with the guest's registers loaded)
+	LOAD_GUEST                      ; the guest's registers, RDI last
 	vmlaunch                        ; returns only on failure
-	jmp .failed_after_entry
+	jmp .failed
 
 .resume:                                ; rdi = regs
-	call .load_guest
+	LOAD_GUEST
 	vmresume                        ; returns only on failure
-.failed_after_entry:
-	; The guest's registers are in ours now: RSP still points at our frame.
 .failed:
+	; The guest's registers are in ours now: RSP still points at our frame.
 	mov eax, 1                      ; VMfailInvalid unless ZF says VMfailValid
 	mov edx, 2
 	cmovz eax, edx
@@ -67,31 +86,6 @@ vmx_run:
 	pop rbp
 	ret
 
-; Load every guest register from [rdi]; the TSC is read first, as the last
-; host instant before the guest runs (the loads and the RET after it are the
-; only host instructions the per-exit figures leave out).
-.load_guest:
-	rdtsc
-	shl rdx, 32
-	or rax, rdx
-	mov [rdi + REGS_ENTRY_TSC], rax
-	mov rax, [rdi + REGS_RAX]
-	mov rcx, [rdi + REGS_RCX]
-	mov rdx, [rdi + REGS_RDX]
-	mov rbx, [rdi + REGS_RBX]
-	mov rbp, [rdi + REGS_RBP]
-	mov rsi, [rdi + REGS_RSI]
-	mov r8,  [rdi + REGS_R8]
-	mov r9,  [rdi + REGS_R9]
-	mov r10, [rdi + REGS_R10]
-	mov r11, [rdi + REGS_R11]
-	mov r12, [rdi + REGS_R12]
-	mov r13, [rdi + REGS_R13]
-	mov r14, [rdi + REGS_R14]
-	mov r15, [rdi + REGS_R15]
-	mov rdi, [rdi + REGS_RDI]       ; last: it was the base pointer
-	ret                             ; RET and VMRESUME leave flags alone
-
 ; VM exit: RSP = HOST_RSP, which points at the saved regs pointer. RFLAGS is
 ; 0x2 (interrupts off); the guest's general registers are still live.
 global vmx_exit_stub
@@ -100,8 +94,8 @@ vmx_exit_stub:
 	mov rdi, [rsp + 8]              ; struct guest_regs *
 	mov [rdi + REGS_RAX], rax
 	mov [rdi + REGS_RDX], rdx
-	rdtsc                           ; the first host instant after the exit
-	shl rdx, 32
+	rdtsc                           ; the first host instant after the exit:
+	shl rdx, 32                     ; on_exit compares it with the slice's end
 	or rax, rdx
 	mov [rdi + REGS_EXIT_TSC], rax
 	mov [rdi + REGS_RCX], rcx
@@ -122,7 +116,9 @@ vmx_exit_stub:
 	test al, al
 	jz .leave
 	mov rdi, [rsp]                  ; regs
-	jmp vmx_run.resume
+	LOAD_GUEST                      ; resume at once: the common exit's whole path
+	vmresume                        ; returns only on failure
+	jmp vmx_run.failed
 .leave:
 	xor eax, eax                    ; vmx_run returns 0: back to the scheduler
 	jmp vmx_run.out

@@ -26,6 +26,7 @@ void vcpu_sleep(struct vcpu *v, uint64_t host_ticks)
 {
 	v->wake_ref = ref_now() + host_ticks;
 	v->sleeping = true;
+	vcpu_leave_now(v);
 }
 
 void vcpu_dump(struct vcpu *v)

@@ -27,6 +27,21 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~INTERRUPTIBILITY_STI_MOVSS);
 }
 
+/* The exit qualification of the current exit, read once when a handler
+ * needs it (most exits do not: the dispatcher leaves it alone). */
+static inline uint64_t vcpu_exit_qualification(struct vcpu *v)
+{
+	v->exit_qualification = vmcs_readnat(EXIT_QUALIFICATION);
+	return v->exit_qualification;
+}
+
+/* Leave the pCPU at the next check of the exit path (vmm/exit.c): one
+ * compare there covers the slice, the watchdog, sleeping and ending. */
+static inline void vcpu_leave_now(struct vcpu *v)
+{
+	__atomic_store_n(&v->leave_tsc, 0, __ATOMIC_RELAXED);
+}
+
 /* Queue a hardware exception for the next VM entry (SDM Vol. 3C,
  * "VM-Entry Controls for Event Injection"). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);

@@ -32,6 +32,9 @@ void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...)
 	cv_vsnprintf(vm->end_reason, sizeof(vm->end_reason), fmt, ap);
 	va_end(ap);
 	__atomic_store_n(&vm->state, VM_ENDED, __ATOMIC_RELEASE);
+	/* Its vCPUs that run now leave at their next exit (vmm/exit.c). */
+	for (uint32_t i = 0; i < vm->nvcpus; i++)
+		__atomic_store_n(&vm->vcpus[i].leave_tsc, 0, __ATOMIC_RELAXED);
 	spin_unlock(&vm->end_lock);
 }
 

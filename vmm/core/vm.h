@@ -68,7 +68,8 @@ struct vcpu {
 	enum vcpu_state state;
 	int32_t next_pcpu;            /* where it must run next; -1: anywhere */
 	int32_t last_pcpu;            /* where it ran last; -1: nowhere yet */
-	uint64_t leave_tsc;           /* this pCPU's TSC at which it must leave (slice, watchdog) */
+	uint64_t leave_tsc;           /* this pCPU's TSC at which it must leave (slice, watchdog);
+				       * 0: at the next exit (sleep, its VM ended, every-exit) */
 	uint64_t wake_ref;            /* asleep until this reference TSC */
 	bool sleeping;                /* set by an exit handler: leave the pCPU now */
 	bool parked;                  /* HLT with interrupts off: never runs again */
@@ -77,7 +78,6 @@ struct vcpu {
 	uint8_t sipi_vector;
 	bool break_applied;
 	uint64_t put_ref;             /* reference TSC of the exit that made it leave a pCPU */
-	bool migrated_in;             /* loaded on a new pCPU; cost taken at the next exit */
 	uint64_t msrs[NUM_TRAVELLING_MSRS];
 
 	/* migrations, for the report */
@@ -86,17 +86,11 @@ struct vcpu {
 
 	/* the current exit, read once by the dispatcher */
 	uint32_t exit_reason;
-	uint64_t exit_qualification;
+	uint64_t exit_qualification;  /* read by the handlers that need it (vcpu_exit_qualification) */
 	uint64_t rip;
 
 	struct vclock clock;          /* its virtual TSC and the tsc= policy's work (vmm/time/vtsc.h) */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
-	/* hypervisor ticks from VM exit to the next VM entry, per exit reason */
-	uint64_t hv_ticks_sum[HC_EXIT_REASONS];
-	uint64_t hv_ticks_min[HC_EXIT_REASONS];
-	uint64_t hv_ticks_n[HC_EXIT_REASONS];
-	uint32_t last_basic_reason;
-	uint64_t prev_exit_tsc;
 	uint64_t watchdog_deadline;   /* host TSC after which the VM is ended */
 };
 

@@ -475,7 +475,7 @@ bool lapic_mmio_access(struct vcpu *v, uint64_t gpa)
 {
 	struct vm *vm = v->vm;
 	uint64_t page = vm->apic_base & APIC_BASE_ADDR_MASK;
-	uint64_t q = v->exit_qualification;
+	uint64_t q = vcpu_exit_qualification(v);
 
 	if (gpa < page || gpa >= page + PAGE_SIZE)
 		return false;
