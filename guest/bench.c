@@ -18,7 +18,15 @@
  *                       per_iter is the cost of virtualization (1.00 when RDTSC
  *                       never exits). Under chronovisor also the RDTSC exits
  *                       counted during the loop (HC_COUNTERS).
- *   mode=rdmsr_tsc n=N  N RDMSR IA32_TSC; round trip min and avg in ticks
+ *   mode=rdmsr_tsc n=N  N RDMSR IA32_TSC; round trip min and avg in ticks, and
+ *                       its whole path (the bracket, as for VMCALL)
+ *   mode=gaps n=N       N RDTSCs in a loop; every step of more than
+ *                       GAP_MIN ticks is time the guest did not run (a slice
+ *                       end, a migration): their count, min, median and max.
+ *                       Under tsc=percpu the guest's clock is the reference
+ *                       timeline, so a gap across a move is the move's cost
+ *                       from the guest's last instruction on one pCPU to its
+ *                       first on the next
  *   mode=A,B,...        several, in that order, with the same n
  *
  * Output lines start with "bench: " and are key=value pairs, so the bench
@@ -67,13 +75,16 @@ static uint64_t rdtsc_pair_cost(void)
 				 "mov %%rax, %%r10\n\t"                                \
 				 "rdtsc"                                               \
 				 : "=a"(lo1), "=d"(hi1), "=r"(lo0), "=r"(hi0), "=r"(after)    \
-				 : : "memory");                                        \
+				 : : "rcx", "memory");                                 \
 		*rax_after = after;                                                   \
 		return ((hi1 << 32) | (uint32_t)lo1) - ((hi0 << 32) | (uint32_t)lo0); \
 	}
 
 DEFINE_BRACKET(bracket_vmcall, "vmcall")   /* EAX = 0: HC_NOP */
 DEFINE_BRACKET(bracket_nop, "nop")
+/* RDMSR IA32_TSC (ECX = 0x10), against the same MOV ECX before a NOP. */
+DEFINE_BRACKET(bracket_rdmsr_tsc, "mov $0x10, %%ecx\n\trdmsr")
+DEFINE_BRACKET(bracket_mov_nop, "mov $0x10, %%ecx\n\tnop")
 
 /* The whole path: fewest ticks of the VMCALL bracket less fewest of the NOP
  * bracket. Prints it with both minima. */
@@ -183,6 +194,61 @@ static void bench_rdmsr_tsc(long n)
 	printf("bench: rdmsr_tsc_roundtrip_min=%lu avg=%lu n=%ld rdtsc_pair=%lu\n", min, sum / n, n,
 	       empty);
 	report(min > 0, "bench rdmsr_tsc: %ld RDMSR IA32_TSC", n);
+	if (!on_chronovisor())
+		return;
+	uint64_t min_msr = ~0ULL, min_nop = ~0ULL, r;
+	for (long i = 0; i < n; i++) {
+		uint64_t d = bracket_rdmsr_tsc(&r);
+		if (d < min_msr)
+			min_msr = d;
+		d = bracket_mov_nop(&r);
+		if (d < min_nop)
+			min_nop = d;
+	}
+	printf("bench: rdmsr_tsc_whole_path=%lu rdmsr_bracket_min=%lu nop_bracket_min=%lu\n",
+	       min_msr - min_nop, min_msr, min_nop);
+}
+
+#define GAP_MIN      100           /* ticks: a step no loop iteration takes */
+#define GAPS_MAX     4096
+
+static uint64_t gaps[GAPS_MAX];
+
+static void sort_u64(uint64_t *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {      /* insertion sort: a few thousand at most */
+		uint64_t x = a[i];
+		size_t j = i;
+		for (; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
+static void bench_gaps(long n)
+{
+	size_t ngaps = 0, kept;
+	uint64_t prev = rdtsc(), max = 0, min = ~0ULL;
+
+	for (long i = 0; i < n; i++) {
+		uint64_t now = rdtsc(), d = now - prev;
+		prev = now;
+		if (d < GAP_MIN)
+			continue;
+		if (ngaps < GAPS_MAX)
+			gaps[ngaps] = d;
+		ngaps++;
+		if (d > max)
+			max = d;
+		if (d < min)
+			min = d;
+	}
+	kept = ngaps < GAPS_MAX ? ngaps : GAPS_MAX;
+	sort_u64(gaps, kept);
+	printf("bench: gaps=%lu gap_min=%lu gap_median=%lu gap_max=%lu n=%ld\n", (unsigned long)ngaps,
+	       ngaps ? min : 0, kept ? gaps[kept / 2] : 0, max, n);
+	report(true, "bench gaps: %ld RDTSCs, %lu steps of %d ticks or more", n, (unsigned long)ngaps,
+	       GAP_MIN);
 }
 
 int main(int argc, char **argv)
@@ -191,7 +257,7 @@ int main(int argc, char **argv)
 	long n = arg_get_int("n", 1000);
 
 	if (!mode || !*mode || n <= 0) {
-		report(false, "bench: usage mode=vmcall|rdtsc|rdmsr_tsc[,...] [n=N > 0]");
+		report(false, "bench: usage mode=vmcall|rdtsc|rdmsr_tsc|gaps[,...] [n=N > 0]");
 		mode = NULL;
 	}
 	while (mode && *mode) {
@@ -209,6 +275,8 @@ int main(int argc, char **argv)
 			bench_rdtsc(n);
 		else if (!strcmp(one, "rdmsr_tsc"))
 			bench_rdmsr_tsc(n);
+		else if (!strcmp(one, "gaps"))
+			bench_gaps(n);
 		else
 			report(false, "bench: unknown mode %s", one);
 		mode = comma ? comma + 1 : NULL;

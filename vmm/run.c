@@ -24,6 +24,7 @@
 #include "vmm/options.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmm/time/vtsc.h"
+#include "vmx/exit_reasons.h"
 #include "vmx/tlb.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmcs_setup.h"
@@ -36,61 +37,95 @@ static const uint32_t travelling_msrs[NUM_TRAVELLING_MSRS] = {
 	MSR_IA32_FMASK, MSR_IA32_TSC_AUX,
 };
 
+static void msrs_load(const struct vcpu *v)
+{
+	for (unsigned i = 0; i < NUM_TRAVELLING_MSRS - 1; i++)
+		wrmsr(travelling_msrs[i], v->msrs[i]);
+	if (vmx_ctls.rdtscp)          /* TSC_AUX is last: the guest sees it only with RDTSCP */
+		wrmsr(MSR_IA32_TSC_AUX, v->msrs[NUM_TRAVELLING_MSRS - 1]);
+}
+
+static void msrs_save(struct vcpu *v)
+{
+	for (unsigned i = 0; i < NUM_TRAVELLING_MSRS - 1; i++)
+		v->msrs[i] = rdmsr(travelling_msrs[i]);
+	if (vmx_ctls.rdtscp)
+		v->msrs[NUM_TRAVELLING_MSRS - 1] = rdmsr(MSR_IA32_TSC_AUX);
+}
+
+/*
+ * Make v's VMCS current here. A VMCS is active on at most one pCPU
+ * (loaded_on; SDM Vol. 3C, "Software Use of Virtual-Machine Control
+ * Structures"): one still active here from its last slice (stay) needs only
+ * VMPTRLD, and not even that when no other VMCS was made current since;
+ * its host state, TSC_OFFSET and MSRs are still this pCPU's. Anything else
+ * was VMCLEARed by the pCPU that ran it last, and gets everything.
+ */
 static void vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 {
-	uint32_t me = this_cpu()->cpu_id;
+	struct percpu *cpu = this_cpu();
+	uint32_t me = cpu->cpu_id;
 	uint64_t pa = virt_to_phys(v->vmcs);
 
-	/* Never current on two pCPUs: whoever ran it last VMCLEARed it. */
-	assert(v->loaded_on == -1);
-	VMX_CHECK("vmptrld", pa, vmptrld(pa));
-	v->loaded_on = (int32_t)me;
-	this_cpu()->current_vcpu = v;
-	vmcs_write_host_state();
-	vtsc_load(&v->clock);
+	if (v->loaded_on == (int32_t)me) {
+		if (cpu->current_vcpu != v) {
+			VMX_CHECK("vmptrld", pa, vmptrld(pa));
+			cpu->current_vcpu = v;
+			msrs_load(v);     /* another vCPU ran here meanwhile */
+		}
+	} else {
+		/* Never active on two pCPUs: whoever ran it last VMCLEARed it. */
+		assert(v->loaded_on == -1);
+		VMX_CHECK("vmptrld", pa, vmptrld(pa));
+		v->loaded_on = (int32_t)me;
+		cpu->current_vcpu = v;
+		if (v->host_state_cpu != (int32_t)me) {
+			vmcs_write_host_state();
+			v->host_state_cpu = (int32_t)me;
+		}
+		vtsc_load(&v->clock);
+		msrs_load(v);
+		if (v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me) {
+			/* Off any pCPU since the exit that made it leave the last
+			 * one: both instants on the reference timeline. */
+			uint64_t off_cpu = host_to_ref(me, rdtsc()) - v->put_ref;
+			v->migrations++;
+			v->migration_ticks_sum += off_cpu;
+			v->migration_ticks_max = MAX(v->migration_ticks_max, off_cpu);
+			if (vmx_ctls.vpid)
+				vmx_flush_vpid(v->vpid);
+		}
+	}
 	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
-	for (unsigned i = 0; i < NUM_TRAVELLING_MSRS; i++)
-		if (travelling_msrs[i] != MSR_IA32_TSC_AUX || vmx_ctls.rdtscp)
-			wrmsr(travelling_msrs[i], v->msrs[i]);
 
 	/* Deadlines in this pCPU's own TSC, which the exit stub reads. */
 	v->watchdog_deadline = v->vm->watchdog_ref == UINT64_MAX
 		? UINT64_MAX : ref_to_host(me, v->vm->watchdog_ref);
 	uint64_t slice_end = rdtsc() + slice_ticks;
 	v->leave_tsc = every_exit ? 0 : MIN(slice_end, v->watchdog_deadline);
-	if (v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me) {
-		/* Off any pCPU since the exit that made it leave the last one:
-		 * both instants on the reference timeline. */
-		uint64_t off_cpu = host_to_ref(me, rdtsc()) - v->put_ref;
-		v->migrations++;
-		v->migration_ticks_sum += off_cpu;
-		v->migration_ticks_max = MAX(v->migration_ticks_max, off_cpu);
-		if (vmx_ctls.vpid)
-			vmx_flush_vpid(v->vpid);
-	}
 }
 
-static void vcpu_put(struct vcpu *v)
+static void vcpu_put(struct vcpu *v, bool stay)
 {
 	uint64_t pa = virt_to_phys(v->vmcs);
 	uint32_t me = this_cpu()->cpu_id;
 
 	assert(v->loaded_on == (int32_t)me);
 	v->regs.cr2 = read_cr2();
-	for (unsigned i = 0; i < NUM_TRAVELLING_MSRS; i++)
-		if (travelling_msrs[i] != MSR_IA32_TSC_AUX || vmx_ctls.rdtscp)
-			v->msrs[i] = rdmsr(travelling_msrs[i]);
+	msrs_save(v);
 	vtsc_put(&v->clock);
 	/* the exit that made it leave, on the reference timeline */
 	v->put_ref = host_to_ref(me, v->regs.exit_tsc);
+	v->last_pcpu = (int32_t)me;
+	if (stay && v->vm->state == VM_RUNNING)
+		return;                /* active here until its next slice, here */
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	v->loaded_on = -1;
 	v->launched = false;
-	v->last_pcpu = (int32_t)me;
 	this_cpu()->current_vcpu = NULL;
 }
 
-void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
+void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool stay)
 {
 	uint32_t rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
 
@@ -110,6 +145,8 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		int r = vmx_run(&v->regs, v->launched, vmm_handle_exit);
 		if (r != 0)
 			vmm_entry_failed(v, r);     /* VMLAUNCH/VMRESUME failed */
+		else if (!(v->exit_reason & EXIT_REASON_FAILED_VMENTRY))
+			v->launched = true;         /* it ran: the next entry is VMRESUME */
 	}
-	vcpu_put(v);
+	vcpu_put(v, stay);
 }

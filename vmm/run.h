@@ -10,8 +10,10 @@
 
 /* Load v here (VMPTRLD, host state, TSC_OFFSET for this pCPU, the MSRs that
  * travel with it), run it until its slice of slice_ticks ends (after every
- * exit when every_exit), it sleeps or its VM ends, then put it away
- * (VMCLEAR here). */
-void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit);
+ * exit when every_exit), it sleeps or its VM ends, then put it away: VMCLEAR
+ * here, unless stay says its next slice runs on this pCPU too (migrate=off),
+ * in which case its VMCS stays active here and the next load skips what
+ * only a move needs. */
+void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool stay);
 
 #endif

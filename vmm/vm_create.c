@@ -209,6 +209,7 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 	vtsc_init(&v->clock, vm->tsc_policy, vm->tsc_base_ref, mult, vm->tsc_khz);
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	v->loaded_on = -1;
+	v->host_state_cpu = this_cpu()->cpu_id;   /* vmcs_init_multiboot wrote this pCPU's */
 	v->launched = false;
 	vm->nvcpus = id + 1;
 }

@@ -50,8 +50,6 @@ void vmcs_write_host_state(void)
 	vmcs_writenat(HOST_TR_BASE, (uint64_t)(uintptr_t)tss_of(cpu));
 	vmcs_writenat(HOST_GS_BASE, (uint64_t)(uintptr_t)this_cpu());
 	vmcs_writenat(HOST_GDTR_BASE, gdt_base());
-	vmcs_writenat(HOST_IDTR_BASE, idt_base());
-	vmcs_writenat(HOST_CR3, read_cr3());
 }
 
 static void init_host_state(void)
@@ -60,6 +58,9 @@ static void init_host_state(void)
 	 * not null, CS not null, SS not null when the host is 64-bit. */
 	vmcs_writenat(HOST_CR0, read_cr0());
 	vmcs_writenat(HOST_CR4, read_cr4());
+	/* The same on every pCPU: one page table, one IDT. */
+	vmcs_writenat(HOST_CR3, read_cr3());
+	vmcs_writenat(HOST_IDTR_BASE, idt_base());
 	vmcs_write16(HOST_CS_SELECTOR, GDT_KERNEL_CS);
 	vmcs_write16(HOST_SS_SELECTOR, GDT_KERNEL_DS);
 	vmcs_write16(HOST_DS_SELECTOR, GDT_KERNEL_DS);

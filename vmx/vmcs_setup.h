@@ -30,8 +30,9 @@ void vmcs_init_multiboot(const struct vmcs_resources *res, struct guest_regs *re
  * as an AP after INIT-SIPI (regs is cleared). */
 void vmcs_init_realmode(struct guest_regs *regs, uint8_t vector);
 
-/* The host-state fields that differ between pCPUs (TR, GS base, GDTR, IDTR):
- * written again whenever the VMCS is loaded on another pCPU. */
+/* The host-state fields that differ between pCPUs (TR selector and base,
+ * GS base, GDTR base): written again whenever the VMCS is loaded on another
+ * pCPU. CR3 and the IDT are the same on every pCPU (written once). */
 void vmcs_write_host_state(void);
 
 #endif

@@ -60,7 +60,8 @@ struct vcpu {
 	struct vm *vm;
 	uint32_t id;
 	void *vmcs;                   /* 4 KiB VMCS region */
-	int32_t loaded_on;            /* pCPU where the VMCS is current; -1 when clear */
+	int32_t loaded_on;            /* pCPU where the VMCS is active; -1 when clear */
+	int32_t host_state_cpu;       /* pCPU whose host state the VMCS holds; -1: none yet */
 	uint16_t vpid;                /* tags its TLB entries (VPID on) */
 	bool launched;                /* VMLAUNCH done since the last VMCLEAR */
 
