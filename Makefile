@@ -9,6 +9,8 @@
 #   make test       host unit tests + emulator tests; ends with "N passed, N failed"
 #   make unit       host unit tests only (cmocka)
 #   make deps       install the Debian packages the project needs
+#   make plot       pictures of the guest clock (docs/img/*.png) from the demo run (scripts/plot)
+#   make plot-timers  placeholder: no timer-lateness data until the timers issue lands
 #
 # BUILD can be overridden (make BUILD=/tmp/b) to keep parallel builds apart.
 # V=1 shows the full commands.
@@ -49,7 +51,7 @@ HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all iso run run-qemu debug test unit bench deps clean guests
+.PHONY: all iso run run-qemu debug test unit bench deps clean guests plot plot-timers
 all: $(BUILD)/chronovisor.elf $(BUILD)/chronovisor32.elf guests
 
 # The exit path's two hot files (vmm/exit.c: every exit; vmm/dev/hypercall.c:
@@ -120,6 +122,13 @@ test: deps
 
 bench: deps all
 	tests/bench/run
+
+# PLOT_FLAGS=--fresh runs the demo scenario again instead of reusing the newest sampled demo log.
+plot: deps all
+	scripts/plot $(PLOT_FLAGS)
+
+plot-timers:
+	scripts/plot --timers
 
 clean:
 	rm -rf $(BUILD)

@@ -34,14 +34,43 @@
  *                backward: PASS when some did (the negative control,
  *                chronovisor's tsc=none on skewed pCPUs);
  *                any: report the numbers only.
+ *   samples=N    (default 0: off) N >= 2 samples of the guest clock against
+ *                the hypervisor's reference clock, evenly spaced over the
+ *                reads: one before the first read, one after every
+ *                reads/(N-1) reads. For `make plot` (scripts/plot-data).
+ *                Each sample is RDTSC, HC_CLOCK, RDTSC (guest_tsc is the
+ *                first read: see take_sample) and HC_COUNTERS (migrations
+ *                so far): two VM exits, so a sample costs a few thousand
+ *                ticks, and the exits give the scheduler chances to end a
+ *                slice (so sampled runs move a little more often). Samples are kept in memory and printed after the
+ *                loop, through HC_WRITE in 4 KiB blocks, so printing does
+ *                not stretch the measured run. At most SAMPLES_MAX.
+ *   hist=1       (default 0) a log2 histogram of the backward steps' sizes.
  * Output: one line
  *   migrate: reads=N backward=B max_backward=M forward_jumps=J max_forward=F
  * then, under chronovisor, an INFO line with this vCPU's exit counters.
+ * With samples=N, before that line:
+ *   samples: n=N every=K tsc_khz=F      K reads between samples; F: CPUID
+ *                                       0x40000010, the rate HC_CLOCK uses
+ *   sample: <i> <guest_tsc> <ref_ns> <migrations> <rtt>     i = 0 .. N-1
+ *     guest_tsc: this vCPU's TSC (ticks); ref_ns: HC_CLOCK (ns since the
+ *     hypervisor booted); migrations: HC_COUNTERS.migrations so far (0 when
+ *     bare); rtt: ticks between the RDTSCs around HC_CLOCK. A sample whose
+ *     rtt is over SAMPLE_RETRY_TICKS (the vCPU was taken off its pCPU inside
+ *     it) is taken again, at most SAMPLE_TRIES times in all.
+ * With hist=1:
+ *   hist: backward <k> <lo> <hi> <count>   one per non-empty bucket: steps of
+ *                                          lo <= size <= hi ticks, lo = 2^k
+ *   hist: backward total=B                 B = the backward= above
  */
 #include "guest/lib/guest.h"
 
 #define DEFAULT_READS        1000000
 #define DEFAULT_JUMP         1000000
+#define SAMPLES_MAX          8192
+#define SAMPLE_RETRY_TICKS   2000
+#define SAMPLE_TRIES         5
+#define HIST_BUCKETS         64
 
 /* SDM Vol. 3D, "VMX Basic Exit Reasons" */
 #define EXIT_REASON_EXTERNAL_INTERRUPT  1
@@ -52,13 +81,49 @@
 
 struct tally {
 	uint64_t reads, backward, max_backward, forward_jumps, max_forward;
+	bool hist;
+	uint64_t hist_backward[HIST_BUCKETS];   /* [k]: steps of 2^k .. 2^(k+1)-1 ticks */
 };
 
-static void run(struct tally *t, uint64_t reads, uint64_t jump, uint64_t yield_every)
-{
-	uint64_t prev = rdtsc_ordered();
+struct sample {
+	uint64_t guest_tsc, ref_ns, migrations, rtt;
+};
 
-	for (uint64_t i = 1; i <= reads; i++) {
+static struct sample samples[SAMPLES_MAX];
+static struct hc_counters sample_counters;
+
+static unsigned log2_floor(uint64_t x)
+{
+	return 63u - (unsigned)__builtin_clzll(x);
+}
+
+static void take_sample(struct sample *s)
+{
+	for (int tries = 0; ; tries++) {
+		uint64_t t1 = rdtsc_ordered();
+		int64_t ns = hc_clock();
+		uint64_t t2 = rdtsc_ordered();
+
+		/* HC_CLOCK reads the reference as soon as the VMCALL exits, and a
+		 * vCPU whose slice is over leaves its pCPU only after that, so t1
+		 * (plus the exit's fixed cost, which cancels out in the plots) is
+		 * the guest time that matches ns; t2 may be a slice later. */
+		s->guest_tsc = t1;
+		s->ref_ns = ns < 0 ? 0 : (uint64_t)ns;
+		s->rtt = t2 - t1;
+		if (t2 - t1 <= SAMPLE_RETRY_TICKS || tries == SAMPLE_TRIES - 1)
+			break;
+	}
+	s->migrations = hc_counters(&sample_counters) >= 0 ? sample_counters.migrations : 0;
+}
+
+/* Reads first..last (1-based); prev is the read before them. The loop body is
+ * the measurement: keep it as small as it was before samples= existed. */
+static __attribute__((noinline)) uint64_t
+run_reads(struct tally *t, uint64_t prev, uint64_t first, uint64_t last, uint64_t jump,
+	  uint64_t yield_every)
+{
+	for (uint64_t i = first; i <= last; i++) {
 		if (yield_every && i % yield_every == 0)
 			hc_yield();
 		uint64_t now = rdtsc_ordered();
@@ -66,6 +131,8 @@ static void run(struct tally *t, uint64_t reads, uint64_t jump, uint64_t yield_e
 			t->backward++;
 			if (prev - now > t->max_backward)
 				t->max_backward = prev - now;
+			if (t->hist)
+				t->hist_backward[log2_floor(prev - now)]++;
 		} else if (now - prev > jump) {
 			t->forward_jumps++;
 			if (now - prev > t->max_forward)
@@ -73,7 +140,72 @@ static void run(struct tally *t, uint64_t reads, uint64_t jump, uint64_t yield_e
 		}
 		prev = now;
 	}
+	return prev;
+}
+
+/* nsamples 0: one pass over all the reads; else samples[0] before the first
+ * read and samples[k] after read k * reads / (nsamples - 1). */
+static void run(struct tally *t, uint64_t reads, uint64_t jump, uint64_t yield_every,
+		uint64_t nsamples)
+{
+	uint64_t prev, done = 0;
+
+	if (nsamples == 0) {
+		prev = rdtsc_ordered();
+		run_reads(t, prev, 1, reads, jump, yield_every);
+		t->reads = reads;
+		return;
+	}
+	take_sample(&samples[0]);
+	prev = rdtsc_ordered();
+	for (uint64_t k = 1; k < nsamples; k++) {
+		uint64_t last = k * reads / (nsamples - 1);
+
+		prev = run_reads(t, prev, done + 1, last, jump, yield_every);
+		done = last;
+		take_sample(&samples[k]);
+	}
 	t->reads = reads;
+}
+
+/* The sample lines, through HC_WRITE in blocks (one exit per block instead of
+ * two per character); bare, through the console. */
+static void print_samples(uint64_t nsamples, uint64_t reads)
+{
+	static char block[HC_WRITE_MAX];
+	size_t used = 0;
+	bool hc = on_chronovisor();
+
+	printf("samples: n=%lu every=%lu tsc_khz=%u\n", nsamples, reads / (nsamples - 1),
+	       chronovisor_tsc_khz());
+	for (uint64_t i = 0; i < nsamples; i++) {
+		char line[96];
+		int n = snprintf(line, sizeof(line), "sample: %lu %lu %lu %lu %lu\n", i,
+				 samples[i].guest_tsc, samples[i].ref_ns, samples[i].migrations,
+				 samples[i].rtt);
+
+		if (!hc) {
+			printf("%s", line);
+			continue;
+		}
+		if (used + (size_t)n > sizeof(block)) {
+			hc_write(block, used);
+			used = 0;
+		}
+		memcpy(block + used, line, (size_t)n);
+		used += (size_t)n;
+	}
+	if (hc && used)
+		hc_write(block, used);
+}
+
+static void print_hist(const struct tally *t)
+{
+	for (unsigned k = 0; k < HIST_BUCKETS; k++)
+		if (t->hist_backward[k])
+			printf("hist: backward %u %lu %lu %lu\n", k, 1ul << k,
+			       k == 63 ? ~0ul : (2ul << k) - 1, t->hist_backward[k]);
+	printf("hist: backward total=%lu\n", t->backward);
 }
 
 static void print_counters(const struct hc_counters *before, const struct hc_counters *after)
@@ -97,19 +229,28 @@ int main(int argc, char **argv)
 	int64_t reads = arg_get_int("reads", DEFAULT_READS);
 	int64_t jump = arg_get_int("jump", DEFAULT_JUMP);
 	int64_t yield_every = arg_get_int("yield", 0);
+	int64_t nsamples = arg_get_int("samples", 0);
 	const char *expect = arg_get("expect");
 	bool counters;
 
 	if (!expect)
 		expect = "monotonic";
-	if (reads < 1 || jump < 0 || yield_every < 0)
-		report_abort("migrate: bad arguments reads=%ld jump=%ld yield=%ld",
-			     reads, jump, yield_every);
+	if (reads < 1 || jump < 0 || yield_every < 0 || nsamples < 0 || nsamples == 1 ||
+	    nsamples > SAMPLES_MAX || (nsamples > 0 && nsamples - 1 > reads))
+		report_abort("migrate: bad arguments reads=%ld jump=%ld yield=%ld samples=%ld "
+			     "(samples: 0, or 2 to min(%d, reads + 1))",
+			     reads, jump, yield_every, nsamples, SAMPLES_MAX);
+	t.hist = arg_get_int("hist", 0) != 0;
 
 	counters = hc_counters(&before) >= 0;
-	run(&t, (uint64_t)reads, (uint64_t)jump, (uint64_t)yield_every);
+	run(&t, (uint64_t)reads, (uint64_t)jump, (uint64_t)yield_every, (uint64_t)nsamples);
 	if (counters)
 		counters = hc_counters(&after) >= 0;
+
+	if (nsamples)
+		print_samples((uint64_t)nsamples, (uint64_t)reads);
+	if (t.hist)
+		print_hist(&t);
 
 	printf("migrate: reads=%lu backward=%lu max_backward=%lu forward_jumps=%lu max_forward=%lu\n",
 	       t.reads, t.backward, t.max_backward, t.forward_jumps, t.max_forward);
