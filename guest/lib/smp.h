@@ -62,6 +62,16 @@ const char *smp_cpus_source(void);
  */
 int smp_start(int ncpus, void (*fn)(int cpu));
 
+/*
+ * Boot CPU only, after smp_start. INIT-SIPI-SIPI again to AP cpu, running
+ * or not: it drops what it was doing (an INIT ends it wherever it is) and
+ * comes back through the trampoline to call fn(cpu) afresh on a fresh
+ * stack, in the APIC mode it had (INIT keeps it). true once it checked in.
+ * The AP's fn must not have returned before (it would be counted twice by
+ * smp_wait_all); the caller takes care of any lock the AP held.
+ */
+bool smp_restart_cpu(int cpu);
+
 int smp_cpu_id(void);            /* this CPU's dense index: 0 = boot CPU */
 int smp_num_cpus(void);          /* CPUs online: 1 before smp_start */
 uint32_t smp_apic_id(int cpu);   /* the APIC ID of CPU index cpu */
