@@ -27,6 +27,7 @@
  * Bochs (a few instructions each) or QEMU (a port exit each). */
 #define PIT_SPIN_LIMIT       20000000ul
 #define PIT_MIN_KHZ          1000    /* below 1 MHz the PIT did not really count */
+#define PIT_TRIES            5       /* measurements; the median counts */
 
 #define CPUID_TSC_LEAF       0x15
 #define CPUID_FREQ_LEAF      0x16
@@ -34,19 +35,13 @@
 static uint64_t khz;
 static char source[96];
 
-uint64_t tsc_khz_pit(unsigned ms)
+/* One countdown of latch PIT ticks, in TSC ticks; 0 when the PIT did not
+ * count. */
+static uint64_t pit_once(uint32_t latch)
 {
-	uint32_t latch = PIT_HZ / 1000 * ms;
-	uint8_t b;
 	uint64_t t0, t1;
 	unsigned long i;
 
-	if (ms == 0 || latch > 0xFFFF)
-		return 0;
-	b = inb(PORT_B);
-	if (b == 0xFF)
-		return 0;               /* nothing answers: no PIT here */
-	outb(PORT_B, (uint8_t)((b & ~PORT_B_SPEAKER) | PORT_B_GATE2));
 	outb(PIT_MODE_CMD, PIT_CH2_LOHI_MODE0);
 	outb(PIT_CH2_DATA, (uint8_t)latch);
 	outb(PIT_CH2_DATA, (uint8_t)(latch >> 8));   /* counting starts here */
@@ -55,11 +50,45 @@ uint64_t tsc_khz_pit(unsigned ms)
 		if (inb(PORT_B) & PORT_B_OUT2)
 			break;
 	t1 = rdtsc_ordered();
-	outb(PORT_B, b);
 	if (i == 0 || i == PIT_SPIN_LIMIT)
 		return 0;               /* OUT2 high at once (all-ones) or never */
-	/* latch PIT ticks took t1 - t0 TSC ticks */
-	uint64_t k = (t1 - t0) * PIT_HZ / latch / 1000;
+	return t1 - t0;
+}
+
+/*
+ * The median of PIT_TRIES countdowns: bare QEMU TCG on a busy host gets
+ * single measurements 20-100 % long now and then (a vCPU thread stalled
+ * between the PIT's time and the TSC's), in either direction of the
+ * window, and narrow windows were no sign of a good one. Bochs' are exact.
+ */
+uint64_t tsc_khz_pit(unsigned ms)
+{
+	uint32_t latch = PIT_HZ / 1000 * ms;
+	uint64_t t[PIT_TRIES];
+	uint8_t b;
+	int n = 0;
+
+	if (ms == 0 || latch > 0xFFFF)
+		return 0;
+	b = inb(PORT_B);
+	if (b == 0xFF)
+		return 0;               /* nothing answers: no PIT here */
+	outb(PORT_B, (uint8_t)((b & ~PORT_B_SPEAKER) | PORT_B_GATE2));
+	for (; n < PIT_TRIES; n++) {
+		uint64_t v = pit_once(latch);
+		int j = n;
+
+		if (!v)
+			break;
+		for (; j > 0 && t[j - 1] > v; j--)      /* insertion: t[] stays sorted */
+			t[j] = t[j - 1];
+		t[j] = v;
+	}
+	outb(PORT_B, b);
+	if (n < PIT_TRIES)
+		return 0;
+	/* latch PIT ticks took t[n / 2] TSC ticks */
+	uint64_t k = t[n / 2] * PIT_HZ / latch / 1000;
 	return k < PIT_MIN_KHZ ? 0 : k;
 }
 

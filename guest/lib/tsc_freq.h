@@ -10,8 +10,8 @@
  *   2. CPUID leaf 0x15 (TSC/crystal ratio EBX/EAX times the crystal's ECX
  *      Hz, all three non-zero), else leaf 0x16 EAX (base MHz);
  *   3. the PIT: channel 2 counts down a fixed number of its 1193182 Hz
- *      ticks with the speaker gate on (as Linux's pit_calibrate_tsc), and
- *      the TSC is read at both ends.
+ *      ticks with the speaker gate on (as Linux's pit_calibrate_tsc), the
+ *      TSC is read at both ends; the median of five such measurements.
  * When (2) answered and the guest is not on chronovisor, the PIT measures
  * too, and wins when the two disagree by more than TSC_FREQ_CPUID_TOL_PCT:
  * Bochs' CPU models advertise a fixed 0x15/0x16 frequency (3.5 GHz for
@@ -27,13 +27,13 @@
 #include <stdint.h>
 
 #define TSC_FREQ_CPUID_TOL_PCT  5
-#define TSC_FREQ_PIT_MS         20      /* one measurement (the PIT counter holds at most 54 ms) */
+#define TSC_FREQ_PIT_MS         20      /* per measurement (the PIT counter holds at most 54 ms) */
 
 /* kHz, > 0; 0 only when no source answered (then every TSC-based duration
  * in a guest is meaningless and it should say so). */
 uint64_t tsc_khz(void);
 const char *tsc_khz_source(void);
-/* One PIT measurement over ms milliseconds (<= 54); 0 when the PIT did not
+/* PIT measurement, ms milliseconds (<= 54) each; 0 when the PIT did not
  * count (no PIT, or ports that read all-ones). */
 uint64_t tsc_khz_pit(unsigned ms);
 
