@@ -4,7 +4,8 @@
  *
  * Context: guest, 64-bit mode, boot CPU.
  * PIT: Intel 8254 datasheet (mode 0, "interrupt on terminal count": OUT
- * goes high when the count reaches 0); port 0x61 bit 0 gates channel 2,
+ * goes high when the count reaches 0; the counter latch command freezes
+ * the count for reading); port 0x61 bit 0 gates channel 2,
  * bit 1 drives the speaker, bit 5 reads channel 2's OUT (the IBM PC's
  * "system control port B").
  */
@@ -19,15 +20,18 @@
 #define PIT_CH2_DATA         0x42
 #define PIT_MODE_CMD         0x43
 #define PIT_CH2_LOHI_MODE0   0xB0    /* channel 2, low then high byte, mode 0, binary */
+#define PIT_CH2_LATCH        0x80    /* channel 2, counter latch command */
 #define PORT_B               0x61
 #define PORT_B_GATE2         0x01
 #define PORT_B_SPEAKER       0x02
 #define PORT_B_OUT2          0x20
-/* Polls of OUT2 before giving up: far more than 54 ms of polls take on
- * Bochs (a few instructions each) or QEMU (a port exit each). */
-#define PIT_SPIN_LIMIT       20000000ul
+/* Samples before giving up on a PIT that does not count: far more than
+ * 54 ms of them on Bochs or QEMU. */
+#define PIT_SPIN_LIMIT       2000000ul
 #define PIT_MIN_KHZ          1000    /* below 1 MHz the PIT did not really count */
-#define PIT_TRIES            5       /* measurements; the median counts */
+#define PIT_TRIES            5       /* measurements at most */
+#define PIT_SAMPLE_TRIES     4       /* reads per sample; the narrowest counts */
+#define PIT_ERR_PPM          1000    /* a measurement good to 0.1 % ends the search */
 
 #define CPUID_TSC_LEAF       0x15
 #define CPUID_FREQ_LEAF      0x16
@@ -35,60 +39,92 @@
 static uint64_t khz;
 static char source[96];
 
-/* One countdown of latch PIT ticks, in TSC ticks; 0 when the PIT did not
- * count. */
-static uint64_t pit_once(uint32_t latch)
-{
-	uint64_t t0, t1;
-	unsigned long i;
+/* The PIT's count and the TSC at one moment: the TSC is read before and
+ * after latching and reading the count, and the narrowest of
+ * PIT_SAMPLE_TRIES tries is kept (a vCPU thread descheduled in between
+ * shows as a wide one). */
+struct pit_sample {
+	uint16_t count;
+	uint64_t tsc;           /* middle of the window */
+	uint64_t width;         /* the window: the sample's uncertainty */
+};
 
-	outb(PIT_MODE_CMD, PIT_CH2_LOHI_MODE0);
-	outb(PIT_CH2_DATA, (uint8_t)latch);
-	outb(PIT_CH2_DATA, (uint8_t)(latch >> 8));   /* counting starts here */
-	t0 = rdtsc_ordered();
-	for (i = 0; i < PIT_SPIN_LIMIT; i++)
-		if (inb(PORT_B) & PORT_B_OUT2)
-			break;
-	t1 = rdtsc_ordered();
-	if (i == 0 || i == PIT_SPIN_LIMIT)
-		return 0;               /* OUT2 high at once (all-ones) or never */
-	return t1 - t0;
+static void pit_sample(struct pit_sample *s)
+{
+	s->width = ~0ull;
+	for (int i = 0; i < PIT_SAMPLE_TRIES; i++) {
+		uint64_t a = rdtsc_ordered();
+		outb(PIT_MODE_CMD, PIT_CH2_LATCH);
+		uint8_t lo = inb(PIT_CH2_DATA), hi = inb(PIT_CH2_DATA);
+		uint64_t b = rdtsc_ordered();
+
+		if (b - a < s->width) {
+			s->width = b - a;
+			s->tsc = a + (b - a) / 2;
+			s->count = (uint16_t)(lo | hi << 8);
+		}
+	}
 }
 
 /*
- * The median of PIT_TRIES countdowns: bare QEMU TCG on a busy host gets
- * single measurements 20-100 % long now and then (a vCPU thread stalled
- * between the PIT's time and the TSC's), in either direction of the
- * window, and narrow windows were no sign of a good one. Bochs' are exact.
+ * One measurement: channel 2 counts down from 0xFFFF (mode 0); samples at
+ * the start and once latch counts have passed give TSC ticks per PIT
+ * tick. *err = the two windows, relative error err / ticks. 0 when the PIT
+ * did not count or ran out (OUT2 high: over 54 ms).
+ */
+static uint64_t pit_once(uint32_t latch, uint64_t *err)
+{
+	struct pit_sample a, b;
+	unsigned long i;
+
+	outb(PIT_MODE_CMD, PIT_CH2_LOHI_MODE0);
+	outb(PIT_CH2_DATA, 0xFF);
+	outb(PIT_CH2_DATA, 0xFF);               /* counting starts here */
+	pit_sample(&a);
+	for (i = 0; i < PIT_SPIN_LIMIT; i++) {
+		pit_sample(&b);
+		if ((uint16_t)(a.count - b.count) >= latch)
+			break;
+	}
+	if (i == PIT_SPIN_LIMIT || (inb(PORT_B) & PORT_B_OUT2) || a.count == b.count)
+		return 0;
+	*err = a.width + b.width;
+	/* TSC ticks for latch PIT ticks */
+	return (b.tsc - a.tsc) * latch / (uint16_t)(a.count - b.count);
+}
+
+/*
+ * Up to PIT_TRIES measurements; the first good to PIT_ERR_PPM, else the
+ * one with the narrowest windows. Bochs' are exact; bare QEMU TCG on a
+ * busy host stalls its vCPU thread for milliseconds, which the windows
+ * show (looking for OUT2 to go high instead, as Linux's classic
+ * pit_calibrate_tsc does, came out up to 2x long there).
  */
 uint64_t tsc_khz_pit(unsigned ms)
 {
 	uint32_t latch = PIT_HZ / 1000 * ms;
-	uint64_t t[PIT_TRIES];
+	uint64_t best = 0, best_err = ~0ull;
 	uint8_t b;
-	int n = 0;
 
-	if (ms == 0 || latch > 0xFFFF)
+	if (ms == 0 || latch >= 0xFFFF)
 		return 0;
 	b = inb(PORT_B);
 	if (b == 0xFF)
 		return 0;               /* nothing answers: no PIT here */
 	outb(PORT_B, (uint8_t)((b & ~PORT_B_SPEAKER) | PORT_B_GATE2));
-	for (; n < PIT_TRIES; n++) {
-		uint64_t v = pit_once(latch);
-		int j = n;
+	for (int t = 0; t < PIT_TRIES; t++) {
+		uint64_t err = 0, ticks = pit_once(latch, &err);
 
-		if (!v)
+		if (ticks && err < best_err) {
+			best = ticks;
+			best_err = err;
+		}
+		if (ticks && err * 1000000 <= ticks * PIT_ERR_PPM)
 			break;
-		for (; j > 0 && t[j - 1] > v; j--)      /* insertion: t[] stays sorted */
-			t[j] = t[j - 1];
-		t[j] = v;
 	}
 	outb(PORT_B, b);
-	if (n < PIT_TRIES)
-		return 0;
-	/* latch PIT ticks took t[n / 2] TSC ticks */
-	uint64_t k = t[n / 2] * PIT_HZ / latch / 1000;
+	/* latch PIT ticks took best TSC ticks */
+	uint64_t k = best * PIT_HZ / latch / 1000;
 	return k < PIT_MIN_KHZ ? 0 : k;
 }
 

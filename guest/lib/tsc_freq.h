@@ -9,9 +9,10 @@
  *      rate the hypervisor gives this VM, scaling included;
  *   2. CPUID leaf 0x15 (TSC/crystal ratio EBX/EAX times the crystal's ECX
  *      Hz, all three non-zero), else leaf 0x16 EAX (base MHz);
- *   3. the PIT: channel 2 counts down a fixed number of its 1193182 Hz
- *      ticks with the speaker gate on (as Linux's pit_calibrate_tsc), the
- *      TSC is read at both ends; the median of five such measurements.
+ *   3. the PIT: channel 2 counts down at 1193182 Hz (speaker gate on, as
+ *      for Linux's pit_calibrate_tsc); its latched count is sampled with
+ *      the TSC around each read, at the start and ms later: TSC ticks per
+ *      PIT tick, from the measurement with the narrowest sample windows.
  * When (2) answered and the guest is not on chronovisor, the PIT measures
  * too, and wins when the two disagree by more than TSC_FREQ_CPUID_TOL_PCT:
  * Bochs' CPU models advertise a fixed 0x15/0x16 frequency (3.5 GHz for
@@ -33,7 +34,7 @@
  * in a guest is meaningless and it should say so). */
 uint64_t tsc_khz(void);
 const char *tsc_khz_source(void);
-/* PIT measurement, ms milliseconds (<= 54) each; 0 when the PIT did not
+/* The PIT measurement over ms milliseconds (< 54); 0 when the PIT did not
  * count (no PIT, or ports that read all-ones). */
 uint64_t tsc_khz_pit(unsigned ms);
 
