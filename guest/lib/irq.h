@@ -24,8 +24,8 @@
  *     check irq_unexpected() at the end.
  * The 8259 PICs are remapped to vectors 0x20-0x2F and masked the first time
  * a handler is registered: the BIOS leaves IRQ 0 on vector 8, where a timer
- * tick would look like a double fault (chronovisor drops the writes; it
- * has no PIC).
+ * tick would look like a double fault. Not under chronovisor, which has no
+ * PIC (the writes would show as unhandled port accesses).
  */
 #ifndef GUEST_IRQ_H
 #define GUEST_IRQ_H
