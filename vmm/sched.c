@@ -65,15 +65,11 @@ static int32_t next_pcpu_for(struct vcpu *v, uint32_t from)
 static struct vcpu *all_vcpus[MAX_VMS * MAX_VCPUS];
 static uint32_t nall;
 
-/* The earliest wake_ref of a vCPU pick() passed over because it sleeps:
- * idle pCPUs rescan when it comes (under vcpu_state_lock; read without). */
-static uint64_t next_wake_ref = UINT64_MAX;
-
 /* A runnable vCPU this pCPU may run now, marked RUNNING; NULL if none. */
 static struct vcpu *pick(uint32_t me)
 {
 	struct vcpu *found = NULL;
-	uint64_t now = ref_now(), wake = UINT64_MAX;
+	uint64_t now = ref_now();
 
 	spin_lock(&vcpu_state_lock);
 	uint32_t i = next_scan[me] < nall ? next_scan[me] : 0;
@@ -87,37 +83,19 @@ static struct vcpu *pick(uint32_t me)
 			continue;
 		if (v->next_pcpu >= 0 && v->next_pcpu != (int32_t)me)
 			continue;
-		if (v->parked)
+		if (v->parked || (v->sleeping && (int64_t)(now - v->wake_ref) < 0))
 			continue;
-		if (v->sleeping && (int64_t)(now - v->wake_ref) < 0) {
-			wake = MIN(wake, v->wake_ref);
-			continue;
-		}
 		v->state = VCPU_RUNNING;
 		v->sleeping = false;
 		next_scan[me] = i + 1;
 		found = v;
 	}
-	if (!found)
-		__atomic_store_n(&next_wake_ref, wake, __ATOMIC_RELAXED);
 	spin_unlock(&vcpu_state_lock);
 	return found;
 }
 
-/* Work for one pCPU only: bumped when a vCPU that may run only there is
- * given back (vcpu_state_gen, which every idle pCPU watches, is for work
- * any pCPU may take and for VMs that end). So only the pCPU a move goes to
- * wakes up and takes the lock: the others stay off it. */
-static uint32_t cpu_gen[MAX_CPUS];
-
-/* Give v back. *seen is the state generation this pCPU last scanned at:
- * when nothing but this give-back changed since, there is nothing new for
- * this pCPU to find, and *seen moves past the change so it does not rescan
- * (and take the lock the pCPU that picks v up next needs). */
-static void give_back(struct vcpu *v, uint32_t me, uint32_t *seen)
+static void give_back(struct vcpu *v, uint32_t me)
 {
-	bool only_mine;
-
 	spin_lock(&vcpu_state_lock);
 	if (v->vm->state == VM_ENDED) {
 		v->state = VCPU_STOPPED;
@@ -129,21 +107,9 @@ static void give_back(struct vcpu *v, uint32_t me, uint32_t *seen)
 			v->vm->counted_done = true;
 			vms_left--;
 		}
-		vcpu_state_changed();
 	} else {
 		v->next_pcpu = next_pcpu_for(v, me);
 		v->state = VCPU_RUNNABLE;
-		if (v->sleeping && (int64_t)(v->wake_ref - next_wake_ref) < 0)
-			__atomic_store_n(&next_wake_ref, v->wake_ref, __ATOMIC_RELAXED);
-		if (v->next_pcpu >= 0 && v->next_pcpu != (int32_t)me) {
-			__atomic_store_n(&cpu_gen[v->next_pcpu], cpu_gen[v->next_pcpu] + 1,
-					 __ATOMIC_RELEASE);
-		} else {
-			only_mine = vcpu_state_gen == *seen;
-			vcpu_state_changed();
-			if (only_mine)
-				*seen = vcpu_state_gen;
-		}
 	}
 	spin_unlock(&vcpu_state_lock);
 }
@@ -184,54 +150,35 @@ static void end_stuck_vms(void)
 				 (v->state == VCPU_RUNNABLE && v->parked);
 		}
 		if (stuck)
-		{
 			vm_end(vm, VM_END_HALTED, "HLT at RIP %#lx with interrupts off, no vCPU left to run",
 			       vm->vcpus[0].parked_rip);
-			vcpu_state_changed();
-		}
 	}
 	spin_unlock(&vcpu_state_lock);
 }
 
 /*
- * Every pCPU's loop. An idle pCPU does not rescan (three locked passes over
- * every vCPU) until something changed (vcpu_state_gen) or a sleeper's time
- * has come (next_wake_ref): a vCPU given back on another pCPU is picked up
- * here a few instructions later, which is most of a migration's cost.
- * With migrate=off a vCPU always comes back here, so its VMCS stays active
- * on this pCPU between slices (vmm/run.c: no VMCLEAR, VMPTRLD or host state
- * again).
+ * Every pCPU's loop. With migrate=off a vCPU always comes back to the pCPU
+ * it left, so its VMCS stays active there between slices (vmm/run.c: no
+ * VMCLEAR, VMPTRLD or host state again).
  */
 static void sched_loop(void *arg)
 {
 	uint32_t me = this_cpu()->cpu_id;
-	uint32_t seen = __atomic_load_n(&vcpu_state_gen, __ATOMIC_ACQUIRE) - 1;
-	uint32_t seen_mine = 0;
 	bool stay = hv_opts.migrate == MIGRATE_OFF;
 	bool every_exit = hv_opts.migrate == MIGRATE_EVERY_EXIT;
 
 	for (;;) {
-		uint32_t gen = __atomic_load_n(&vcpu_state_gen, __ATOMIC_ACQUIRE);
-		uint32_t mine = __atomic_load_n(&cpu_gen[me], __ATOMIC_ACQUIRE);
-		if (gen == seen && mine == seen_mine &&
-		    (int64_t)(ref_now() - __atomic_load_n(&next_wake_ref, __ATOMIC_RELAXED)) < 0) {
-			if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))
-				return;
-			cpu_relax();
-			continue;
-		}
-		seen = gen;
-		seen_mine = mine;
 		struct vcpu *v = pick(me);
 		if (v) {
 			vcpu_run_slice(v, hv_opts.slice, every_exit, stay);
-			give_back(v, me, &seen);
+			give_back(v, me);
 			continue;
 		}
 		retire_idle_vms();
 		end_stuck_vms();
 		if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))
 			return;
+		cpu_relax();
 	}
 }
 

@@ -10,7 +10,6 @@
 #include "vmm/time/tsc_sync.h"
 
 struct spinlock vcpu_state_lock;
-uint32_t vcpu_state_gen;
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
@@ -53,7 +52,6 @@ void vcpu_signal_sipi(struct vcpu *target, uint8_t vector)
 		target->pending_sipi = true;
 		target->sipi_vector = vector;
 		target->state = VCPU_RUNNABLE;
-		vcpu_state_changed();
 	}
 	spin_unlock(&vcpu_state_lock);
 }

@@ -66,15 +66,6 @@ void vcpu_dump(struct vcpu *v);
  */
 extern struct spinlock vcpu_state_lock;
 
-/* Bumped (under vcpu_state_lock) whenever a vCPU may have become runnable
- * or a VM may have ended: an idle pCPU rescans only when it changed or a
- * sleeper's wake-up time has come (vmm/sched.c), so it notices new work
- * within a few instructions instead of one whole scan. */
-extern uint32_t vcpu_state_gen;
-static inline void vcpu_state_changed(void)
-{
-	__atomic_store_n(&vcpu_state_gen, vcpu_state_gen + 1, __ATOMIC_RELEASE);
-}
 
 /* INIT to a vCPU: an AP that has not started yet forgets a pending SIPI.
  * (Re-INIT of a running vCPU is not emulated.) */
