@@ -97,6 +97,11 @@ void handle_vmcall(struct vcpu *v)
 	case HC_COUNTERS:
 		ret = hc_counters(v, r->rdi, r->rsi);
 		break;
+	case HC_GUEST_TSC:
+		/* What the guest's RDTSC would return right now: the CPU's
+		 * scale(TSC) + TSC_OFFSET, as vtsc.c last wrote it. */
+		ret = (int64_t)vtsc_guest_now(&v->clock);
+		break;
 	default:
 		ret = HC_ENOSYS;
 		break;
