@@ -82,6 +82,17 @@ static void check_hypercalls(void)
 	r = hypercall(HC_WRITE, 0xFFFFF000000ull, 16, 0);
 	report(r == HC_EFAULT, "HC_WRITE outside RAM returns HC_EFAULT (got %ld)", r);
 
+	/* HC_GUEST_TSC: the hypervisor's idea of this vCPU's TSC, taken between
+	 * two of the guest's own ordered reads, must lie between them. */
+	uint64_t t0 = rdtsc_ordered();
+	uint64_t g = hc_guest_tsc();
+	uint64_t t1 = rdtsc_ordered();
+	if ((int64_t)g == HC_ENOSYS)
+		report(false, "HC_GUEST_TSC returns the guest TSC (got HC_ENOSYS: no such hypercall)");
+	else
+		report(t0 <= g && g <= t1, "HC_GUEST_TSC %lu lies between the guest's reads %lu and %lu",
+		       g, t0, t1);
+
 	r = hypercall(9999, 0, 0, 0);
 	report(r == HC_ENOSYS, "unknown hypercall 9999 returns HC_ENOSYS (got %ld)", r);
 

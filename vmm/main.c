@@ -243,7 +243,7 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 		.ready_state = "VMX root operation",
 	};
 	smp_init(&boot_info, &smp);
-	if (!tsc_sync_init(hv_opts.skew))
+	if (!tsc_sync_init(hv_opts.skew, hv_opts.skew_error))
 		platform_finish(VERDICT_FAIL);
 	if (boot_info.nmodules == 0) {
 		kprintf("[hv] no guest modules given: VMX is ready, nothing to run\n");

@@ -13,8 +13,8 @@
 #include "lib/string.h"
 #include "vmm/break.h"
 
-enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_TSC, OPT_MIGRATE,
-		    OPT_SLICE, OPT_CPU_TABLES, NUM_OPTIONS };
+enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
+		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
@@ -31,6 +31,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 		       .help = "use at most this many pCPUs (default: every CPU the MADT lists)" },
 	[OPT_SKEW] = { .key = "skew", .type = OPT_STRING,
 		       .help = "inject TSC skew at boot: S0,S1,... ticks per pCPU (e.g. 0,+1000000,-250000) or random:SEED:MAX" },
+	[OPT_SKEW_ERROR] = { .key = "skew_error", .type = OPT_STRING,
+			     .help = "add E0,E1,... ticks to the measured skew table (teaching aid: a wrong table for the percpu guard to catch)" },
 	[OPT_TSC] = TSC_POLICY_OPTION("TSC_OFFSET policy when a vCPU is loaded on a pCPU (default percpu; a guest's own tsc= overrides it)"),
 	[OPT_MIGRATE] = { .key = "migrate", .type = OPT_STRING,
 			  .help = "force vCPU moves: off|rr|random:SEED|every-exit (default off)" },
@@ -103,6 +105,8 @@ bool options_parse(const char *cmdline)
 		hv_opts.cpus = (uint32_t)vals[OPT_CPUS].u;
 	if (vals[OPT_SKEW].set)
 		cv_snprintf(hv_opts.skew, sizeof(hv_opts.skew), "%s", vals[OPT_SKEW].str);
+	if (vals[OPT_SKEW_ERROR].set)
+		cv_snprintf(hv_opts.skew_error, sizeof(hv_opts.skew_error), "%s", vals[OPT_SKEW_ERROR].str);
 	if (vals[OPT_TSC].set)
 		hv_opts.tsc = tsc_policy_from_choice(vals[OPT_TSC].choice);
 	if (vals[OPT_CPU_TABLES].set)

@@ -27,6 +27,7 @@ struct hv_options {
 	uint32_t cpus;            /* cpus=: use at most this many pCPUs (0: all found) */
 	bool cpu_tables_mp;       /* cpu_tables=mp: ignore the MADT, use the MP table */
 	char skew[OPT_STRING_MAX];    /* skew=: injected per-pCPU TSC skew, "" = none */
+	char skew_error[OPT_STRING_MAX];  /* skew_error=: added to the measured table (teaching aid) */
 	enum tsc_policy tsc;      /* tsc= */
 	uint64_t slice;           /* slice=: ticks a vCPU runs before it leaves its pCPU */
 	enum migrate_mode migrate;    /* migrate= */

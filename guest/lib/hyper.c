@@ -88,3 +88,8 @@ int64_t hc_clock(void)
 {
 	return on_chronovisor() ? hypercall(HC_CLOCK, 0, 0, 0) : HC_ENOSYS;
 }
+
+uint64_t hc_guest_tsc(void)
+{
+	return (uint64_t)(on_chronovisor() ? hypercall(HC_GUEST_TSC, 0, 0, 0) : HC_ENOSYS);
+}

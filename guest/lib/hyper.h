@@ -48,5 +48,8 @@ int64_t hc_sleep(uint64_t ticks);
 /* Nanoseconds since the hypervisor booted, from its reference clock (the
  * calibrated host TSC); >= 0, or HC_ENOSYS when not on chronovisor. */
 int64_t hc_clock(void);
+/* This vCPU's TSC as the hypervisor computes it (what RDTSC would return at the
+ * VMCALL), as an unsigned value; HC_ENOSYS when not on chronovisor. */
+uint64_t hc_guest_tsc(void);
 
 #endif

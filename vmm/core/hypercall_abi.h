@@ -25,6 +25,7 @@ enum hypercall_nr {
 	HC_COUNTERS = 4,     /* RDI = GPA of struct hc_counters, RSI = its size: this vCPU's counters */
 	HC_SLEEP = 5,        /* RDI = guest TSC ticks: leave the pCPU at least that long; guest time runs on */
 	HC_CLOCK = 6,        /* returns nanoseconds since the hypervisor booted, from its reference clock */
+	HC_GUEST_TSC = 7,    /* returns this vCPU's TSC as the hypervisor computes it (unsigned 64-bit) */
 	HC_NR_COUNT
 };
 

@@ -30,6 +30,7 @@
 #include "lib/msr.h"
 #include "vmm/time/skew_parse.h"
 #include "kernel/smp.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 #define PINGPONG_ROUNDS      100
@@ -40,6 +41,7 @@
 static int64_t skew[MAX_CPUS];          /* measured: pCPU p's TSC - pCPU 0's */
 static uint64_t skew_unc[MAX_CPUS];     /* its uncertainty, +/- ticks */
 static int64_t skew_injected[MAX_CPUS]; /* what skew= asked for */
+static int64_t skew_wrong[MAX_CPUS];    /* what skew_error= added to the table */
 
 uint64_t host_to_ref(uint32_t cpu, uint64_t host_tsc)
 {
@@ -176,13 +178,17 @@ static uint64_t magnitude(int64_t v)
 	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 }
 
-bool tsc_sync_init(const char *skew_spec)
+bool tsc_sync_init(const char *skew_spec, const char *error_spec)
 {
 	uint32_t n = smp_ncpus();
 	char err[SKEW_ERR_MAX];
 
 	if (skew_parse(skew_spec, n, skew_injected, err, sizeof(err)) != 0) {
 		kprintf("[hv] error: %s\n", err);
+		return false;
+	}
+	if (skew_parse(error_spec, n, skew_wrong, err, sizeof(err)) != 0) {
+		kprintf("[hv] error: skew_error=%s (the syntax of skew=): %s\n", error_spec, err);
 		return false;
 	}
 
@@ -205,12 +211,21 @@ bool tsc_sync_init(const char *skew_spec)
 	skew_unc[0] = 0;
 	for (uint32_t cpu = 1; cpu < n; cpu++)
 		tsc_skew_measure(cpu, &skew[cpu], &skew_unc[cpu]);
+	/* skew_error=: a teaching aid that makes the table wrong on purpose,
+	 * beyond its uncertainty, for the percpu guard to catch (vtsc.c). */
+	for (uint32_t cpu = 1; cpu < n; cpu++)
+		skew[cpu] += skew_wrong[cpu];
 
 	kprintf("[hv] tsc: skew of each pCPU's TSC against pcpu 0 (ping-pong, best of %u rounds each way):\n",
 		PINGPONG_ROUNDS);
-	for (uint32_t cpu = 0; cpu < n; cpu++)
-		kprintf("[hv] tsc: pcpu %u skew %s%lu ticks +/- %lu (injected %s%lu)\n", cpu,
+	for (uint32_t cpu = 0; cpu < n; cpu++) {
+		char wrong[64] = "";
+		if (skew_wrong[cpu])
+			cv_snprintf(wrong, sizeof(wrong), ", made wrong by skew_error=: %s%lu ticks",
+				    sign_of(skew_wrong[cpu]), magnitude(skew_wrong[cpu]));
+		kprintf("[hv] tsc: pcpu %u skew %s%lu ticks +/- %lu (injected %s%lu)%s\n", cpu,
 			sign_of(skew[cpu]), magnitude(skew[cpu]), skew_unc[cpu],
-			sign_of(skew_injected[cpu]), magnitude(skew_injected[cpu]));
+			sign_of(skew_injected[cpu]), magnitude(skew_injected[cpu]), wrong);
+	}
 	return true;
 }

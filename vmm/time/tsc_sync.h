@@ -31,9 +31,12 @@ int64_t tsc_skew_injected(uint32_t cpu);
  * online, write IA32_TSC on every AP with a nonzero entry, then measure every
  * AP and print one line per pCPU:
  *   [hv] tsc: pcpu N skew S ticks +/- U (injected I)
- * Returns false (after printing the parse error) on a bad skew= value.
+ * error_spec (hv_opts.skew_error, the same syntax; "" for none) is then added
+ * to the measured table: a teaching aid, a table wrong on purpose for the
+ * percpu guard to catch; the line then ends ", made wrong by skew_error=: E ticks".
+ * Returns false (after printing the parse error) on a bad value of either.
  */
-bool tsc_sync_init(const char *skew_spec);
+bool tsc_sync_init(const char *skew_spec, const char *error_spec);
 
 /*
  * Measure pCPU cpu's TSC against the caller's (pCPU 0) by ping-pong over one

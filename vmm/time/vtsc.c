@@ -97,6 +97,7 @@ void vtsc_load(struct vclock *c)
 	case TSC_POLICY_NONE:
 		break;
 	case TSC_POLICY_KVM2633: {
+		/* LAB 3 BEGIN: the kvm2633 rule (labs/03-kvm2633.md) */
 		uint64_t tsc_this = rdtsc();
 		if (c->has_run && tsc_this < c->last_host_tsc) {
 			uint64_t delta = c->last_host_tsc - tsc_this;
@@ -105,10 +106,12 @@ void vtsc_load(struct vclock *c)
 			c->correction_ticks += delta;
 		}
 		offset = t->off;
+		/* LAB 3 END */
 		break;
 	}
 	case TSC_POLICY_PERCPU:
 		offset = tsc_offset_compensated(t, tsc_skew(me));
+		/* LAB 5 BEGIN: the monotonic guard (labs/05-guard.md) */
 		if (c->has_run) {
 			uint64_t would_read = tsc_scale(rdtsc(), t->mult) + offset;
 			if ((int64_t)(would_read - c->last_guest_tsc) < 0) {
@@ -119,6 +122,7 @@ void vtsc_load(struct vclock *c)
 				c->correction_ticks += delta;
 			}
 		}
+		/* LAB 5 END */
 		break;
 	case NUM_TSC_POLICIES:
 		panic("vtsc: vCPU clock with no policy");
