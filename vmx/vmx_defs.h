@@ -63,15 +63,26 @@ static inline uint32_t vmx_basic_mem_type(uint64_t basic)
 }
 
 /*
+ * Each control word and capability below is one X-macro, X(PREFIX, NAME, BIT),
+ * in bit order: it makes the enum (PREFIX##NAME = BIT(bit)) here, and the
+ * names the capability report prints (vmx/caps_decode.c), so a bit is
+ * written once. Which of them chronovisor requires, uses or only reports is
+ * the one feature table, vmx/caps_decode.c:vmx_features.
+ */
+#define VMX_BIT_ENUM(prefix, name, bit) prefix##name = BIT(bit),
+
+/*
  * Pin-based VM-execution controls (SDM Vol. 3C, "Pin-Based VM-Execution
  * Controls"). Bits 1, 2 and 4 are reserved "default1" bits.
  */
+#define VMX_PIN_BASED_BITS(X) \
+	X(PIN_BASED_, EXT_INTR_EXITING, 0)      \
+	X(PIN_BASED_, NMI_EXITING, 3)           \
+	X(PIN_BASED_, VIRTUAL_NMIS, 5)          \
+	X(PIN_BASED_, VMX_PREEMPTION_TIMER, 6)  \
+	X(PIN_BASED_, POSTED_INTR, 7)
 enum vmx_pin_based_ctls {
-	PIN_BASED_EXT_INTR_EXITING		= BIT(0),
-	PIN_BASED_NMI_EXITING			= BIT(3),
-	PIN_BASED_VIRTUAL_NMIS			= BIT(5),
-	PIN_BASED_VMX_PREEMPTION_TIMER		= BIT(6),
-	PIN_BASED_POSTED_INTR			= BIT(7),
+	VMX_PIN_BASED_BITS(VMX_BIT_ENUM)
 };
 
 /*
@@ -80,29 +91,31 @@ enum vmx_pin_based_ctls {
  * 13-16 and 26 are "default1"; without TRUE controls CR3-load/store exiting
  * (15, 16) cannot be cleared.
  */
+#define VMX_CPU_BASED_BITS(X) \
+	X(CPU_BASED_, INTR_WINDOW_EXITING, 2)           \
+	X(CPU_BASED_, USE_TSC_OFFSETTING, 3)            \
+	X(CPU_BASED_, HLT_EXITING, 7)                   \
+	X(CPU_BASED_, INVLPG_EXITING, 9)                \
+	X(CPU_BASED_, MWAIT_EXITING, 10)                \
+	X(CPU_BASED_, RDPMC_EXITING, 11)                \
+	X(CPU_BASED_, RDTSC_EXITING, 12)                \
+	X(CPU_BASED_, CR3_LOAD_EXITING, 15)             \
+	X(CPU_BASED_, CR3_STORE_EXITING, 16)            \
+	X(CPU_BASED_, ACTIVATE_TERTIARY_CONTROLS, 17)   \
+	X(CPU_BASED_, CR8_LOAD_EXITING, 19)             \
+	X(CPU_BASED_, CR8_STORE_EXITING, 20)            \
+	X(CPU_BASED_, TPR_SHADOW, 21)                   \
+	X(CPU_BASED_, NMI_WINDOW_EXITING, 22)           \
+	X(CPU_BASED_, MOV_DR_EXITING, 23)               \
+	X(CPU_BASED_, UNCOND_IO_EXITING, 24)            \
+	X(CPU_BASED_, USE_IO_BITMAPS, 25)               \
+	X(CPU_BASED_, MONITOR_TRAP_FLAG, 27)            \
+	X(CPU_BASED_, USE_MSR_BITMAPS, 28)              \
+	X(CPU_BASED_, MONITOR_EXITING, 29)              \
+	X(CPU_BASED_, PAUSE_EXITING, 30)                \
+	X(CPU_BASED_, ACTIVATE_SECONDARY_CONTROLS, 31)
 enum vmx_cpu_based_ctls {
-	CPU_BASED_INTR_WINDOW_EXITING		= BIT(2),
-	CPU_BASED_USE_TSC_OFFSETTING		= BIT(3),
-	CPU_BASED_HLT_EXITING			= BIT(7),
-	CPU_BASED_INVLPG_EXITING		= BIT(9),
-	CPU_BASED_MWAIT_EXITING			= BIT(10),
-	CPU_BASED_RDPMC_EXITING			= BIT(11),
-	CPU_BASED_RDTSC_EXITING			= BIT(12),
-	CPU_BASED_CR3_LOAD_EXITING		= BIT(15),
-	CPU_BASED_CR3_STORE_EXITING		= BIT(16),
-	CPU_BASED_ACTIVATE_TERTIARY_CONTROLS	= BIT(17),
-	CPU_BASED_CR8_LOAD_EXITING		= BIT(19),
-	CPU_BASED_CR8_STORE_EXITING		= BIT(20),
-	CPU_BASED_TPR_SHADOW			= BIT(21),
-	CPU_BASED_NMI_WINDOW_EXITING		= BIT(22),
-	CPU_BASED_MOV_DR_EXITING		= BIT(23),
-	CPU_BASED_UNCOND_IO_EXITING		= BIT(24),
-	CPU_BASED_USE_IO_BITMAPS		= BIT(25),
-	CPU_BASED_MONITOR_TRAP_FLAG		= BIT(27),
-	CPU_BASED_USE_MSR_BITMAPS		= BIT(28),
-	CPU_BASED_MONITOR_EXITING		= BIT(29),
-	CPU_BASED_PAUSE_EXITING			= BIT(30),
-	CPU_BASED_ACTIVATE_SECONDARY_CONTROLS	= BIT(31),
+	VMX_CPU_BASED_BITS(VMX_BIT_ENUM)
 };
 
 /*
@@ -110,83 +123,89 @@ enum vmx_cpu_based_ctls {
  * "Processor-Based VM-Execution Controls", secondary table). They act only
  * while CPU_BASED_ACTIVATE_SECONDARY_CONTROLS is set. No default1 bits.
  */
+#define VMX_SECONDARY_EXEC_BITS(X) \
+	X(SECONDARY_EXEC_, VIRTUALIZE_APIC_ACCESSES, 0)  \
+	X(SECONDARY_EXEC_, ENABLE_EPT, 1)                \
+	X(SECONDARY_EXEC_, DESC_TABLE_EXITING, 2)        \
+	X(SECONDARY_EXEC_, ENABLE_RDTSCP, 3)             \
+	X(SECONDARY_EXEC_, VIRTUALIZE_X2APIC, 4)         \
+	X(SECONDARY_EXEC_, ENABLE_VPID, 5)               \
+	X(SECONDARY_EXEC_, WBINVD_EXITING, 6)            \
+	X(SECONDARY_EXEC_, UNRESTRICTED_GUEST, 7)        \
+	X(SECONDARY_EXEC_, APIC_REGISTER_VIRT, 8)        \
+	X(SECONDARY_EXEC_, VIRTUAL_INTR_DELIVERY, 9)     \
+	X(SECONDARY_EXEC_, PAUSE_LOOP_EXITING, 10)       \
+	X(SECONDARY_EXEC_, RDRAND_EXITING, 11)           \
+	X(SECONDARY_EXEC_, ENABLE_INVPCID, 12)           \
+	X(SECONDARY_EXEC_, ENABLE_VMFUNC, 13)            \
+	X(SECONDARY_EXEC_, SHADOW_VMCS, 14)              \
+	X(SECONDARY_EXEC_, ENCLS_EXITING, 15)            \
+	X(SECONDARY_EXEC_, RDSEED_EXITING, 16)           \
+	X(SECONDARY_EXEC_, ENABLE_PML, 17)               \
+	X(SECONDARY_EXEC_, EPT_VIOLATION_VE, 18)         \
+	X(SECONDARY_EXEC_, PT_CONCEAL, 19)               \
+	X(SECONDARY_EXEC_, ENABLE_XSAVES, 20)            \
+	X(SECONDARY_EXEC_, MODE_BASED_EPT_EXEC, 22)      \
+	X(SECONDARY_EXEC_, SUBPAGE_WRITE, 23)            \
+	X(SECONDARY_EXEC_, PT_USE_GPA, 24)               \
+	X(SECONDARY_EXEC_, TSC_SCALING, 25)              \
+	X(SECONDARY_EXEC_, USER_WAIT_PAUSE, 26)          \
+	X(SECONDARY_EXEC_, ENABLE_PCONFIG, 27)           \
+	X(SECONDARY_EXEC_, ENCLV_EXITING, 28)            \
+	X(SECONDARY_EXEC_, BUS_LOCK_DETECTION, 30)       \
+	X(SECONDARY_EXEC_, NOTIFY_VM_EXITING, 31)
 enum vmx_secondary_exec_ctls {
-	SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES	= BIT(0),
-	SECONDARY_EXEC_ENABLE_EPT		= BIT(1),
-	SECONDARY_EXEC_DESC_TABLE_EXITING	= BIT(2),
-	SECONDARY_EXEC_ENABLE_RDTSCP		= BIT(3),
-	SECONDARY_EXEC_VIRTUALIZE_X2APIC	= BIT(4),
-	SECONDARY_EXEC_ENABLE_VPID		= BIT(5),
-	SECONDARY_EXEC_WBINVD_EXITING		= BIT(6),
-	SECONDARY_EXEC_UNRESTRICTED_GUEST	= BIT(7),
-	SECONDARY_EXEC_APIC_REGISTER_VIRT	= BIT(8),
-	SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY	= BIT(9),
-	SECONDARY_EXEC_PAUSE_LOOP_EXITING	= BIT(10),
-	SECONDARY_EXEC_RDRAND_EXITING		= BIT(11),
-	SECONDARY_EXEC_ENABLE_INVPCID		= BIT(12),
-	SECONDARY_EXEC_ENABLE_VMFUNC		= BIT(13),
-	SECONDARY_EXEC_SHADOW_VMCS		= BIT(14),
-	SECONDARY_EXEC_ENCLS_EXITING		= BIT(15),
-	SECONDARY_EXEC_RDSEED_EXITING		= BIT(16),
-	SECONDARY_EXEC_ENABLE_PML		= BIT(17),
-	SECONDARY_EXEC_EPT_VIOLATION_VE		= BIT(18),
-	SECONDARY_EXEC_PT_CONCEAL		= BIT(19),
-	SECONDARY_EXEC_ENABLE_XSAVES		= BIT(20),
-	SECONDARY_EXEC_MODE_BASED_EPT_EXEC	= BIT(22),
-	SECONDARY_EXEC_SUBPAGE_WRITE		= BIT(23),
-	SECONDARY_EXEC_PT_USE_GPA		= BIT(24),
-	SECONDARY_EXEC_TSC_SCALING		= BIT(25),
-	SECONDARY_EXEC_USER_WAIT_PAUSE		= BIT(26),
-	SECONDARY_EXEC_ENABLE_PCONFIG		= BIT(27),
-	SECONDARY_EXEC_ENCLV_EXITING		= BIT(28),
-	SECONDARY_EXEC_BUS_LOCK_DETECTION	= BIT(30),
-	SECONDARY_EXEC_NOTIFY_VM_EXITING	= BIT(31),
+	VMX_SECONDARY_EXEC_BITS(VMX_BIT_ENUM)
 };
 
 /*
  * VM-exit controls (SDM Vol. 3C, "VM-Exit Controls"). Bits 0-8, 10, 11, 13,
  * 14, 16 and 17 are "default1"; with TRUE controls bit 2 may be cleared.
  */
+#define VMX_EXIT_BITS(X) \
+	X(VM_EXIT_, SAVE_DEBUG_CONTROLS, 2)           \
+	X(VM_EXIT_, HOST_ADDR_SPACE_SIZE, 9)          \
+	X(VM_EXIT_, LOAD_PERF_GLOBAL_CTRL, 12)        \
+	X(VM_EXIT_, ACK_INTR_ON_EXIT, 15)             \
+	X(VM_EXIT_, SAVE_PAT, 18)                     \
+	X(VM_EXIT_, LOAD_PAT, 19)                     \
+	X(VM_EXIT_, SAVE_EFER, 20)                    \
+	X(VM_EXIT_, LOAD_EFER, 21)                    \
+	X(VM_EXIT_, SAVE_VMX_PREEMPTION_TIMER, 22)    \
+	X(VM_EXIT_, CLEAR_BNDCFGS, 23)                \
+	X(VM_EXIT_, PT_CONCEAL, 24)                   \
+	X(VM_EXIT_, CLEAR_RTIT_CTL, 25)               \
+	X(VM_EXIT_, CLEAR_LBR_CTL, 26)                \
+	X(VM_EXIT_, CLEAR_UINV, 27)                   \
+	X(VM_EXIT_, LOAD_CET_STATE, 28)               \
+	X(VM_EXIT_, LOAD_PKRS, 29)                    \
+	X(VM_EXIT_, SAVE_PERF_GLOBAL_CTRL, 30)        \
+	X(VM_EXIT_, ACTIVATE_SECONDARY_CONTROLS, 31)
 enum vmx_exit_ctls {
-	VM_EXIT_SAVE_DEBUG_CONTROLS		= BIT(2),
-	VM_EXIT_HOST_ADDR_SPACE_SIZE		= BIT(9),
-	VM_EXIT_LOAD_PERF_GLOBAL_CTRL		= BIT(12),
-	VM_EXIT_ACK_INTR_ON_EXIT		= BIT(15),
-	VM_EXIT_SAVE_PAT			= BIT(18),
-	VM_EXIT_LOAD_PAT			= BIT(19),
-	VM_EXIT_SAVE_EFER			= BIT(20),
-	VM_EXIT_LOAD_EFER			= BIT(21),
-	VM_EXIT_SAVE_VMX_PREEMPTION_TIMER	= BIT(22),
-	VM_EXIT_CLEAR_BNDCFGS			= BIT(23),
-	VM_EXIT_PT_CONCEAL			= BIT(24),
-	VM_EXIT_CLEAR_RTIT_CTL			= BIT(25),
-	VM_EXIT_CLEAR_LBR_CTL			= BIT(26),
-	VM_EXIT_CLEAR_UINV			= BIT(27),
-	VM_EXIT_LOAD_CET_STATE			= BIT(28),
-	VM_EXIT_LOAD_PKRS			= BIT(29),
-	VM_EXIT_SAVE_PERF_GLOBAL_CTRL		= BIT(30),
-	VM_EXIT_ACTIVATE_SECONDARY_CONTROLS	= BIT(31),
+	VMX_EXIT_BITS(VMX_BIT_ENUM)
 };
 
 /*
  * VM-entry controls (SDM Vol. 3C, "VM-Entry Controls"). Bits 0-8 and 12 are
  * "default1"; with TRUE controls bit 2 may be cleared.
  */
+#define VMX_ENTRY_BITS(X) \
+	X(VM_ENTRY_, LOAD_DEBUG_CONTROLS, 2)       \
+	X(VM_ENTRY_, IA32E_MODE_GUEST, 9)          \
+	X(VM_ENTRY_, TO_SMM, 10)                   \
+	X(VM_ENTRY_, DEACTIVATE_DUAL_MONITOR, 11)  \
+	X(VM_ENTRY_, LOAD_PERF_GLOBAL_CTRL, 13)    \
+	X(VM_ENTRY_, LOAD_PAT, 14)                 \
+	X(VM_ENTRY_, LOAD_EFER, 15)                \
+	X(VM_ENTRY_, LOAD_BNDCFGS, 16)             \
+	X(VM_ENTRY_, PT_CONCEAL, 17)               \
+	X(VM_ENTRY_, LOAD_RTIT_CTL, 18)            \
+	X(VM_ENTRY_, LOAD_UINV, 19)                \
+	X(VM_ENTRY_, LOAD_CET_STATE, 20)           \
+	X(VM_ENTRY_, LOAD_LBR_CTL, 21)             \
+	X(VM_ENTRY_, LOAD_PKRS, 22)
 enum vmx_entry_ctls {
-	VM_ENTRY_LOAD_DEBUG_CONTROLS		= BIT(2),
-	VM_ENTRY_IA32E_MODE_GUEST		= BIT(9),
-	VM_ENTRY_TO_SMM				= BIT(10),
-	VM_ENTRY_DEACTIVATE_DUAL_MONITOR	= BIT(11),
-	VM_ENTRY_LOAD_PERF_GLOBAL_CTRL		= BIT(13),
-	VM_ENTRY_LOAD_PAT			= BIT(14),
-	VM_ENTRY_LOAD_EFER			= BIT(15),
-	VM_ENTRY_LOAD_BNDCFGS			= BIT(16),
-	VM_ENTRY_PT_CONCEAL			= BIT(17),
-	VM_ENTRY_LOAD_RTIT_CTL			= BIT(18),
-	VM_ENTRY_LOAD_UINV			= BIT(19),
-	VM_ENTRY_LOAD_CET_STATE			= BIT(20),
-	VM_ENTRY_LOAD_LBR_CTL			= BIT(21),
-	VM_ENTRY_LOAD_PKRS			= BIT(22),
+	VMX_ENTRY_BITS(VMX_BIT_ENUM)
 };
 
 /*
@@ -242,33 +261,37 @@ static inline uint32_t vmx_misc_max_msr_list(uint64_t misc)
  * exists only if secondary controls exist and allow "enable EPT" or
  * "enable VPID".
  */
+#define VMX_EPT_VPID_BITS(X) \
+	X(VMX_EPT_, EXECUTE_ONLY, 0)                                \
+	X(VMX_EPT_, PAGE_WALK_4, 6)                                 \
+	X(VMX_EPT_, PAGE_WALK_5, 7)                                 \
+	X(VMX_EPT_, MEMTYPE_UC, 8)                                  \
+	X(VMX_EPT_, MEMTYPE_WB, 14)                                 \
+	X(VMX_EPT_, 2MB_PAGE, 16)                                   \
+	X(VMX_EPT_, 1GB_PAGE, 17)                                   \
+	X(VMX_EPT_, INVEPT, 20)                                     \
+	X(VMX_EPT_, AD_BITS, 21)                                    \
+	X(VMX_EPT_, ADVANCED_EXIT_INFO, 22)                         \
+	X(VMX_EPT_, SUPERVISOR_SHADOW_STACK, 23)                    \
+	X(VMX_EPT_, INVEPT_SINGLE_CONTEXT, 25)                      \
+	X(VMX_EPT_, INVEPT_ALL_CONTEXT, 26)                         \
+	X(VMX_VPID_, INVVPID, 32)                                   \
+	X(VMX_VPID_, INVVPID_INDIVIDUAL_ADDR, 40)                   \
+	X(VMX_VPID_, INVVPID_SINGLE_CONTEXT, 41)                    \
+	X(VMX_VPID_, INVVPID_ALL_CONTEXT, 42)                       \
+	X(VMX_VPID_, INVVPID_SINGLE_CONTEXT_RETAINING_GLOBALS, 43)
 enum vmx_ept_vpid_cap {
-	VMX_EPT_EXECUTE_ONLY			= BIT(0),
-	VMX_EPT_PAGE_WALK_4			= BIT(6),
-	VMX_EPT_PAGE_WALK_5			= BIT(7),
-	VMX_EPT_MEMTYPE_UC			= BIT(8),
-	VMX_EPT_MEMTYPE_WB			= BIT(14),
-	VMX_EPT_2MB_PAGE			= BIT(16),
-	VMX_EPT_1GB_PAGE			= BIT(17),
-	VMX_EPT_INVEPT				= BIT(20),
-	VMX_EPT_AD_BITS				= BIT(21),
-	VMX_EPT_ADVANCED_EXIT_INFO		= BIT(22),
-	VMX_EPT_SUPERVISOR_SHADOW_STACK		= BIT(23),
-	VMX_EPT_INVEPT_SINGLE_CONTEXT		= BIT(25),
-	VMX_EPT_INVEPT_ALL_CONTEXT		= BIT(26),
-	VMX_VPID_INVVPID			= BIT(32),
-	VMX_VPID_INVVPID_INDIVIDUAL_ADDR	= BIT(40),
-	VMX_VPID_INVVPID_SINGLE_CONTEXT		= BIT(41),
-	VMX_VPID_INVVPID_ALL_CONTEXT		= BIT(42),
-	VMX_VPID_INVVPID_SINGLE_CONTEXT_RETAINING_GLOBALS = BIT(43),
+	VMX_EPT_VPID_BITS(VMX_BIT_ENUM)
 };
 
 /*
  * IA32_VMX_VMFUNC (SDM Vol. 3D, "VM Functions"): which VM functions may be
  * enabled. Exists only if secondary controls allow "enable VM functions".
  */
+#define VMX_VMFUNC_BITS(X) \
+	X(VMX_VMFUNC_, EPTP_SWITCHING, 0)
 enum vmx_vmfunc_ctls {
-	VMX_VMFUNC_EPTP_SWITCHING		= BIT(0),
+	VMX_VMFUNC_BITS(VMX_BIT_ENUM)
 };
 
 #endif
