@@ -15,6 +15,7 @@
 #define MSR_IA32_SYSENTER_CS           0x00000174
 #define MSR_IA32_SYSENTER_ESP          0x00000175
 #define MSR_IA32_SYSENTER_EIP          0x00000176
+#define MSR_IA32_BIOS_SIGN_ID          0x0000008B
 #define MSR_IA32_MISC_ENABLE           0x000001A0
 #define MSR_IA32_PAT                   0x00000277
 

@@ -16,7 +16,6 @@
 #include "vmm/time/vtsc.h"
 #include "vmx/vmcs.h"
 
-#define MSR_IA32_BIOS_SIGN_ID     0x0000008B
 #define MISC_ENABLE_FAST_STRINGS  BIT(0)
 #define MISC_ENABLE_BTS_UNAVAIL   BIT(11)
 #define MISC_ENABLE_PEBS_UNAVAIL  BIT(12)
