@@ -48,5 +48,11 @@ int64_t hc_sleep(uint64_t ticks);
 /* Nanoseconds since the hypervisor booted, from its reference clock (the
  * calibrated host TSC); >= 0, or HC_ENOSYS when not on chronovisor. */
 int64_t hc_clock(void);
+/* HC_TSC_CHECK: RDTSC and, a few instructions later, VMCALL with the value
+ * read. The hypervisor puts in *error the difference between that value and
+ * the ideal clock at the VM exit (docs/hypercalls.md); *tsc gets the value.
+ * 0 on success; HC_EAGAIN when the vCPU left its pCPU between the RDTSC and
+ * the VMCALL (read again); HC_ENOSYS when not on chronovisor. */
+int64_t hc_tsc_check(int64_t *error, uint64_t *tsc);
 
 #endif
