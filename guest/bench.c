@@ -17,7 +17,8 @@
  *                       chronovisor the loop is the same code, so the ratio of
  *                       per_iter is the cost of virtualization (1.00 when RDTSC
  *                       never exits). Under chronovisor also the RDTSC exits
- *                       counted during the loop (HC_COUNTERS).
+ *                       counted during the loop (HC_COUNTERS; if that call
+ *                       fails, a FAIL naming the error and no figure).
  *   mode=rdmsr_tsc n=N  N RDMSR IA32_TSC; round trip min and avg in ticks, and
  *                       its whole path (the bracket, as for VMCALL)
  *   mode=gaps n=N       N RDTSCs in a loop; every step of more than
@@ -137,21 +138,31 @@ static void bench_vmcall(long n)
 	bench_whole_path(n);
 }
 
-/* This vCPU's RDTSC exits so far (HC_COUNTERS); ~0 when the call fails. */
-static uint64_t rdtsc_exits(void)
+/* This vCPU's RDTSC exits so far, in *exits (HC_COUNTERS). A failed call is
+ * a FAIL naming the error, and the caller prints no figure: a count made
+ * from two failed calls (~0 - ~0) would read as "0 RDTSC exits". */
+static bool rdtsc_exits(uint64_t *exits, const char *when)
 {
 	static struct hc_counters c;
+	int64_t r = hc_counters(&c);
 
-	return hc_counters(&c) >= 0 ? c.exits_by_reason[EXIT_REASON_RDTSC] : ~0ULL;
+	if (r < 0) {
+		report(false, "bench rdtsc: HC_COUNTERS %s the loop failed (returned %ld): "
+		       "no RDTSC exit count", when, (long)r);
+		return false;
+	}
+	*exits = c.exits_by_reason[EXIT_REASON_RDTSC];
+	return true;
 }
 
 static void bench_rdtsc(long n)
 {
-	uint64_t exits0 = 0, t0, t1;
+	uint64_t exits0 = 0, exits1 = 0, t0, t1;
 	uint64_t count = (uint64_t)n;
+	bool hv = on_chronovisor(), counted = false;
 
-	if (on_chronovisor())
-		exits0 = rdtsc_exits();
+	if (hv)
+		counted = rdtsc_exits(&exits0, "before");
 	t0 = rdtsc();
 	/* Fixed code, so bare and virtualized runs execute the same instructions:
 	 * RDTSC, DEC, JNZ (the RDTSC outputs are simply overwritten). */
@@ -163,8 +174,12 @@ static void bench_rdtsc(long n)
 	uint64_t ticks = t1 - t0, per100 = ticks * 100 / (uint64_t)n;
 	printf("bench: rdtsc_loop_ticks=%lu n=%ld per_iter=%lu.%02lu\n", ticks, n, per100 / 100,
 	       per100 % 100);
-	if (on_chronovisor()) {
-		uint64_t exits = rdtsc_exits() - exits0;
+	if (hv) {
+		if (counted)
+			counted = rdtsc_exits(&exits1, "after");
+		if (!counted)
+			return;
+		uint64_t exits = exits1 - exits0;
 		printf("bench: rdtsc_exits=%lu per_1e6=%lu\n", exits, exits * 1000000 / (uint64_t)n);
 		report(exits == 0, "bench rdtsc: %ld RDTSCs, %lu RDTSC exits", n, exits);
 	} else {

@@ -46,8 +46,22 @@
  *                loop, through HC_WRITE in 4 KiB blocks, so printing does
  *                not stretch the measured run. At most SAMPLES_MAX.
  *   hist=1       (default 0) a log2 histogram of the backward steps' sizes.
+ *   check_every=N  (default 0: off) every N reads, the clock error measured
+ *                from what this guest reads (HC_TSC_CHECK; docs/tsc.md, "The
+ *                clock error the guest measures"): RDTSC, then VMCALL with
+ *                the value, and the hypervisor compares it with the ideal
+ *                clock at that exit. A sample refused with HC_EAGAIN (the
+ *                vCPU left its pCPU between the two) is taken again, at most
+ *                CHECK_TRIES times in all. Needs chronovisor: bare it is a
+ *                SKIP; under chronovisor, any other error, or no sample at
+ *                all, is a FAIL (never a figure).
  * Output: one line
  *   migrate: reads=N backward=B max_backward=M forward_jumps=J max_forward=F
+ * with check_every=N under chronovisor, before it:
+ *   migrate: guest_clock_checks=K guest_clock_dropped=D guest_clock_error_lo=L
+ *            guest_clock_error_hi=H guest_clock_error_max=M
+ *     K samples, D refusals (HC_EAGAIN), L and H the most negative and most
+ *     positive error (signed ticks), M the largest |error|
  * then, under chronovisor, an INFO line with this vCPU's exit counters.
  * With samples=N, before that line:
  *   samples: n=N every=K tsc_khz=F      K reads between samples; F: CPUID
@@ -71,6 +85,7 @@
 #define SAMPLE_RETRY_TICKS   2000
 #define SAMPLE_TRIES         5
 #define HIST_BUCKETS         64
+#define CHECK_TRIES          5
 
 /* SDM Vol. 3D, "VMX Basic Exit Reasons" */
 #define EXIT_REASON_EXTERNAL_INTERRUPT  1
@@ -83,6 +98,10 @@ struct tally {
 	uint64_t reads, backward, max_backward, forward_jumps, max_forward;
 	bool hist;
 	uint64_t hist_backward[HIST_BUCKETS];   /* [k]: steps of 2^k .. 2^(k+1)-1 ticks */
+	/* check_every= (HC_TSC_CHECK) */
+	uint64_t check_every, checks, dropped, check_failures;
+	int64_t err_lo, err_hi, check_error;    /* check_error: the first failure's code */
+	uint64_t err_max;
 };
 
 struct sample {
@@ -117,6 +136,35 @@ static void take_sample(struct sample *s)
 	s->migrations = hc_counters(&sample_counters) >= 0 ? sample_counters.migrations : 0;
 }
 
+/* One HC_TSC_CHECK sample, taken again after HC_EAGAIN. */
+static __attribute__((noinline)) void tsc_check(struct tally *t)
+{
+	for (int tries = 0; tries < CHECK_TRIES; tries++) {
+		int64_t err = 0;
+		uint64_t read;
+		int64_t r = hc_tsc_check(&err, &read);
+
+		if (r == HC_EAGAIN) {
+			t->dropped++;
+			continue;
+		}
+		if (r < 0) {
+			if (!t->check_failures++)
+				t->check_error = r;
+			return;
+		}
+		uint64_t mag = err < 0 ? 0 - (uint64_t)err : (uint64_t)err;
+		if (!t->checks || err < t->err_lo)
+			t->err_lo = err;
+		if (!t->checks || err > t->err_hi)
+			t->err_hi = err;
+		if (mag > t->err_max)
+			t->err_max = mag;
+		t->checks++;
+		return;
+	}
+}
+
 /* Reads first..last (1-based); prev is the read before them. The loop body is
  * the measurement: keep it as small as it was before samples= existed. */
 static __attribute__((noinline)) uint64_t
@@ -126,6 +174,8 @@ run_reads(struct tally *t, uint64_t prev, uint64_t first, uint64_t last, uint64_
 	for (uint64_t i = first; i <= last; i++) {
 		if (yield_every && i % yield_every == 0)
 			hc_yield();
+		if (t->check_every && i % t->check_every == 0)
+			tsc_check(t);
 		uint64_t now = rdtsc_ordered();
 		if (now < prev) {
 			t->backward++;
@@ -230,17 +280,23 @@ int main(int argc, char **argv)
 	int64_t jump = arg_get_int("jump", DEFAULT_JUMP);
 	int64_t yield_every = arg_get_int("yield", 0);
 	int64_t nsamples = arg_get_int("samples", 0);
+	int64_t check_every = arg_get_int("check_every", 0);
 	const char *expect = arg_get("expect");
 	bool counters;
 
 	if (!expect)
 		expect = "monotonic";
 	if (reads < 1 || jump < 0 || yield_every < 0 || nsamples < 0 || nsamples == 1 ||
-	    nsamples > SAMPLES_MAX || (nsamples > 0 && nsamples - 1 > reads))
+	    nsamples > SAMPLES_MAX || (nsamples > 0 && nsamples - 1 > reads) || check_every < 0)
 		report_abort("migrate: bad arguments reads=%ld jump=%ld yield=%ld samples=%ld "
-			     "(samples: 0, or 2 to min(%d, reads + 1))",
-			     reads, jump, yield_every, nsamples, SAMPLES_MAX);
+			     "check_every=%ld (samples: 0, or 2 to min(%d, reads + 1))",
+			     reads, jump, yield_every, nsamples, check_every, SAMPLES_MAX);
 	t.hist = arg_get_int("hist", 0) != 0;
+	if (check_every && !on_chronovisor()) {
+		report_skip("migrate: check_every=%ld needs chronovisor (HC_TSC_CHECK)", check_every);
+		check_every = 0;
+	}
+	t.check_every = (uint64_t)check_every;
 
 	counters = hc_counters(&before) >= 0;
 	run(&t, (uint64_t)reads, (uint64_t)jump, (uint64_t)yield_every, (uint64_t)nsamples);
@@ -251,6 +307,17 @@ int main(int argc, char **argv)
 		print_samples((uint64_t)nsamples, (uint64_t)reads);
 	if (t.hist)
 		print_hist(&t);
+	if (t.check_every) {
+		printf("migrate: guest_clock_checks=%lu guest_clock_dropped=%lu guest_clock_error_lo=%ld "
+		       "guest_clock_error_hi=%ld guest_clock_error_max=%lu\n", t.checks, t.dropped,
+		       t.err_lo, t.err_hi, t.err_max);
+		if (t.check_failures)
+			report(false, "migrate: %lu HC_TSC_CHECK call(s) failed, the first with %ld",
+			       t.check_failures, t.check_error);
+		else
+			report(t.checks > 0, "migrate: %lu clock-error samples (HC_TSC_CHECK), %lu refused "
+			       "and taken again", t.checks, t.dropped);
+	}
 
 	printf("migrate: reads=%lu backward=%lu max_backward=%lu forward_jumps=%lu max_forward=%lu\n",
 	       t.reads, t.backward, t.max_backward, t.forward_jumps, t.max_forward);

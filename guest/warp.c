@@ -14,7 +14,9 @@
  * the previous holder's by at least last - now (plus the handoff time):
  * unsynchronised TSCs, or a hypervisor that lets a vCPU's clock differ by
  * the pCPU it runs on. Only rounds where the lock changed hands compare two
- * CPUs; their number is printed. The lock is not fair (guest/lib/spinlock.h
+ * CPUs: a reading taken on another CPU than the reading before it is a
+ * handoff. Their number is printed, and a verdict needs at least one: zero
+ * warps in rounds that never changed hands would prove nothing. The lock is not fair (guest/lib/spinlock.h
  * says why: a fair lock stalls on a CPU that is not running), so after
  * each round a CPU waits, a bounded while (HANDOFF_WAIT), until another CPU
  * has taken the lock: the lock goes round the CPUs that run, and one that
@@ -28,10 +30,12 @@
  *   expect=monotonic|backward|any   (default monotonic), as in migrate.c:
  *               monotonic: PASS when warps = 0; backward: PASS when warps > 0
  *               (the negative control, chronovisor's tsc=none with skew);
+ *               both also need handoffs > 0 (a separate check);
  *               any: numbers only.
  * Output: one line
- *   warp: cpus=C rounds=N warps=W max_warp=M
- * and an INFO line per CPU with its share of the warps.
+ *   warp: cpus=C rounds=N warps=W max_warp=M handoffs=H
+ * (H: readings taken on another CPU than the reading before them) and an
+ * INFO line per CPU with its share of the warps.
  */
 #include "guest/lib/guest.h"
 #include "guest/lib/smp.h"
@@ -75,7 +79,7 @@ static void warp_loop(int cpu)
 			if (d > r->max_warp)
 				r->max_warp = d;
 		}
-		if (last_cpu != cpu)
+		if (last_cpu >= 0 && last_cpu != cpu)
 			handoffs++;
 		last_tsc = now;
 		last_cpu = cpu;
@@ -122,13 +126,16 @@ int main(int argc, char **argv)
 	warp_loop(0);
 	smp_wait_all();
 
-	printf("warp: cpus=%d rounds=%lu warps=%lu max_warp=%lu\n", ncpus, rounds, warps, max_warp);
+	printf("warp: cpus=%d rounds=%lu warps=%lu max_warp=%lu handoffs=%lu\n", ncpus, rounds, warps,
+	       max_warp, handoffs);
 	for (int c = 0; c < ncpus; c++)
 		report_info("warp: cpu %d (APIC ID %u): warps=%lu max_warp=%lu tsc %lu..%lu",
 			    c, smp_apic_id(c), results[c].warps, results[c].max_warp,
 			    results[c].first, results[c].final);
 	report_info("warp: %lu of %lu lock rounds changed hands", handoffs, rounds * (uint64_t)ncpus);
 
+	if (strcmp(expect, "monotonic") == 0 || strcmp(expect, "backward") == 0)
+		report(handoffs > 0, "warp: the lock changed hands between CPUs (%lu handoffs)", handoffs);
 	if (strcmp(expect, "monotonic") == 0)
 		report(warps == 0, "warp: no CPU saw the TSC go backwards");
 	else if (strcmp(expect, "backward") == 0)

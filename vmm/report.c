@@ -6,6 +6,7 @@
  */
 #include "vmm/report.h"
 #include "kernel/console.h"
+#include "lib/printf.h"
 #include "vmm/dev/io.h"
 #include "vmm/dev/lapic.h"
 #include "vmx/exit.h"
@@ -42,13 +43,22 @@ static void report_tsc(const struct vm *vm)
 	for (uint32_t c = 0; c < vm->nvcpus; c++) {
 		const struct vcpu *v = &vm->vcpus[c];
 		const struct vclock *k = &v->clock;
+		/* The guest-measured figure only where the guest took samples
+		 * (HC_TSC_CHECK): no samples is "none", never 0 ticks. */
+		char guest[96];
+		if (k->guest_checks)
+			cv_snprintf(guest, sizeof(guest), "%lu ticks (%lu checks, %lu dropped)",
+				 k->max_guest_error, k->guest_checks, k->guest_checks_dropped);
+		else
+			cv_snprintf(guest, sizeof(guest), "none (0 checks, %lu dropped)",
+				 k->guest_checks_dropped);
 		kprintf("[hv] vm%u vcpu%u tsc: policy %s, migrations %lu (cost avg %lu max %lu ticks), "
-			"%s %lu (%lu ticks), max clock error %ld ticks\n", vm->id, c,
-			tsc_policy_names[k->policy],
+			"%s %lu (%lu ticks), max clock error %ld ticks, guest-measured clock error %s\n",
+			vm->id, c, tsc_policy_names[k->policy],
 			v->migrations, v->migrations ? v->migration_ticks_sum / v->migrations : 0,
 			v->migration_ticks_max,
 			k->policy == TSC_POLICY_KVM2633 ? "backwards fixes" : "guard corrections",
-			k->corrections, k->correction_ticks, k->max_clock_error);
+			k->corrections, k->correction_ticks, k->max_clock_error, guest);
 	}
 }
 

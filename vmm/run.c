@@ -97,6 +97,9 @@ static void vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		}
 	}
 	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
+	/* Where the guest goes on: HC_TSC_CHECK refuses a sample whose RDTSC
+	 * came before this point and its VMCALL after (vmm/dev/hypercall.c). */
+	v->resume_rip = vmcs_readnat(GUEST_RIP);
 
 	/* Deadlines in this pCPU's own TSC, which the exit stub reads. */
 	v->watchdog_deadline = v->vm->watchdog_ref == UINT64_MAX

@@ -93,3 +93,37 @@ uint64_t hc_guest_tsc(void)
 {
 	return (uint64_t)(on_chronovisor() ? hypercall(HC_GUEST_TSC, 0, 0, 0) : HC_ENOSYS);
 }
+
+/* Straight-line from the RDTSC to the VMCALL: the hypervisor tells a sample
+ * that straddles the vCPU's return to a pCPU by the guest RIP it resumed at,
+ * which must then lie between the two (vmm/dev/hypercall.c:hc_tsc_check).
+ * RSI holds the RDTSC's address; the bias (ticks from the RDTSC to the
+ * hypervisor's exit-time TSC read) is fixed by this exact sequence. */
+int64_t hc_tsc_check(int64_t *error, uint64_t *tsc)
+{
+	uint64_t ret, read, rip, rdx;
+
+	if (!on_chronovisor())
+		return HC_ENOSYS;
+	exception_clear();
+	asm volatile("lea 1f(%%rip), %%rsi\n\t"
+		     "lfence\n\t"
+		     "1: rdtsc\n\t"
+		     "shl $32, %%rdx\n\t"
+		     "or %%rdx, %%rax\n\t"
+		     "mov %%rax, %%rdi\n\t"
+		     "mov %[err], %%rdx\n\t"
+		     "mov %[nr], %%eax\n\t"
+		     "2: vmcall\n\t"
+		     "3:\n\t"
+		     EX_TABLE_ENTRY("2b", "3b")
+		     : "=&a"(ret), "=&D"(read), "=&S"(rip), "=&d"(rdx)
+		     : [err] "r"(error), [nr] "i"(HC_TSC_CHECK)
+		     : "memory");
+	(void)rip;
+	(void)rdx;
+	if (exception_vector() >= 0)
+		return HC_ENOSYS;
+	*tsc = read;
+	return (int64_t)ret;
+}

@@ -51,5 +51,11 @@ int64_t hc_clock(void);
 /* This vCPU's TSC as the hypervisor computes it (what RDTSC would return at the
  * VMCALL), as an unsigned value; HC_ENOSYS when not on chronovisor. */
 uint64_t hc_guest_tsc(void);
+/* HC_TSC_CHECK: RDTSC and, a few instructions later, VMCALL with the value
+ * read. The hypervisor puts in *error the difference between that value and
+ * the ideal clock at the VM exit (docs/hypercalls.md); *tsc gets the value.
+ * 0 on success; HC_EAGAIN when the vCPU left its pCPU between the RDTSC and
+ * the VMCALL (read again); HC_ENOSYS when not on chronovisor. */
+int64_t hc_tsc_check(int64_t *error, uint64_t *tsc);
 
 #endif

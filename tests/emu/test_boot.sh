@@ -31,9 +31,11 @@ want_out 'no usable VMX' "cvrun's NOVMX explanation"
 end "wall ${CV_WALL[tcg]} s"
 
 # ---- command-line error: parsed before the VMX check ----
+# The error line itself, not the echoed command line (which also holds 'nosuch').
+BADOPT_RE="^\\[hv\\] error: bad command line: unknown option 'nosuch' \\(in 'nosuch=1'\\); known options: "
 begin bad-option-named badopt
 want_rc 1
-want_log 'nosuch' "the unknown key 'nosuch'"
+want_log "$BADOPT_RE" "the error line naming the unknown key 'nosuch'"
 want_log '^RESULT: FAIL' '"RESULT: FAIL"'
 end "wall ${CV_WALL[badopt]} s"
 
@@ -65,6 +67,12 @@ want_log '^\[hv\] vmx: +required +EPT \.+ present' '"required EPT ... present"'
 want_log '^\[hv\] vmx: +verdict: usable' '"verdict: usable"'
 want_log '^RESULT: PASS' '"RESULT: PASS"'
 end "wall ${CV_WALL[skylake]} s"
+
+# The negative control of bad-option-named: a valid command line has no such error line.
+begin valid-cmdline-no-option-error skylake
+want_nolog '^\[hv\] error: bad command line' 'a command-line error line'
+want_nolog "$BADOPT_RE" "the bad-option error line"
+end
 
 # ---- Bochs: bx_generic lacks EPT, unrestricted guest and the preemption timer ----
 begin bochs-bx-generic-missing generic

@@ -4,10 +4,18 @@
 # side under the three policies (a guest's own tsc= picks its VM's policy):
 #   percpu   must show 0 backward steps and 0 warps, a clock error within the measured skew
 #            uncertainty plus one slice, and guard corrections explained by that uncertainty;
-#   none     the negative control: must show backward steps (migrate) and warps (warp);
-#   kvm2633  the old KVM rule: what the guest saw is recorded (backward steps, clock error).
-# Skews are injected in both directions, on 2 and 4 pCPUs; a last boot runs 2 VMs with 2
-# vCPUs each on 2 pCPUs.
+#            the clock error the guest itself measures (migrate check_every=, HC_TSC_CHECK)
+#            within the uncertainty + GUEST_SLACK + the bias of the measurement (GUEST_BIAS);
+#   none     the negative control: must show backward steps (migrate) and warps (warp), and a
+#            guest-measured clock error of about the skew (the percpu bound must fail for it);
+#   kvm2633  the old KVM rule (docs/tsc.md, section 3): a single vCPU never steps back, because
+#            each move to a lagging pCPU raises its offset (backwards fixes > 0), and the raises
+#            pile up: clock error > KVM_ERR_FACTOR x (uncertainty + 1), by the hypervisor's
+#            figure and by the guest's own. The same properties must fail for the percpu VM of
+#            the same boot, or they could not tell kvm2633 apart.
+# Every warp check also needs the lock to have changed hands between CPUs (handoffs > 0).
+# Skews are injected in both directions, on 2 and 4 pCPUs; a boot runs 2 VMs with 2 vCPUs each
+# on 2 pCPUs, and a last one shows the warp detector firing on 2 pCPUs under tsc=none.
 #
 # Timeouts are >= 5x the usual wall time (2-pCPU boots ~30-40 s, 4-pCPU ~60-90 s, quiet).
 
@@ -17,8 +25,12 @@ G=$TEST_BUILD/guest
 SLICE=5000
 T2=300
 T4=600
+CHECK_EVERY=1000   # migrate: one HC_TSC_CHECK sample every 1000 reads (1000 samples)
+GUEST_BIAS=11      # ticks from the guest's RDTSC to the exit stub's (docs/tsc.md): error -11 when exact
+GUEST_SLACK=16     # Bochs's interleaving of its CPUs and the emulated CPUs' start-up skew (seen: 4)
+KVM_ERR_FACTOR=1000
 
-mig() { echo "$G/migrate.elf hv=1 mem=16M tsc=$1 expect=$2"; }
+mig() { echo "$G/migrate.elf hv=1 mem=16M tsc=$1 expect=$2 check_every=$CHECK_EVERY"; }
 warp() { echo "$G/warp.elf hv=1 mem=16M vcpus=$1 tsc=$2 expect=$3"; }
 
 cv_bg fwd --emu bochs --cpus 2 --timeout $T2 --hv "skew=0,+1000000 migrate=rr slice=$SLICE" \
@@ -32,7 +44,10 @@ cv_bg mixed4 --emu bochs --cpus 4 --timeout $T4 \
   --guest "$(warp 4 percpu monotonic)" --guest "$(warp 4 none backward)"
 cv_bg shared --emu bochs --cpus 2 --timeout $T2 --hv "skew=0,+1000000 migrate=rr slice=$SLICE" \
   --guest "$(warp 2 percpu monotonic)" --guest "$(warp 2 percpu monotonic)"
-cv_wait mixed4 shared
+cv_wait shared
+cv_bg warpfire --emu bochs --cpus 2 --timeout $T2 --hv "skew=0,+1000000 migrate=rr slice=$SLICE" \
+  --guest "$(warp 2 none backward)"
+cv_wait mixed4 warpfire
 
 # ---- log parsing ----
 log() { tr -d '\r' <"$(cv_log "$1")" 2>/dev/null; }
@@ -46,11 +61,35 @@ hv() {
     corrections) sed -n 's/.*\(guard corrections\|backwards fixes\) \([0-9]*\) .*/\2/p' <<<"$line" ;;
     corr_ticks)  sed -n 's/.*\(guard corrections\|backwards fixes\) [0-9]* (\([0-9]*\) ticks).*/\2/p' <<<"$line" ;;
     error)       sed -n 's/.*max clock error \([0-9]*\) ticks.*/\1/p' <<<"$line" ;;
+    guest_error) sed -n 's/.*guest-measured clock error \([0-9]*\) ticks (.*/\1/p' <<<"$line" ;;
+    guest_checks) sed -n 's/.*guest-measured clock error [0-9]* ticks (\([0-9]*\) checks.*/\1/p' <<<"$line" ;;
   esac
 }
 # the largest measured skew uncertainty of a run
 max_unc() { log "$1" | sed -n 's/^\[hv\] tsc: pcpu [0-9]* skew [-+0-9]* ticks +\/- \([0-9]*\).*/\1/p' | sort -n | tail -n 1; }
 num() { [[ $1 =~ ^[0-9]+$ ]]; }
+# the largest |injected skew| of a run
+max_injected() {
+  log "$1" | sed -n 's/^\[hv\] tsc: pcpu [0-9]* skew .*(injected [-+]\{0,1\}\([0-9]*\)).*/\1/p' | sort -n | tail -n 1
+}
+
+# guest_error_small RUN VM: why the guest-measured clock error of vm VM is NOT small, one reason
+# a line ("missing: ..." when figures are absent); nothing when it is small, i.e. at most the
+# largest uncertainty + GUEST_SLACK + GUEST_BIAS, with >= CHECK_EVERY/2 samples, and the guest's
+# figure equal to the hypervisor's (both are the largest |error| of the same samples).
+guest_error_small() {
+  local run=$1 vm=$2 ge gk hge hgk u
+  ge=$(field "$run" "$vm" guest_clock_error_max); gk=$(field "$run" "$vm" guest_clock_checks)
+  hge=$(hv "$run" "$vm" 0 guest_error); hgk=$(hv "$run" "$vm" 0 guest_checks); u=$(max_unc "$run")
+  if ! { num "$ge" && num "$gk" && num "$hge" && num "$hgk" && num "$u"; }; then
+    echo "missing: guest-measured figures (guest max '$ge' checks '$gk', hv max '$hge' checks '$hgk', unc '$u')"
+    return
+  fi
+  (( gk >= 500 )) || echo "only $gk guest clock samples (want >= 500)"
+  (( ge == hge && gk == hgk )) || echo "guest says error $ge in $gk samples, hypervisor $hge in $hgk"
+  (( ge <= u + GUEST_SLACK + GUEST_BIAS )) ||
+    echo "guest-measured clock error $ge > uncertainty $u + slack $GUEST_SLACK + bias $GUEST_BIAS"
+}
 
 check_percpu_migrate() { # NAME RUN VM
   local name=$1 run=$2 vm=$3
@@ -67,55 +106,111 @@ check_percpu_migrate() { # NAME RUN VM
     (( e <= u + SLICE )) || _chk_fail "clock error $e > uncertainty $u + slice $SLICE"
     (( ct <= c * 2 * (u + 1) )) || _chk_fail "guard corrections $c ($ct ticks) exceed what uncertainty $u explains"
   fi
+  local why
+  while IFS= read -r why; do [[ -n $why ]] && _chk_fail "$why"; done < <(guest_error_small "$run" "$vm")
   want_log "^\[hv\] vm$vm \"migrate.elf\" exit code 1: PASS" "vm$vm verdict PASS"
-  end "backward $b, migrations $m, clock error $e (unc $u), guard corrections $c ($ct ticks)"
+  end "backward $b, migrations $m, clock error $e (unc $u), guard corrections $c ($ct ticks), guest-measured error $(field "$run" "$vm" guest_clock_error_max) in $(field "$run" "$vm" guest_clock_checks) samples"
 }
 
 check_none_migrate() { # NAME RUN VM
-  local name=$1 run=$2 vm=$3 b mb
+  local name=$1 run=$2 vm=$3 b mb ge s u small
   begin "$name" "$run"
   b=$(field "$run" "$vm" backward); mb=$(field "$run" "$vm" max_backward)
   num "$b" || _chk_fail "no migrate: line for vm$vm"
   num "$b" && (( b > 0 )) || _chk_fail "no backward step detected without compensation"
+  # The guest-measured error: about the largest skew (the vCPU visits every pCPU), and so the
+  # percpu bound must reject it.
+  ge=$(field "$run" "$vm" guest_clock_error_max); s=$(max_injected "$run"); u=$(max_unc "$run")
+  if num "$ge" && num "$s" && num "$u"; then
+    (( ge >= s - u - GUEST_SLACK - GUEST_BIAS && ge <= s + u + GUEST_SLACK + GUEST_BIAS )) ||
+      _chk_fail "guest-measured clock error $ge is not about the largest skew $s"
+  else
+    _chk_fail "figures missing (guest-measured error '$ge', largest skew '$s', unc '$u')"
+  fi
+  small=$(guest_error_small "$run" "$vm")
+  [[ -n $small && $small != missing:* ]] ||
+    _chk_fail "the percpu bound on the guest-measured error does not reject tsc=none (${small:-it holds})"
   want_log "^\[hv\] vm$vm \"migrate.elf\" exit code 1: PASS" "vm$vm verdict PASS (expect=backward)"
-  end "negative control: $b backward steps, largest $mb ticks"
+  end "negative control: $b backward steps, largest $mb ticks; guest-measured error $ge (largest skew $s)"
 }
 
-record_kvm2633() { # NAME RUN VM
-  local name=$1 run=$2 vm=$3 b mb e c ct
+# kvm2633_props RUN VM: which of kvm2633's properties under skew and migration do NOT hold for
+# vm VM, one a line, each starting with its key (missing, migrations, backward, fixes, error,
+# guest_error); nothing when all hold:
+#   migrations >= 1000            (the rest would be vacuous without moves)
+#   backward steps == 0           (each move to a lagging pCPU is hidden by a raise ...)
+#   backwards fixes > 0           (... and the raises happened)
+#   max clock error > KVM_ERR_FACTOR x (unc + 1)          (the raises stay: the clock runs ahead)
+#   guest-measured clock error > KVM_ERR_FACTOR x (unc + 1)   (and the guest's own reads say so)
+kvm2633_props() {
+  local run=$1 vm=$2 b m e c ge u lim
+  b=$(field "$run" "$vm" backward); m=$(hv "$run" "$vm" 0 migrations)
+  e=$(hv "$run" "$vm" 0 error); c=$(hv "$run" "$vm" 0 corrections)
+  ge=$(field "$run" "$vm" guest_clock_error_max); u=$(max_unc "$run")
+  if ! { num "$b" && num "$m" && num "$e" && num "$c" && num "$ge" && num "$u"; }; then
+    echo "missing: figures for vm$vm (backward '$b' migrations '$m' error '$e' fixes '$c' guest error '$ge' unc '$u')"
+    return
+  fi
+  lim=$((KVM_ERR_FACTOR * (u + 1)))
+  (( m >= 1000 )) || echo "migrations: only $m (want >= 1000)"
+  (( b == 0 )) || echo "backward: $b backward steps (want 0)"
+  (( c > 0 )) || echo "fixes: $c backwards fixes / guard corrections (want > 0)"
+  (( e > lim )) || echo "error: max clock error $e <= $lim ($KVM_ERR_FACTOR x (unc $u + 1))"
+  (( ge > lim )) || echo "guest_error: guest-measured clock error $ge <= $lim"
+}
+
+check_kvm2633() { # NAME RUN VM
+  local name=$1 run=$2 vm=$3 why
   begin "$name" "$run"
-  b=$(field "$run" "$vm" backward); mb=$(field "$run" "$vm" max_backward)
-  e=$(hv "$run" "$vm" 0 error); c=$(hv "$run" "$vm" 0 corrections); ct=$(hv "$run" "$vm" 0 corr_ticks)
-  num "$b" && num "$e" && num "$c" || _chk_fail "figures missing for vm$vm"
-  end "recorded: backward $b (largest $mb), backwards fixes $c adding $ct ticks, clock error $e"
+  while IFS= read -r why; do [[ -n $why ]] && _chk_fail "$why"; done < <(kvm2633_props "$run" "$vm")
+  want_log "^\[hv\] vm$vm \"migrate.elf\" exit code 1: PASS" "vm$vm verdict PASS"
+  end "backward $(field "$run" "$vm" backward), backwards fixes $(hv "$run" "$vm" 0 corrections) adding $(hv "$run" "$vm" 0 corr_ticks) ticks, clock error $(hv "$run" "$vm" 0 error), guest-measured $(field "$run" "$vm" guest_clock_error_max) (unc $(max_unc "$run"))"
+}
+
+# The negative control of check_kvm2633: its properties must fail for the percpu VM of the same
+# boot (with every figure present), at least the clock error by both measures.
+check_kvm2633_rejects() { # NAME RUN VM
+  local name=$1 run=$2 vm=$3 why
+  begin "$name" "$run"
+  why=$(kvm2633_props "$run" "$vm")
+  [[ $why == missing:* ]] && _chk_fail "${why}"
+  grep -q '^error:' <<<"$why" || _chk_fail "vm$vm's clock error passes kvm2633's bound"
+  grep -q '^guest_error:' <<<"$why" || _chk_fail "vm$vm's guest-measured error passes kvm2633's bound"
+  end "kvm2633's properties fail for vm$vm as they must: $(paste -sd';' - <<<"$why" | sed 's/;/; /g')"
 }
 
 check_warp() { # NAME RUN VM EXPECT(zero|some)
-  local name=$1 run=$2 vm=$3 want=$4 w mw
+  local name=$1 run=$2 vm=$3 want=$4 w mw h
   begin "$name" "$run"
-  w=$(field "$run" "$vm" warps); mw=$(field "$run" "$vm" max_warp)
-  num "$w" || _chk_fail "no warp: line for vm$vm"
-  if num "$w"; then
+  w=$(field "$run" "$vm" warps); mw=$(field "$run" "$vm" max_warp); h=$(field "$run" "$vm" handoffs)
+  num "$w" && num "$h" || _chk_fail "no warp: line with warps= and handoffs= for vm$vm"
+  if num "$w" && num "$h"; then
+    # no handoff: every reading compared with one from the same CPU, so 0 warps proves nothing
+    (( h > 0 )) || _chk_fail "the lock never changed hands between CPUs (handoffs=0)"
     if [[ $want == zero ]]; then (( w == 0 )) || _chk_fail "$w warps (largest $mw)"
     else (( w > 0 )) || _chk_fail "no warp detected without compensation"; fi
   fi
   want_log "^\[hv\] vm$vm \"warp.elf\" exit code 1: PASS" "vm$vm verdict PASS"
-  end "warps $w, largest $mw"
+  end "warps $w, largest $mw, in $h handoffs"
 }
 
-check_percpu_migrate percpu-2cpu-skew-plus1e6 fwd 0
-check_none_migrate   none-2cpu-skew-plus1e6-backward fwd 1
-record_kvm2633       kvm2633-2cpu-skew-plus1e6 fwd 2
-check_percpu_migrate percpu-2cpu-skew-minus1e6 back 0
-check_none_migrate   none-2cpu-skew-minus1e6-backward back 1
-record_kvm2633       kvm2633-2cpu-skew-minus1e6 back 2
-check_percpu_migrate percpu-4cpu-mixed-skews mixed4 0
-check_none_migrate   none-4cpu-mixed-skews-backward mixed4 1
-record_kvm2633       kvm2633-4cpu-mixed-skews mixed4 2
-check_warp           warp-percpu-4cpu-4vcpu mixed4 3 zero
-check_warp           warp-none-4cpu-4vcpu-detected mixed4 4 some
-check_warp           shared-2vm-2vcpu-vm0 shared 0 zero
-check_warp           shared-2vm-2vcpu-vm1 shared 1 zero
+check_percpu_migrate  percpu-2cpu-skew-plus1e6 fwd 0
+check_none_migrate    none-2cpu-skew-plus1e6-backward fwd 1
+check_kvm2633         kvm2633-2cpu-skew-plus1e6 fwd 2
+check_kvm2633_rejects kvm2633-props-reject-percpu-2cpu-skew-plus1e6 fwd 0
+check_percpu_migrate  percpu-2cpu-skew-minus1e6 back 0
+check_none_migrate    none-2cpu-skew-minus1e6-backward back 1
+check_kvm2633         kvm2633-2cpu-skew-minus1e6 back 2
+check_kvm2633_rejects kvm2633-props-reject-percpu-2cpu-skew-minus1e6 back 0
+check_percpu_migrate  percpu-4cpu-mixed-skews mixed4 0
+check_none_migrate    none-4cpu-mixed-skews-backward mixed4 1
+check_kvm2633         kvm2633-4cpu-mixed-skews mixed4 2
+check_kvm2633_rejects kvm2633-props-reject-percpu-4cpu-mixed-skews mixed4 0
+check_warp            warp-percpu-4cpu-4vcpu mixed4 3 zero
+check_warp            warp-none-4cpu-4vcpu-detected mixed4 4 some
+check_warp            shared-2vm-2vcpu-vm0 shared 0 zero
+check_warp            shared-2vm-2vcpu-vm1 shared 1 zero
+check_warp            warp-none-2cpu-skew-plus1e6-detected warpfire 0 some
 
 begin skew-table-4cpu mixed4
 for i in 1 2 3; do want_log "^\[hv\] tsc: pcpu $i skew " "skew line for pcpu $i"; done

@@ -635,6 +635,137 @@ static void test_compensation_migration_monotonic(void **state)
 	}
 }
 
+/* ======================= the clock error a guest measures (HC_TSC_CHECK) ======================= */
+
+/* The ideal clock at the exit, computed independently: the reference on the
+ * true timeline is the exit's host TSC less the pCPU's true skew. */
+static int64_t ref_guest_error(uint64_t guest_read, uint64_t host_tsc, int64_t true_skew,
+			       uint64_t mult, uint64_t off)
+{
+	return sdiff(guest_read, ref_scale(host_tsc - (uint64_t)true_skew, mult) + off);
+}
+
+/* percpu with a perfect skew table, unscaled: the error is exactly minus the
+ * ticks between the guest's read and the exit (the bias), on every pCPU,
+ * wrap-around included. */
+static void test_guest_error_percpu_is_minus_bias(void **state)
+{
+	(void)state;
+	const uint64_t biases[] = { 0, 1, 10, 12, 1000 };
+
+	rng_seed(20);
+	for (size_t s = 0; s < ARRAY_SIZE(fixed_skews); s++) {
+		int64_t skew = fixed_skews[s];
+		for (int i = 0; i < 20000; i++) {
+			struct vtsc t;
+			uint64_t bias = biases[i % ARRAY_SIZE(biases)];
+			uint64_t ref = i < 4 ? UINT64_MAX - (uint64_t)i : rnd();   /* wraps too */
+
+			tsc_init(&t, rnd(), ONE);
+			if (i & 1)
+				tsc_write_tsc(&t, rnd(), rnd());
+			uint64_t guest_read = read_on_pcpu(&t, ref, skew);
+			uint64_t exit_host = ref + bias + (uint64_t)skew;
+			int64_t e = tsc_guest_error(guest_read, exit_host, skew, ONE, t.off);
+			assert_int_equal(e, -(int64_t)bias);
+			assert_int_equal(e, ref_guest_error(guest_read, exit_host, skew, ONE, t.off));
+		}
+	}
+}
+
+/* percpu with a skew table that is d ticks off the truth: the error is -d
+ * (less the bias). This is what the guest-measured error is for: the
+ * hypervisor's own view uses the measured skew and cannot see d. */
+static void test_guest_error_sees_measurement_error(void **state)
+{
+	(void)state;
+	const int64_t ds[] = { 0, 1, -1, 3, -5, 14, -14, 1000, -1000000 };
+
+	rng_seed(21);
+	for (size_t s = 0; s < ARRAY_SIZE(fixed_skews); s++) {
+		for (size_t k = 0; k < ARRAY_SIZE(ds); k++) {
+			int64_t true_skew = fixed_skews[s], d = ds[k];
+			int64_t measured = (int64_t)((uint64_t)true_skew + (uint64_t)d);
+			struct vtsc t;
+			uint64_t ref = rnd(), bias = 10;
+
+			tsc_init(&t, rnd(), ONE);
+			uint64_t guest_read = ref + (uint64_t)true_skew +
+					      tsc_offset_compensated(&t, measured);
+			int64_t e = tsc_guest_error(guest_read, ref + bias + (uint64_t)true_skew,
+						    true_skew, ONE, t.off);
+			assert_int_equal(e, -d - (int64_t)bias);
+		}
+	}
+}
+
+/* tsc=none: TSC_OFFSET = off[v] on every pCPU, so the error is the pCPU's
+ * true skew (less the bias); kvm2633: its raises of off[v] are error too,
+ * because the ideal clock uses off[v] as the guest set it. */
+static void test_guest_error_none_and_raises(void **state)
+{
+	(void)state;
+	rng_seed(22);
+	for (size_t s = 0; s < ARRAY_SIZE(fixed_skews); s++) {
+		int64_t skew = fixed_skews[s];
+		for (int i = 0; i < 5000; i++) {
+			struct vtsc t;
+			uint64_t ref = rnd(), bias = rnd() % 64, raised = rnd() % (1ULL << 40);
+
+			tsc_init(&t, rnd(), ONE);
+			uint64_t host_read = ref + (uint64_t)skew;
+			/* none */
+			int64_t e = tsc_guest_error(host_read + t.off, host_read + bias, skew, ONE, t.off);
+			assert_int_equal(e, skew - (int64_t)bias);
+			/* kvm2633 after raises: the VMCS offset is off + raised */
+			e = tsc_guest_error(host_read + t.off + raised, host_read + bias, skew, ONE, t.off);
+			assert_int_equal(e, skew + (int64_t)raised - (int64_t)bias);
+		}
+	}
+}
+
+/* Scaled: the CPU scales the host TSC and TSC_OFFSET removes scale(skew), so
+ * a perfect table is within one tick of rounding of the ideal clock; the
+ * function agrees with the 128-bit reference everywhere. */
+static void test_guest_error_scaled(void **state)
+{
+	(void)state;
+	rng_seed(23);
+	for (size_t k = 0; k < ARRAY_SIZE(test_mults); k++) {
+		uint64_t m = test_mults[k];
+		const int64_t skews[] = { 0, 1000000, -250000, 1LL << 40, -(1LL << 40), 3 };
+		for (size_t s = 0; s < ARRAY_SIZE(skews); s++) {
+			for (int i = 0; i < 5000; i++) {
+				struct vtsc t;
+				uint64_t ref = (1ULL << 41) + rnd() % (1ULL << 60);   /* ref + skew > 0 */
+
+				tsc_init(&t, rnd(), m);
+				uint64_t guest_read = read_on_pcpu(&t, ref, skews[s]);
+				uint64_t host = ref + (uint64_t)skews[s];
+				int64_t e = tsc_guest_error(guest_read, host, skews[s], m, t.off);
+				assert_int_equal(e, ref_guest_error(guest_read, host, skews[s], m, t.off));
+				assert_true(e >= -1 && e <= 1);
+			}
+		}
+	}
+}
+
+/* Large errors of either sign come back signed, not as huge unsigned values. */
+static void test_guest_error_signed(void **state)
+{
+	(void)state;
+	uint64_t off = 0x8000000000000000ULL, host = 123456789;
+	uint64_t ideal = host + off;
+
+	assert_int_equal(tsc_guest_error(ideal, host, 0, ONE, off), 0);
+	assert_int_equal(tsc_guest_error(ideal - 1000000000, host, 0, ONE, off), -1000000000);
+	assert_int_equal(tsc_guest_error(ideal + 1715880800, host, 0, ONE, off), 1715880800);
+	assert_int_equal(tsc_guest_error(ideal + (1ULL << 63) - 1, host, 0, ONE, off), INT64_MAX);
+	assert_int_equal(tsc_guest_error(ideal - (1ULL << 63), host, 0, ONE, off), INT64_MIN);
+	/* the skew enters with its sign: a pCPU 10^6 behind */
+	assert_int_equal(tsc_guest_error(host + off, host, -1000000, ONE, off), -1000000);
+}
+
 /* ======================= TSC_ADJUST (SDM "Time-Stamp Counter Adjustment") ======================= */
 
 static void test_write_tsc(void **state)
@@ -930,6 +1061,11 @@ int main(void)
 		cmocka_unit_test(test_compensation_exact_values),
 		cmocka_unit_test(test_compensation_same_clock_everywhere),
 		cmocka_unit_test(test_compensation_migration_monotonic),
+		cmocka_unit_test(test_guest_error_percpu_is_minus_bias),
+		cmocka_unit_test(test_guest_error_sees_measurement_error),
+		cmocka_unit_test(test_guest_error_none_and_raises),
+		cmocka_unit_test(test_guest_error_scaled),
+		cmocka_unit_test(test_guest_error_signed),
 		cmocka_unit_test(test_write_tsc),
 		cmocka_unit_test(test_write_adjust),
 		cmocka_unit_test(test_backwards_writes_honoured),

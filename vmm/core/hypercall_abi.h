@@ -26,11 +26,16 @@ enum hypercall_nr {
 	HC_SLEEP = 5,        /* RDI = guest TSC ticks: leave the pCPU at least that long; guest time runs on */
 	HC_CLOCK = 6,        /* returns nanoseconds since the hypervisor booted, from its reference clock */
 	HC_GUEST_TSC = 7,    /* returns this vCPU's TSC as the hypervisor computes it (unsigned 64-bit) */
+	HC_TSC_CHECK = 8,    /* RDI = guest TSC read by the RDTSC just before this VMCALL, RSI = that
+			      * RDTSC's address (at most HC_TSC_CHECK_WINDOW bytes before the VMCALL),
+			      * RDX = GPA of an int64_t that gets RDI minus the ideal clock at this exit;
+			      * returns 0, or HC_EAGAIN when the vCPU left its pCPU in between */
 	HC_NR_COUNT
 };
 
 #define HC_WRITE_MAX      4096
 #define HC_NAME_MAX       128
+#define HC_TSC_CHECK_WINDOW 64
 
 enum hc_report_kind { HC_REPORT_FAIL = 0, HC_REPORT_PASS = 1, HC_REPORT_SKIP = 2 };
 
@@ -39,6 +44,7 @@ enum hc_report_kind { HC_REPORT_FAIL = 0, HC_REPORT_PASS = 1, HC_REPORT_SKIP = 2
 #define HC_EFAULT   (-14LL)  /* a pointer outside the guest's RAM */
 #define HC_EINVAL   (-22LL)  /* a bad argument (length, kind, size) */
 #define HC_EPERM    (-1LL)   /* VMCALL from CPL > 0: only the guest kernel may call */
+#define HC_EAGAIN   (-11LL)  /* HC_TSC_CHECK: the vCPU was off its pCPU between read and call */
 
 /* Exit reasons are numbered as in SDM Vol. 3D, appendix "VMX Basic Exit Reasons". */
 #define HC_EXIT_REASONS   80

@@ -79,6 +79,8 @@ struct vcpu {
 	uint8_t sipi_vector;
 	bool break_applied;
 	uint64_t put_ref;             /* reference TSC of the exit that made it leave a pCPU */
+	uint64_t resume_rip;          /* guest RIP its current slice began at (vmm/run.c);
+				       * 0 once HC_TSC_CHECK looked at it (vmm/dev/hypercall.c) */
 	uint64_t msrs[NUM_TRAVELLING_MSRS];
 
 	/* migrations, for the report */

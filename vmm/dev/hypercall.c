@@ -68,6 +68,36 @@ static __attribute__((noinline)) int64_t hc_counters(struct vcpu *v, uint64_t gp
 	return (int64_t)size;
 }
 
+/*
+ * HC_TSC_CHECK: the guest read its TSC (guest_read) with the RDTSC at
+ * rdtsc_rip, then called; the error of that reading against the ideal clock
+ * at this exit (vmm/time/vtsc.c:vtsc_guest_check) goes to *err_gpa. If the
+ * current slice began between the RDTSC and the VMCALL (resume_rip in
+ * (rdtsc_rip, VMCALL]), the reading was taken before the vCPU was put back
+ * on a pCPU, perhaps another one, and compares two different moments: it is
+ * refused with HC_EAGAIN and counted as dropped. The code from the RDTSC to
+ * the VMCALL must be straight-line (guest/lib/hyper.c:hc_tsc_check).
+ */
+static __attribute__((noinline)) int64_t hc_tsc_check(struct vcpu *v, uint64_t guest_read,
+						      uint64_t rdtsc_rip, uint64_t err_gpa)
+{
+	uint64_t resume = v->resume_rip;
+
+	v->resume_rip = 0;        /* looked at: a later check needs a later resume */
+	if (rdtsc_rip >= v->rip || v->rip - rdtsc_rip > HC_TSC_CHECK_WINDOW)
+		return HC_EINVAL;
+	void *dst = gpa_to_hva(v->vm, err_gpa, sizeof(int64_t));
+	if (!dst)
+		return HC_EFAULT;
+	if (resume > rdtsc_rip && resume <= v->rip) {
+		v->clock.guest_checks_dropped++;
+		return HC_EAGAIN;
+	}
+	int64_t err = vtsc_guest_check(&v->clock, guest_read, v->regs.exit_tsc);
+	memcpy(dst, &err, sizeof(err));
+	return 0;
+}
+
 /* Every hypercall but the null one, and every caller above CPL 0. */
 static __attribute__((noinline)) void vmcall_slow(struct vcpu *v, uint32_t cpl)
 {
@@ -109,6 +139,9 @@ static __attribute__((noinline)) void vmcall_slow(struct vcpu *v, uint32_t cpl)
 		ret = (int64_t)vtsc_guest_now(&v->clock);
 		break;
 	/* LAB 6 END */
+	case HC_TSC_CHECK:
+		ret = hc_tsc_check(v, r->rdi, r->rsi, r->rdx);
+		break;
 	default:
 		ret = HC_ENOSYS;
 		break;

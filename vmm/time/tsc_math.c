@@ -73,6 +73,14 @@ uint64_t tsc_offset_compensated(const struct vtsc *t, int64_t skew)
 	return t->off - (uint64_t)tsc_scale_signed(skew, t->mult);
 }
 
+int64_t tsc_guest_error(uint64_t guest_read, uint64_t host_tsc, int64_t true_skew, uint64_t mult,
+			uint64_t off)
+{
+	uint64_t ideal = tsc_scale(host_tsc - (uint64_t)true_skew, mult) + off;
+
+	return (int64_t)(guest_read - ideal);   /* two's complement: no signed overflow */
+}
+
 void tsc_write_tsc(struct vtsc *t, uint64_t x, uint64_t ref_now)
 {
 	uint64_t old = tsc_guest(t, ref_now);

@@ -70,6 +70,19 @@ void tsc_write_tsc(struct vtsc *t, uint64_t x, uint64_t ref_now);
 /* Guest WRMSR IA32_TSC_ADJUST = a. */
 void tsc_write_adjust(struct vtsc *t, uint64_t a);
 
+/* The clock error a guest measures with HC_TSC_CHECK (docs/tsc.md, "The
+ * clock error the guest measures"): guest_read is what it read with RDTSC;
+ * host_tsc is the host TSC of the pCPU it runs on at the VM exit that
+ * follows; true_skew is that pCPU's true skew (the injected one, known by
+ * construction, not the measured one). The ideal clock there is
+ *   scale(host_tsc - true_skew) + off      (ref on the true timeline)
+ * with off = off[v] as the guest itself set it (no guard or kvm2633 raises).
+ * Returns guest_read - ideal as a signed difference modulo 2^64. The read
+ * came a few instructions before the exit, so a perfect clock gives minus
+ * those ticks (the bias), not 0. */
+int64_t tsc_guest_error(uint64_t guest_read, uint64_t host_tsc, int64_t true_skew, uint64_t mult,
+			uint64_t off);
+
 /* Guest TSC ticks to host ticks (inverse scaling), rounded up, for sleeps. */
 uint64_t tsc_guest_to_host_ticks(uint64_t guest_ticks, uint64_t mult);
 

@@ -154,6 +154,18 @@ void vtsc_offset_changed(struct vclock *c)
 	c->last_guest_tsc = vtsc_guest_now(c);
 }
 
+int64_t vtsc_guest_check(struct vclock *c, uint64_t guest_read, uint64_t host_tsc)
+{
+	int64_t err = tsc_guest_error(guest_read, host_tsc, tsc_skew_injected(this_cpu()->cpu_id),
+				      c->tsc.mult, c->tsc.off - c->correction_ticks);
+	uint64_t mag = err < 0 ? 0 - (uint64_t)err : (uint64_t)err;
+
+	c->guest_checks++;
+	if (mag > c->max_guest_error)
+		c->max_guest_error = mag;
+	return err;
+}
+
 uint64_t vtsc_guest_now(const struct vclock *c)
 {
 	/* Exactly what the CPU computes for RDTSC in the guest. */

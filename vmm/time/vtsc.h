@@ -49,6 +49,10 @@ struct vclock {
 	uint64_t corrections;         /* guard (percpu) or backwards fix (kvm2633) count */
 	uint64_t correction_ticks;    /* and the ticks they added to off[v] */
 	int64_t max_clock_error;      /* largest |guest clock - ideal clock| at a load */
+	/* HC_TSC_CHECK: the error of what the guest itself read (vtsc_guest_check) */
+	uint64_t guest_checks;        /* samples taken */
+	uint64_t guest_checks_dropped;/* refused: the vCPU left its pCPU between read and call */
+	uint64_t max_guest_error;     /* largest |guest's read - ideal clock| of the samples */
 };
 
 /* The reference instant the hypervisor booted at (HC_CLOCK counts from it). */
@@ -77,6 +81,13 @@ void vtsc_put(struct vclock *c);
 /* c->tsc changed while its vCPU is loaded here (guest WRMSR): rewrite
  * TSC_OFFSET. */
 void vtsc_offset_changed(struct vclock *c);
+
+/* HC_TSC_CHECK on this pCPU: guest_read is what the guest's RDTSC returned
+ * just before the VMCALL, host_tsc this pCPU's TSC at that exit. Returns
+ * guest_read minus the ideal clock there (tsc_guest_error: true reference =
+ * host_tsc - the injected skew of this pCPU; off[v] as the guest set it),
+ * and keeps the largest |error| and the count. */
+int64_t vtsc_guest_check(struct vclock *c, uint64_t guest_read, uint64_t host_tsc);
 
 /* What RDTSC in the guest would return now (the vCPU loaded here). */
 uint64_t vtsc_guest_now(const struct vclock *c);
