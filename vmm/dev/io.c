@@ -192,8 +192,12 @@ static void port_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 		static const char word[] = "Shutdown";
 		vm->shutdown_match = (char)val == word[vm->shutdown_match] ? vm->shutdown_match + 1
 			: (char)val == word[0];
-		if (vm->shutdown_match == sizeof(word) - 1)
+		if (vm->shutdown_match == sizeof(word) - 1) {
+			/* Start over: later writes (another vCPU of the ended VM)
+			 * must never index past the word's end. */
+			vm->shutdown_match = 0;
 			vm_end(vm, VM_END_SHUTDOWN, "\"Shutdown\" written to port 0x8900");
+		}
 	} else if ((port == QEMU_PM1A_CNT || port == BOCHS_PM1A_CNT) && size == 2) {
 		if (val & PM1_CNT_SLP_EN)
 			vm_end(vm, VM_END_SHUTDOWN, "ACPI soft-off (SLP_EN on port %#x)", port);
