@@ -4,8 +4,9 @@
  * Context: VMX root, interrupts off. Loading a vCPU on a pCPU is VMPTRLD plus
  * the host-state fields of that pCPU; putting it away is VMCLEAR on the same
  * pCPU (SDM Vol. 3C, "Software Use of Virtual-Machine Control Structures"),
- * after which the next entry must be VMLAUNCH again. `loaded_on` is asserted
- * so that a VMCS is never current on two pCPUs at once.
+ * after which the next entry must be VMLAUNCH again. `loaded_on` keeps a VMCS
+ * from being current on two pCPUs at once: loading one still active on
+ * another pCPU ends its VM by name (vcpu_load); putting one away asserts it.
  *
  * Before the CPU sees a VMCS, the software VM-entry checker
  * (vmx/entry_check.h) runs over it: before every VMLAUNCH, and with
@@ -172,7 +173,8 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 	 * alone and every entry restarts the timer from it. */
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)MIN(slice_ticks >> rate, UINT32_MAX));
 	if (!v->break_applied) {
-		break_apply(v, (enum break_kind)hv_opts.brk);
+		break_apply(v, (enum break_kind)hv_opts.brk,
+			    hv_opts.entry_check != ENTRY_CHECK_OFF);
 		v->break_applied = true;
 	}
 	if (v->vm->state == VM_RUNNING &&
