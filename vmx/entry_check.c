@@ -521,9 +521,6 @@ static void check_guest_cr_msrs(struct ctx *c)
 	}
 }
 
-static const char *const seg_names[NUM_SNAP_SEGS] = {
-	"ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR",
-};
 
 #define SEG_FIELDS(kind)                                                        \
 	{ "GUEST_ES_" kind, "GUEST_CS_" kind, "GUEST_SS_" kind, "GUEST_DS_" kind, \
@@ -532,17 +529,18 @@ static const char *const base_fields[NUM_SNAP_SEGS] = SEG_FIELDS("BASE");
 static const char *const limit_fields[NUM_SNAP_SEGS] = SEG_FIELDS("LIMIT");
 static const char *const ar_fields[NUM_SNAP_SEGS] = SEG_FIELDS("AR_BYTES");
 
+/* What each field is, as the messages say it: constant strings, so that a
+ * VMCS that passes costs no formatting at all. */
 struct seg_what {
-	char sel[32], base[32], limit[32], ar[40];
+	const char *sel, *base, *limit, *ar;
 };
 
-static void seg_what(struct seg_what *w, enum snap_seg i)
-{
-	cv_snprintf(w->sel, sizeof(w->sel), "guest %s selector", seg_names[i]);
-	cv_snprintf(w->base, sizeof(w->base), "guest %s base", seg_names[i]);
-	cv_snprintf(w->limit, sizeof(w->limit), "guest %s limit", seg_names[i]);
-	cv_snprintf(w->ar, sizeof(w->ar), "guest %s access rights", seg_names[i]);
-}
+#define SEG_WHAT(n) { "guest " n " selector", "guest " n " base", "guest " n " limit", \
+		      "guest " n " access rights" }
+static const struct seg_what seg_whats[NUM_SNAP_SEGS] = {
+	SEG_WHAT("ES"), SEG_WHAT("CS"), SEG_WHAT("SS"), SEG_WHAT("DS"),
+	SEG_WHAT("FS"), SEG_WHAT("GS"), SEG_WHAT("LDTR"), SEG_WHAT("TR"),
+};
 
 static bool usable(const struct snap_segment *g)
 {
@@ -580,15 +578,14 @@ static void check_guest_v86(struct ctx *c)
 {
 	for (enum snap_seg i = SEG_ES; i <= SEG_GS; i++) {
 		const struct snap_segment *g = &c->s->seg[i];
-		struct seg_what w;
+		const struct seg_what *w = &seg_whats[i];
 
-		seg_what(&w, i);
-		RULE(c, g->base == (uint64_t)g->sel << 4, w.base, base_fields[i],
+		RULE(c, g->base == (uint64_t)g->sel << 4, w->base, base_fields[i],
 		     "must be the selector << 4 (%#x) in virtual-8086 mode, is %#lx",
 		     (unsigned)g->sel << 4, g->base);
-		RULE(c, g->limit == V86_LIMIT, w.limit, limit_fields[i],
+		RULE(c, g->limit == V86_LIMIT, w->limit, limit_fields[i],
 		     "must be 0xffff in virtual-8086 mode, is %#x", g->limit);
-		RULE(c, g->ar == V86_AR, w.ar, ar_fields[i],
+		RULE(c, g->ar == V86_AR, w->ar, ar_fields[i],
 		     "must be 0xf3 in virtual-8086 mode, is %#x", g->ar);
 	}
 }
@@ -599,7 +596,7 @@ static void check_guest_segments(struct ctx *c)
 	const struct snap_segment *cs = &s->seg[SEG_CS], *ss = &s->seg[SEG_SS];
 	const struct snap_segment *tr = &s->seg[SEG_TR], *ldtr = &s->seg[SEG_LDTR];
 	unsigned gb = guest_addr_bits(s);
-	struct seg_what w;
+	const struct seg_what *w;
 
 	c->section = S_GUEST_SEG;
 	/* selectors */
@@ -630,55 +627,55 @@ static void check_guest_segments(struct ctx *c)
 	for (enum snap_seg i = SEG_ES; i <= SEG_DS; i++) {
 		if (i == SEG_CS || !usable(&s->seg[i]))
 			continue;
-		seg_what(&w, i);
-		RULE(c, !(s->seg[i].base & UPPER32), w.base, base_fields[i],
+		w = &seg_whats[i];
+		RULE(c, !(s->seg[i].base & UPPER32), w->base, base_fields[i],
 		     "bits 63:32 must be 0, is %#lx", s->seg[i].base);
 	}
 	if (!c->v86) {
 		unsigned cst = ar_type(cs->ar);
 
 		/* CS */
-		seg_what(&w, SEG_CS);
+		w = &seg_whats[SEG_CS];
 		RULE(c, cst == 9 || cst == 11 || cst == 13 || cst == 15 || (c->ug && cst == 3),
-		     w.ar, ar_fields[SEG_CS],
+		     w->ar, ar_fields[SEG_CS],
 		     "type must be 9, 11, 13 or 15 (accessed code)%s, is %u",
 		     c->ug ? " or 3 (accessed read/write data, unrestricted guest)" : "", cst);
-		RULE(c, cs->ar & VMX_AR_S, w.ar, ar_fields[SEG_CS],
+		RULE(c, cs->ar & VMX_AR_S, w->ar, ar_fields[SEG_CS],
 		     "S (bit 4) must be 1 (code or data), is %#x", cs->ar);
 		if (cst == 3)
-			RULE(c, ar_dpl(cs->ar) == 0, w.ar, ar_fields[SEG_CS],
+			RULE(c, ar_dpl(cs->ar) == 0, w->ar, ar_fields[SEG_CS],
 			     "DPL must be 0 with type 3, is %u", ar_dpl(cs->ar));
 		else if (cst == 9 || cst == 11)
-			RULE(c, ar_dpl(cs->ar) == ar_dpl(ss->ar), w.ar, ar_fields[SEG_CS],
+			RULE(c, ar_dpl(cs->ar) == ar_dpl(ss->ar), w->ar, ar_fields[SEG_CS],
 			     "DPL must equal SS's DPL (%u) for non-conforming code, is %u",
 			     ar_dpl(ss->ar), ar_dpl(cs->ar));
 		else if (cst == 13 || cst == 15)
-			RULE(c, ar_dpl(cs->ar) <= ar_dpl(ss->ar), w.ar, ar_fields[SEG_CS],
+			RULE(c, ar_dpl(cs->ar) <= ar_dpl(ss->ar), w->ar, ar_fields[SEG_CS],
 			     "DPL must be at most SS's DPL (%u) for conforming code, is %u",
 			     ar_dpl(ss->ar), ar_dpl(cs->ar));
 		if (c->ia32e && (cs->ar & VMX_AR_L))
-			RULE(c, !(cs->ar & VMX_AR_DB), w.ar, ar_fields[SEG_CS],
+			RULE(c, !(cs->ar & VMX_AR_DB), w->ar, ar_fields[SEG_CS],
 			     "D/B (bit 14) must be 0 with L = 1 in IA-32e mode, is %#x", cs->ar);
-		RULE(c, usable(cs), w.ar, ar_fields[SEG_CS], "CS must be usable (bit 16 = 0), is %#x",
+		RULE(c, usable(cs), w->ar, ar_fields[SEG_CS], "CS must be usable (bit 16 = 0), is %#x",
 		     cs->ar);
-		rule_seg_common(c, SEG_CS, &w);
+		rule_seg_common(c, SEG_CS, w);
 
 		/* SS */
-		seg_what(&w, SEG_SS);
+		w = &seg_whats[SEG_SS];
 		if (usable(ss)) {
 			unsigned t = ar_type(ss->ar);
-			RULE(c, t == 3 || t == 7, w.ar, ar_fields[SEG_SS],
+			RULE(c, t == 3 || t == 7, w->ar, ar_fields[SEG_SS],
 			     "type must be 3 or 7 (accessed read/write data), is %u", t);
-			RULE(c, ss->ar & VMX_AR_S, w.ar, ar_fields[SEG_SS],
+			RULE(c, ss->ar & VMX_AR_S, w->ar, ar_fields[SEG_SS],
 			     "S (bit 4) must be 1, is %#x", ss->ar);
-			rule_seg_common(c, SEG_SS, &w);
+			rule_seg_common(c, SEG_SS, w);
 		}
 		if (!c->ug)
-			RULE(c, ar_dpl(ss->ar) == (ss->sel & SEL_RPL), w.ar, ar_fields[SEG_SS],
+			RULE(c, ar_dpl(ss->ar) == (ss->sel & SEL_RPL), w->ar, ar_fields[SEG_SS],
 			     "DPL must equal the selector's RPL (%u), is %u", ss->sel & SEL_RPL,
 			     ar_dpl(ss->ar));
 		if (cst == 3 || !c->pe)
-			RULE(c, ar_dpl(ss->ar) == 0, w.ar, ar_fields[SEG_SS],
+			RULE(c, ar_dpl(ss->ar) == 0, w->ar, ar_fields[SEG_SS],
 			     "DPL must be 0 with CS type 3 or CR0.PE = 0, is %u", ar_dpl(ss->ar));
 
 		/* DS, ES, FS, GS */
@@ -688,42 +685,42 @@ static void check_guest_segments(struct ctx *c)
 
 			if (i == SEG_CS || i == SEG_SS || !usable(g))
 				continue;
-			seg_what(&w, i);
-			RULE(c, t & VMX_AR_TYPE_ACCESSED, w.ar, ar_fields[i],
+			w = &seg_whats[i];
+			RULE(c, t & VMX_AR_TYPE_ACCESSED, w->ar, ar_fields[i],
 			     "type must have the accessed bit (bit 0), is %u", t);
-			RULE(c, !(t & VMX_AR_TYPE_CODE) || (t & VMX_AR_TYPE_READABLE), w.ar,
+			RULE(c, !(t & VMX_AR_TYPE_CODE) || (t & VMX_AR_TYPE_READABLE), w->ar,
 			     ar_fields[i], "a code segment must be readable (type bit 1), is %u", t);
-			RULE(c, g->ar & VMX_AR_S, w.ar, ar_fields[i], "S (bit 4) must be 1, is %#x",
+			RULE(c, g->ar & VMX_AR_S, w->ar, ar_fields[i], "S (bit 4) must be 1, is %#x",
 			     g->ar);
 			if (!c->ug && t <= 11)
-				RULE(c, ar_dpl(g->ar) >= (g->sel & SEL_RPL), w.ar, ar_fields[i],
+				RULE(c, ar_dpl(g->ar) >= (g->sel & SEL_RPL), w->ar, ar_fields[i],
 				     "DPL must be at least the selector's RPL (%u), is %u",
 				     g->sel & SEL_RPL, ar_dpl(g->ar));
-			rule_seg_common(c, i, &w);
+			rule_seg_common(c, i, w);
 		}
 	}
 	/* TR */
-	seg_what(&w, SEG_TR);
+	w = &seg_whats[SEG_TR];
 	if (c->ia32e)
-		RULE(c, ar_type(tr->ar) == 11, w.ar, ar_fields[SEG_TR],
+		RULE(c, ar_type(tr->ar) == 11, w->ar, ar_fields[SEG_TR],
 		     "type must be 11 (busy 32/64-bit TSS) in IA-32e mode, is %u", ar_type(tr->ar));
 	else
-		RULE(c, ar_type(tr->ar) == 11 || ar_type(tr->ar) == 3, w.ar, ar_fields[SEG_TR],
+		RULE(c, ar_type(tr->ar) == 11 || ar_type(tr->ar) == 3, w->ar, ar_fields[SEG_TR],
 		     "type must be 11 (busy 32/64-bit TSS) or 3 (busy 16-bit TSS), is %u",
 		     ar_type(tr->ar));
-	RULE(c, !(tr->ar & VMX_AR_S), w.ar, ar_fields[SEG_TR],
+	RULE(c, !(tr->ar & VMX_AR_S), w->ar, ar_fields[SEG_TR],
 	     "S (bit 4) must be 0 (system segment), is %#x", tr->ar);
-	RULE(c, usable(tr), w.ar, ar_fields[SEG_TR], "TR must be usable (bit 16 = 0), is %#x",
+	RULE(c, usable(tr), w->ar, ar_fields[SEG_TR], "TR must be usable (bit 16 = 0), is %#x",
 	     tr->ar);
-	rule_seg_common(c, SEG_TR, &w);
+	rule_seg_common(c, SEG_TR, w);
 	/* LDTR */
 	if (usable(ldtr)) {
-		seg_what(&w, SEG_LDTR);
-		RULE(c, ar_type(ldtr->ar) == 2, w.ar, ar_fields[SEG_LDTR],
+		w = &seg_whats[SEG_LDTR];
+		RULE(c, ar_type(ldtr->ar) == 2, w->ar, ar_fields[SEG_LDTR],
 		     "type must be 2 (LDT), is %u", ar_type(ldtr->ar));
-		RULE(c, !(ldtr->ar & VMX_AR_S), w.ar, ar_fields[SEG_LDTR],
+		RULE(c, !(ldtr->ar & VMX_AR_S), w->ar, ar_fields[SEG_LDTR],
 		     "S (bit 4) must be 0 (system segment), is %#x", ldtr->ar);
-		rule_seg_common(c, SEG_LDTR, &w);
+		rule_seg_common(c, SEG_LDTR, w);
 	}
 }
 
