@@ -59,4 +59,8 @@
 #define EFER_LMA                       (1ULL << 10)
 #define EFER_NXE                       (1ULL << 11)
 
+/* IA32_DEBUGCTL bits (SDM Vol. 3B, "IA32_DEBUGCTL MSR"): 5:2 and 63:16 reserved */
+#define DEBUGCTL_BTF                   (1ULL << 1)
+#define DEBUGCTL_RESERVED              (~0ULL << 16 | 0x3cULL)
+
 #endif

@@ -30,12 +30,16 @@
 #define CR4_PAE             BIT(5)
 #define CR4_LA57            BIT(12)
 #define CR4_VMXE            BIT(13)
+#define CR4_PCIDE           BIT(17)
 #define CR4_OSXSAVE         BIT(18)
 
 /* RFLAGS, SDM Vol. 1, "EFLAGS Register" */
 #define RFLAGS_RESERVED1    BIT(1)     /* always 1; VM entry checks it */
+#define RFLAGS_TF           BIT(8)     /* single-step */
 #define RFLAGS_IF           BIT(9)
 #define RFLAGS_VM           BIT(17)    /* virtual-8086 mode */
+/* bits 63:22, 15, 5 and 3 are reserved (0); VM entry checks them */
+#define RFLAGS_RESERVED0    (~0ULL << 22 | BIT(15) | BIT(5) | BIT(3))
 
 /* Exception and interrupt vectors, SDM Vol. 3A, "Exception and Interrupt Reference" */
 #define VEC_DE              0
@@ -74,6 +78,8 @@
 #define INTR_TYPE_SW_INTR           (4u << 8)
 #define INTR_TYPE_PRIV_SW_EXCEPTION (5u << 8)
 #define INTR_TYPE_SW_EXCEPTION      (6u << 8)
+#define INTR_TYPE_OTHER             (7u << 8)  /* pending MTF VM exit */
+#define INTR_INFO_RESERVED          0x7ffff000u   /* bits 30:12 */
 
 /* Exit qualification for EPT violations, SDM Vol. 3C, "Exit Qualification
  * for EPT Violations": the access was a data read, a data write, a fetch. */
@@ -85,7 +91,9 @@
 #define INTERRUPTIBILITY_STI        BIT(0)
 #define INTERRUPTIBILITY_MOVSS      BIT(1)
 #define INTERRUPTIBILITY_STI_MOVSS  0x3u
+#define INTERRUPTIBILITY_SMI        BIT(2)
 #define INTERRUPTIBILITY_NMI        BIT(3)
+#define INTERRUPTIBILITY_RESERVED   (~0u << 5)
 
 /* CPUID bits the hypervisor tests, SDM Vol. 2A, "CPUID" */
 #define CPUID_LEAF_FEATURES         1

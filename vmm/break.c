@@ -2,8 +2,10 @@
  * vmm/break.c - the break= corruptions (see vmm/break.h).
  *
  * Context: VMX root, the vCPU's VMCS current. Each case prints which field
- * it changes, from what to what, and which failure to expect; the failure
- * itself is then diagnosed by vmx/exit.c like any real one. The checks
+ * it changes, from what to what, and which failure to expect. The software
+ * entry checker (vmx/entry_check.c, run before VMLAUNCH) then names the
+ * broken rule; with entry_check=off the CPU sees the VMCS, and its failure
+ * is diagnosed by vmx/exit.c like any real one. The checks
  * involved are in SDM Vol. 3C, "Checks on VMX Controls and Host-State Area"
  * and "Checks on the Guest State Area".
  */
@@ -29,16 +31,24 @@ const char *const break_names[] = {
 	[NUM_BREAKS] = NULL,
 };
 
+/* expect is the CPU's diagnosis. With the entry checker on (the default) it
+ * refuses the VMLAUNCH first, so the CPU's shows only with entry_check=off. */
+static bool checked;   /* the entry checker runs before this VMLAUNCH */
+
 static void announce(struct vcpu *v, enum break_kind kind, const char *field, uint64_t from,
 		     uint64_t to, const char *expect)
 {
-	kprintf("[hv] break=%s: vm%u: corrupting %s %#lx -> %#lx; expect %s\n", break_names[kind],
-		v->vm->id, field, from, to, expect);
+	kprintf("[hv] break=%s: vm%u: corrupting %s %#lx -> %#lx; expect %s%s%s\n",
+		break_names[kind], v->vm->id, field, from, to,
+		checked ? "the entry check to name the rule (the CPU's diagnosis with entry_check=off: " : "",
+		expect, checked ? ")" : "");
 }
 
-void break_apply(struct vcpu *v, enum break_kind kind)
+void break_apply(struct vcpu *v, enum break_kind kind, bool entry_checked)
 {
 	uint64_t old;
+
+	checked = entry_checked;
 
 	switch (kind) {
 	case BREAK_NONE:

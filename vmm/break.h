@@ -25,6 +25,8 @@ enum break_kind {
 
 extern const char *const break_names[];   /* NULL-terminated, for the option table */
 
-void break_apply(struct vcpu *v, enum break_kind kind);
+/* entry_checked: the software entry checker will see the VMCS before the
+ * CPU does (entry_check= is not off); only the announcement differs. */
+void break_apply(struct vcpu *v, enum break_kind kind, bool entry_checked);
 
 #endif

@@ -14,9 +14,10 @@
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
-		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, NUM_OPTIONS };
+		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
+static const char *const entry_check_choices[] = { "launch", "always", "off", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
 
@@ -40,6 +41,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			.help = "ticks a vCPU runs before it leaves its pCPU (default 10000000)" },
 	[OPT_CPU_TABLES] = { .key = "cpu_tables", .type = OPT_ENUM, .choices = cpu_tables_choices,
 			     .help = "where to find the CPUs: auto (ACPI MADT, else MP table) or mp (MP table only)" },
+	[OPT_ENTRY_CHECK] = { .key = "entry_check", .type = OPT_ENUM, .choices = entry_check_choices,
+			      .help = "software VM-entry check: before every VMLAUNCH (launch, default), also every run-loop VMRESUME (always), or off" },
 };
 
 struct hv_options hv_opts = {
@@ -101,6 +104,8 @@ bool options_parse(const char *cmdline)
 		hv_opts.crash = (enum crash_kind)vals[OPT_CRASH].choice;
 	if (vals[OPT_BREAK].set)
 		hv_opts.brk = vals[OPT_BREAK].choice;
+	if (vals[OPT_ENTRY_CHECK].set)
+		hv_opts.entry_check = (enum entry_check_mode)vals[OPT_ENTRY_CHECK].choice;
 	if (vals[OPT_CPUS].set)
 		hv_opts.cpus = (uint32_t)vals[OPT_CPUS].u;
 	if (vals[OPT_SKEW].set)

@@ -15,6 +15,12 @@
  * the register dump (see kernel/trap.c). */
 enum crash_kind { CRASH_NONE, CRASH_UD, CRASH_GP, CRASH_PF, CRASH_DE, CRASH_BP };
 
+/* entry_check=: when the software VM-entry checker (vmx/entry_check.h) runs:
+ * before every VMLAUNCH (default), also before every VMRESUME from the run
+ * loop (never on the per-exit fast path, where the exit stub resumes
+ * directly), or never (the CPU's own diagnosis only). */
+enum entry_check_mode { ENTRY_CHECK_LAUNCH, ENTRY_CHECK_ALWAYS, ENTRY_CHECK_OFF };
+
 /* migrate=: where a vCPU runs after it leaves a pCPU (vmm/sched.c). */
 enum migrate_mode { MIGRATE_OFF, MIGRATE_RR, MIGRATE_RANDOM, MIGRATE_EVERY_EXIT };
 
@@ -24,6 +30,7 @@ struct hv_options {
 	enum crash_kind crash;
 	uint64_t watchdog;        /* TSC ticks a VM may run before it is ended; 0 = never */
 	int brk;                  /* break=: enum break_kind, a teaching aid */
+	enum entry_check_mode entry_check;   /* entry_check= */
 	uint32_t cpus;            /* cpus=: use at most this many pCPUs (0: all found) */
 	bool cpu_tables_mp;       /* cpu_tables=mp: ignore the MADT, use the MP table */
 	char skew[OPT_STRING_MAX];    /* skew=: injected per-pCPU TSC skew, "" = none */

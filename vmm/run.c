@@ -4,8 +4,15 @@
  * Context: VMX root, interrupts off. Loading a vCPU on a pCPU is VMPTRLD plus
  * the host-state fields of that pCPU; putting it away is VMCLEAR on the same
  * pCPU (SDM Vol. 3C, "Software Use of Virtual-Machine Control Structures"),
- * after which the next entry must be VMLAUNCH again. `loaded_on` is asserted
- * so that a VMCS is never current on two pCPUs at once.
+ * after which the next entry must be VMLAUNCH again. `loaded_on` keeps a VMCS
+ * from being current on two pCPUs at once: loading one still active on
+ * another pCPU ends its VM by name (vcpu_load); putting one away asserts it.
+ *
+ * Before the CPU sees a VMCS, the software VM-entry checker
+ * (vmx/entry_check.h) runs over it: before every VMLAUNCH, and with
+ * entry_check=always before every VMRESUME issued from here too (the
+ * per-exit fast path, where vmx/entry.asm resumes straight from an exit,
+ * is never checked). A failed rule ends that VM by name before the entry.
  *
  * Every entry arms the VMX-preemption timer: it returns control to us even
  * from a guest that spins with interrupts off (Bochs 2.7 does not deliver
@@ -24,6 +31,7 @@
 #include "vmm/options.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmm/time/vtsc.h"
+#include "vmx/entry_check.h"
 #include "vmx/exit_reasons.h"
 #include "vmx/tlb.h"
 #include "vmx/vmcs.h"
@@ -61,7 +69,7 @@ static void msrs_save(struct vcpu *v)
  * its host state, TSC_OFFSET and MSRs are still this pCPU's. Anything else
  * was VMCLEARed by the pCPU that ran it last, and gets everything.
  */
-static void vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
+static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 {
 	struct percpu *cpu = this_cpu();
 	uint32_t me = cpu->cpu_id;
@@ -74,8 +82,15 @@ static void vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 			msrs_load(v);     /* another vCPU ran here meanwhile */
 		}
 	} else {
-		/* Never active on two pCPUs: whoever ran it last VMCLEARed it. */
-		assert(v->loaded_on == -1);
+		/* Never active on two pCPUs: whoever ran it last VMCLEARs it.
+		 * Bochs would accept a VMPTRLD here anyway; hardware would not. */
+		if (v->loaded_on != -1) {
+			vm_end(v->vm, VM_END_ENTRY_FAILED,
+			       "VMCS still active on pcpu %d: it must be VMCLEARed there before "
+			       "VMPTRLD on pcpu %u (SDM Vol. 3C, \"Software Use of "
+			       "Virtual-Machine Control Structures\")", v->loaded_on, me);
+			return false;
+		}
 		VMX_CHECK("vmptrld", pa, vmptrld(pa));
 		v->loaded_on = (int32_t)me;
 		cpu->current_vcpu = v;
@@ -106,6 +121,7 @@ static void vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		? UINT64_MAX : ref_to_host(me, v->vm->watchdog_ref);
 	uint64_t slice_end = rdtsc() + slice_ticks;
 	v->leave_tsc = every_exit ? 0 : MIN(slice_end, v->watchdog_deadline);
+	return true;
 }
 
 static void vcpu_put(struct vcpu *v, bool stay)
@@ -128,11 +144,30 @@ static void vcpu_put(struct vcpu *v, bool stay)
 	this_cpu()->current_vcpu = NULL;
 }
 
+/* The software VM-entry checker on the current VMCS: false (after the
+ * dump, the named rule, and the VM's end) when the CPU must not see it. */
+static bool entry_allowed(struct vcpu *v)
+{
+	struct vmcs_snapshot snap;
+	struct entry_check_result res;
+
+	vmcs_snapshot_read(&snap);
+	if (entry_check(&snap, &res))
+		return true;
+	vcpu_dump(v);
+	kprintf("[hv] vm%u vcpu%u: entry check: %s; %u of %u rules failed, %s not run\n",
+		v->vm->id, v->id, res.msg, res.failures, res.rules,
+		v->launched ? "VMRESUME" : "VMLAUNCH");
+	vm_end(v->vm, VM_END_ENTRY_FAILED, "entry check: %s", res.msg);
+	return false;
+}
+
 void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool stay)
 {
 	uint32_t rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
 
-	vcpu_load(v, slice_ticks, every_exit);
+	if (!vcpu_load(v, slice_ticks, every_exit))
+		return;                     /* the VM ended: its VMCS is not current here */
 	if (v->pending_sipi) {
 		vmcs_init_realmode(&v->regs, v->sipi_vector);
 		v->pending_sipi = false;
@@ -141,9 +176,14 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 	 * alone and every entry restarts the timer from it. */
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)MIN(slice_ticks >> rate, UINT32_MAX));
 	if (!v->break_applied) {
-		break_apply(v, (enum break_kind)hv_opts.brk);
+		break_apply(v, (enum break_kind)hv_opts.brk,
+			    hv_opts.entry_check != ENTRY_CHECK_OFF);
 		v->break_applied = true;
 	}
+	if (v->vm->state == VM_RUNNING &&
+	    (hv_opts.entry_check == ENTRY_CHECK_ALWAYS ||
+	     (hv_opts.entry_check == ENTRY_CHECK_LAUNCH && !v->launched)))
+		entry_allowed(v);
 	if (v->vm->state == VM_RUNNING) {
 		int r = vmx_run(&v->regs, v->launched, vmm_handle_exit);
 		if (r != 0)

@@ -38,7 +38,6 @@
 
 #define DR7_INIT            0x400
 #define PAT_POWER_ON        0x0007040600070406ULL
-#define VMCS_LINK_NONE      (~0ULL)   /* ~0, or entry fails (qualification 4) */
 
 extern char vmx_exit_stub_addr[] __asm__("vmx_exit_stub");
 
@@ -171,7 +170,7 @@ static void init_guest_state(uint32_t entry_eip)
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
 	vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	vmcs_write64(VMCS_LINK_POINTER, VMCS_LINK_NONE);
+	vmcs_write64(VMCS_LINK_POINTER, VMCS_LINK_POINTER_NONE);   /* else exit 33, qualification 4 */
 }
 
 /* Real mode as after a SIPI (SDM Vol. 3A, "MP Initialization Protocol

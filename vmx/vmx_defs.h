@@ -294,4 +294,33 @@ enum vmx_vmfunc_ctls {
 	VMX_VMFUNC_BITS(VMX_BIT_ENUM)
 };
 
+/*
+ * Segment access rights as the VMCS holds them (SDM Vol. 3C, "Guest Register
+ * State"): type 3:0, S 4, DPL 6:5, P 7, AVL 12, L 13, D/B 14, G 15,
+ * unusable 16; 11:8 and 31:17 reserved.
+ */
+#define VMX_AR_TYPE_MASK	0xfu
+#define VMX_AR_TYPE_ACCESSED	0x1u	/* code and data: accessed */
+#define VMX_AR_TYPE_READABLE	0x2u	/* code: readable (data: writable) */
+#define VMX_AR_TYPE_CODE	0x8u
+#define VMX_AR_S		BIT(4)	/* code or data, not system */
+#define VMX_AR_DPL_SHIFT	5
+#define VMX_AR_DPL_MASK		0x3u
+#define VMX_AR_P		BIT(7)
+#define VMX_AR_L		BIT(13)	/* 64-bit code */
+#define VMX_AR_DB		BIT(14)
+#define VMX_AR_G		BIT(15)
+#define VMX_AR_UNUSABLE		BIT(16)
+#define VMX_AR_RESERVED		0xfffe0f00u
+
+/* Guest activity state (SDM Vol. 3C, "Guest Non-Register State"). */
+#define GUEST_ACTIVITY_ACTIVE		0
+#define GUEST_ACTIVITY_HLT		1
+#define GUEST_ACTIVITY_SHUTDOWN		2
+#define GUEST_ACTIVITY_WAIT_SIPI	3
+
+/* VMCS link pointer without VMCS shadowing: ~0 (SDM Vol. 3C, "Checks on
+ * Guest Non-Register State"). */
+#define VMCS_LINK_POINTER_NONE		(~0ULL)
+
 #endif

@@ -2,7 +2,8 @@
 # tests/emu/test_vmx.sh - the VMX core under Bochs: guests run under EPT and end with their
 # own verdicts, hostile guests are ended with the right reason while the next VM still runs,
 # malformed guest ELFs are refused by name, guest-attached modules arrive, and each break=
-# case produces its failure class and names the corrupted field.
+# case produces its failure class and names the corrupted field: the CPU's with
+# entry_check=off, the software entry checker's (field and rule) with the default.
 #
 # Timeouts are >= 5x the usual wall time (a 1-CPU Bochs boot with a few guests: 5-20 s).
 # At most 2 Bochs runs at a time (2 cores).
@@ -84,32 +85,46 @@ want_nolog '^\[vm0\] SKIP' 'no check skipped under chronovisor'
 want_log '^\[hv\] vm0 "platform.elf" exit code 1: PASS' 'verdict line'
 end
 
-# ---- break=: each corruption gives its failure class and names the field ----
-#   case        | expected class in the VM's end line          | field named
+# ---- break=: each corruption, diagnosed twice ----
+# With entry_check=off the CPU (Bochs) sees the corrupted VMCS: its failure class and the field
+# in the dump. With the default (entry_check=launch) the software checker refuses the VMLAUNCH
+# first and names the field and the rule (vmx/entry_check.c).
+#   case        | the CPU's class (entry_check=off)            | field named               | the checker's rule
 cases=(
-  "tr-type|exit reason 33 INVALID_STATE|GUEST_TR_AR_BYTES"
-  "cs-accessed|exit reason 33 INVALID_STATE|GUEST_CS_AR_BYTES"
-  "link-pointer|exit reason 33 INVALID_STATE, qualification 4|VMCS_LINK_POINTER"
-  "cr0-ne|exit reason 33 INVALID_STATE|GUEST_CR0"
-  "rflags|exit reason 33 INVALID_STATE|GUEST_RFLAGS"
-  "host-tr|VMfailValid, error 8|HOST_TR_SELECTOR"
-  "controls|VMfailValid, error 7|PIN_BASED_VM_EXEC_CONTROL"
+  "tr-type|exit reason 33 INVALID_STATE|GUEST_TR_AR_BYTES|type must be 11 "
+  "cs-accessed|exit reason 33 INVALID_STATE|GUEST_CS_AR_BYTES|type must be 9, 11, 13 or 15 "
+  "link-pointer|exit reason 33 INVALID_STATE, qualification 4|VMCS_LINK_POINTER|must be 0xffffffffffffffff "
+  "cr0-ne|exit reason 33 INVALID_STATE|GUEST_CR0|bits 0x20 must be 1 "
+  "rflags|exit reason 33 INVALID_STATE|GUEST_RFLAGS|bit 1 must be 1, "
+  "host-tr|VMfailValid, error 8|HOST_TR_SELECTOR|must not be 0, "
+  "controls|VMfailValid, error 7|PIN_BASED_VM_EXEC_CONTROL|bits 0x[0-9a-f]+ must be 0 [(]allowed 1-settings"
 )
+runs=()
+for c in "${cases[@]}"; do runs+=("${c%%|*}" "${c%%|*}:check"); done
 prev=""
-for c in "${cases[@]}"; do
-  name=${c%%|*}
-  cv_bg "break-$name" --emu bochs --timeout $T_ONE --hv "break=$name" --guest "$G/hello.elf"
-  if [[ -n $prev ]]; then cv_wait "break-$prev" "break-$name"; prev=""; else prev=$name; fi
+for r in "${runs[@]}"; do
+  name=${r%%:*}
+  if [[ $r == *:check ]]; then id="check-$name"; hv="break=$name"; else id="break-$name"; hv="break=$name entry_check=off"; fi
+  cv_bg "$id" --emu bochs --timeout $T_ONE --hv "$hv" --guest "$G/hello.elf"
+  if [[ -n $prev ]]; then cv_wait "$prev" "$id"; prev=""; else prev=$id; fi
 done
-[[ -n $prev ]] && cv_wait "break-$prev"
+[[ -n $prev ]] && cv_wait "$prev"
 for c in "${cases[@]}"; do
-  IFS='|' read -r name class field <<<"$c"
+  IFS='|' read -r name class field rule <<<"$c"
   begin "break-$name" "break-$name"
   want_rc 1
   want_log "^\[hv\] break=$name: vm0: corrupting $field " "the corrupted field $field named"
   want_log "^\[hv\] vm0 \"hello.elf\" exit code none: FAIL \(VM entry failed: $class" "failure class '$class'"
   want_log '^\[hv\] ---- VMCS dump' 'the full VMCS dump'
   want_log "^\[hv\]   $field " "$field in the dump"
+  end
+  begin "break-$name-checked" "check-$name"
+  want_rc 1
+  want_log "^\[hv\] break=$name: vm0: corrupting $field " "the corrupted field $field named"
+  want_log '^\[hv\] ---- VMCS dump' 'the full VMCS dump'
+  want_log "^\[hv\] vm0 vcpu0: entry check: .*[(]$field[)]: $rule.*VMLAUNCH not run" "the checker names $field and its rule"
+  want_log "^\[hv\] vm0 \"hello.elf\" exit code none: FAIL \(VM entry failed: entry check: .*[(]$field[)]: $rule" "the VM's end line names the rule"
+  want_nolog 'FAIL \(VM entry failed: (exit reason|VMfail)' 'the CPU never saw the corrupted VMCS'
   end
 done
 

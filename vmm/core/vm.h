@@ -23,7 +23,7 @@
 #define VM_CMDLINE_MAX      1024
 #define VM_DEFAULT_RAM      (64 * MiB)
 #define UART_LINE_MAX       256
-#define VM_REPORT_MAX       160
+#define VM_REPORT_MAX       320
 
 enum vm_state {
 	VM_CREATED,
