@@ -17,7 +17,7 @@ enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_
 		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
-static const char *const entry_check_choices[] = { "launch", "always", "off", NULL };
+static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
 
@@ -42,7 +42,7 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 	[OPT_CPU_TABLES] = { .key = "cpu_tables", .type = OPT_ENUM, .choices = cpu_tables_choices,
 			     .help = "where to find the CPUs: auto (ACPI MADT, else MP table) or mp (MP table only)" },
 	[OPT_ENTRY_CHECK] = { .key = "entry_check", .type = OPT_ENUM, .choices = entry_check_choices,
-			      .help = "software VM-entry check: before every VMLAUNCH (launch, default), also every run-loop VMRESUME (always), or off" },
+			      .help = "software VM-entry check: each vCPU's first VMLAUNCH on each pCPU (first, default), every VMLAUNCH (launch), also every run-loop VMRESUME (always), or off" },
 };
 
 struct hv_options hv_opts = {

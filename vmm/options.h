@@ -16,10 +16,13 @@
 enum crash_kind { CRASH_NONE, CRASH_UD, CRASH_GP, CRASH_PF, CRASH_DE, CRASH_BP };
 
 /* entry_check=: when the software VM-entry checker (vmx/entry_check.h) runs:
- * before every VMLAUNCH (default), also before every VMRESUME from the run
- * loop (never on the per-exit fast path, where the exit stub resumes
- * directly), or never (the CPU's own diagnosis only). */
-enum entry_check_mode { ENTRY_CHECK_LAUNCH, ENTRY_CHECK_ALWAYS, ENTRY_CHECK_OFF };
+ * first (default): the first VMLAUNCH of each vCPU on each pCPU (the host
+ * state differs per pCPU), and again after the hypervisor rewrites the guest
+ * state (SIPI, break=); launch: before every VMLAUNCH (with migrate= every
+ * slice starts with one: about 2000 instructions a move); always: also before
+ * every VMRESUME from the run loop (never on the per-exit fast path, where
+ * the exit stub resumes directly); off: the CPU's own diagnosis only. */
+enum entry_check_mode { ENTRY_CHECK_FIRST, ENTRY_CHECK_LAUNCH, ENTRY_CHECK_ALWAYS, ENTRY_CHECK_OFF };
 
 /* migrate=: where a vCPU runs after it leaves a pCPU (vmm/sched.c). */
 enum migrate_mode { MIGRATE_OFF, MIGRATE_RR, MIGRATE_RANDOM, MIGRATE_EVERY_EXIT };

@@ -32,6 +32,8 @@
 #include "vmm/time/tsc_sync.h"
 #include "vmm/time/vtsc.h"
 #include "vmx/entry_check.h"
+
+_Static_assert(MAX_CPUS <= 64, "entry_checked is a 64-bit set of pCPUs");
 #include "vmx/exit_reasons.h"
 #include "vmx/tlb.h"
 #include "vmx/vmcs.h"
@@ -171,6 +173,7 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 	if (v->pending_sipi) {
 		vmcs_init_realmode(&v->regs, v->sipi_vector);
 		v->pending_sipi = false;
+		v->entry_checked = 0;       /* a new guest state: check it again */
 	}
 	/* With "save VMX-preemption timer value" off, exits leave this field
 	 * alone and every entry restarts the timer from it. */
@@ -179,11 +182,26 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 		break_apply(v, (enum break_kind)hv_opts.brk,
 			    hv_opts.entry_check != ENTRY_CHECK_OFF);
 		v->break_applied = true;
+		v->entry_checked = 0;
 	}
-	if (v->vm->state == VM_RUNNING &&
-	    (hv_opts.entry_check == ENTRY_CHECK_ALWAYS ||
-	     (hv_opts.entry_check == ENTRY_CHECK_LAUNCH && !v->launched)))
-		entry_allowed(v);
+	uint64_t here = BIT(this_cpu()->cpu_id);
+	bool check = true;
+	switch (hv_opts.entry_check) {
+	case ENTRY_CHECK_FIRST:      /* each (vCPU, pCPU) pair's first VMLAUNCH: the host state differs per pCPU */
+		check = !v->launched && !(v->entry_checked & here);
+		break;
+	case ENTRY_CHECK_LAUNCH:
+		check = !v->launched;
+		break;
+	case ENTRY_CHECK_ALWAYS:
+		check = true;
+		break;
+	case ENTRY_CHECK_OFF:
+		check = false;
+		break;
+	}
+	if (check && v->vm->state == VM_RUNNING && entry_allowed(v))
+		v->entry_checked |= here;
 	if (v->vm->state == VM_RUNNING) {
 		int r = vmx_run(&v->regs, v->launched, vmm_handle_exit);
 		if (r != 0)

@@ -87,7 +87,7 @@ end
 
 # ---- break=: each corruption, diagnosed twice ----
 # With entry_check=off the CPU (Bochs) sees the corrupted VMCS: its failure class and the field
-# in the dump. With the default (entry_check=launch) the software checker refuses the VMLAUNCH
+# in the dump. With the default (entry_check=first) the software checker refuses the VMLAUNCH
 # first and names the field and the rule (vmx/entry_check.c).
 #   case        | the CPU's class (entry_check=off)            | field named               | the checker's rule
 cases=(
