@@ -75,6 +75,12 @@
 #define INTR_TYPE_PRIV_SW_EXCEPTION (5u << 8)
 #define INTR_TYPE_SW_EXCEPTION      (6u << 8)
 
+/* Exit qualification for EPT violations, SDM Vol. 3C, "Exit Qualification
+ * for EPT Violations": the access was a data read, a data write, a fetch. */
+#define EPT_QUAL_READ               BIT(0)
+#define EPT_QUAL_WRITE              BIT(1)
+#define EPT_QUAL_FETCH              BIT(2)
+
 /* Guest interruptibility state, SDM Vol. 3C, "Guest Non-Register State" */
 #define INTERRUPTIBILITY_STI        BIT(0)
 #define INTERRUPTIBILITY_MOVSS      BIT(1)

@@ -6,13 +6,8 @@
  * the xAPIC page (IA32_APIC_BASE, normally 0xFEE00000) is never mapped in the
  * guest's EPT.
  *
- * An EPT violation reports the guest-physical address and whether it was a
- * read, write or fetch (SDM Vol. 3C, "Exit Qualification for EPT
- * Violations"), but neither the register nor the size, and its VM-exit
- * instruction length is undefined (SDM Vol. 3C, "VM-Exit Instruction
- * Length"). So the instruction is fetched through the guest's page tables
- * (vmm/loader/guest_mem.c), decoded (vmm/dev/insn_decode.c), emulated here, and RIP is
- * advanced by the decoded length.
+ * The instruction behind the access is fetched, decoded and completed by
+ * vmm/dev/mmio.c; this file sees only the offset, the size and the value.
  *
  * Registers (SDM Vol. 3A, "Local APIC Register Address Map"): each 32-bit
  * register sits at a 16-byte aligned offset. ID, version, TPR/APR/PPR, EOI,
@@ -43,18 +38,7 @@
 #include "lib/x86.h"
 #include "vmm/core/vcpu.h"
 #include "kernel/console.h"
-#include "vmm/loader/guest_mem.h"
-#include "vmm/dev/insn_decode.h"
-#include "lib/msr.h"
-#include "lib/printf.h"
-#include "vmx/vmcs.h"
-
-/* IA32_APIC_BASE (SDM Vol. 3A, "Local APIC Status and Location") */
-
-/* Exit qualification for EPT violations: data read, data write, fetch. */
-#define EPT_QUAL_READ           BIT(0)
-#define EPT_QUAL_WRITE          BIT(1)
-#define EPT_QUAL_FETCH          BIT(2)
+#include "vmm/dev/mmio.h"
 
 /* Register offsets in the xAPIC page. */
 enum lapic_reg {
@@ -368,165 +352,34 @@ static uint64_t page_read(struct vcpu *v, const struct lapic *l, unsigned off, u
 	return val;
 }
 
-/* ---- the guest side: instruction, registers, RIP ---- */
-
-#define CS_AR_L                 BIT(13)         /* 64-bit code segment */
-#define CS_AR_DB                BIT(14)         /* default operand size 32 */
-#define IP16_MASK               0xFFFFULL
-#define EIP_MASK                0xFFFFFFFFULL
-
-/* Code size from CR0.PE, RFLAGS.VM, EFER.LMA and CS (SDM Vol. 3A,
- * "IA-32e Mode" and "Segment Descriptors": the L and D/B flags). */
-static enum cpu_mode guest_cpu_mode(void)
-{
-	uint32_t cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
-
-	if (!(vmcs_readnat(GUEST_CR0) & CR0_PE) || (vmcs_readnat(GUEST_RFLAGS) & RFLAGS_VM))
-		return CPU_MODE_16;
-	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & CS_AR_L))
-		return CPU_MODE_64;
-	return (cs_ar & CS_AR_DB) ? CPU_MODE_32 : CPU_MODE_16;
-}
-
-static uint64_t size_mask(unsigned size)
-{
-	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
-}
-
-static uint64_t gpr_get(struct vcpu *v, unsigned reg)
-{
-	return reg == GPR_RSP ? vmcs_readnat(GUEST_RSP) : v->regs.by_index[reg];
-}
-
-static void gpr_set(struct vcpu *v, unsigned reg, uint64_t val)
-{
-	if (reg == GPR_RSP)
-		vmcs_writenat(GUEST_RSP, val);
-	else
-		v->regs.by_index[reg] = val;
-}
-
-/* The value a write instruction stores. */
-static uint64_t source_value(struct vcpu *v, const struct mmio_insn *in)
-{
-	if (in->has_imm)
-		return in->imm;
-	uint64_t r = gpr_get(v, in->reg);
-	return (in->reg_high8 ? r >> 8 : r) & size_mask(in->size);
-}
-
-/* Put what a read returned into the destination register (SDM Vol. 1,
- * "General-Purpose Registers in 64-Bit Mode": a 32-bit result is
- * zero-extended to 64 bits, 8- and 16-bit results leave the rest alone). */
-static void dest_store(struct vcpu *v, const struct mmio_insn *in, uint64_t val)
-{
-	unsigned shift;
-
-	if (in->extend == MMIO_EXTEND_SIGN) {
-		shift = 64 - 8 * in->size;
-		val = (uint64_t)((int64_t)(val << shift) >> shift);
-	}
-	val &= size_mask(in->reg_size);
-
-	uint64_t r = gpr_get(v, in->reg);
-	if (in->reg_high8)
-		r = (r & ~0xFF00ULL) | (val << 8);
-	else if (in->reg_size >= 4)
-		r = val;
-	else
-		r = (r & ~size_mask(in->reg_size)) | val;
-	gpr_set(v, in->reg, r);
-}
-
-/* RIP += len, and the instruction retired, so blocking by STI or MOV SS
- * ends (as vcpu_skip_instruction does; it cannot be used here because the
- * exit's instruction length is undefined for EPT violations). */
-static void advance_rip(struct vcpu *v, enum cpu_mode mode, unsigned len)
-{
-	uint64_t rip = v->rip + len;
-
-	if (mode == CPU_MODE_16)
-		rip &= IP16_MASK;
-	else if (mode == CPU_MODE_32)
-		rip &= EIP_MASK;
-	vmcs_writenat(GUEST_RIP, rip);
-	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-	if (intr & INTERRUPTIBILITY_STI_MOVSS)
-		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~INTERRUPTIBILITY_STI_MOVSS);
-}
-
-static void end_undecodable(struct vcpu *v, uint64_t gpa, const char *why, const uint8_t *bytes,
-			    size_t n)
-{
-	char hex[INSN_MAX_LEN * 5 + 1];
-	size_t pos = 0;
-
-	hex[0] = '\0';
-	for (size_t i = 0; i < n && pos + 6 <= sizeof(hex); i++)
-		pos += (size_t)cv_snprintf(hex + pos, sizeof(hex) - pos, "%s0x%02x", i ? " " : "",
-					   bytes[i]);
-	kprintf("[hv] vm%u vcpu%u: cannot emulate xAPIC access at %#lx: %s; bytes %s at RIP %#lx\n",
-		v->vm->id, v->id, gpa, why, n ? hex : "(none readable)", v->rip);
-	vm_end(v->vm, VM_END_UNHANDLED_EXIT, "xAPIC +%#x: %s; bytes %s at RIP %#lx",
-	       (unsigned)(gpa & (PAGE_SIZE - 1)), why, n ? hex : "(none readable)", v->rip);
-}
-
 bool lapic_mmio_access(struct vcpu *v, uint64_t gpa)
 {
 	struct vm *vm = v->vm;
 	uint64_t page = vm->apic_base & APIC_BASE_ADDR_MASK;
-	uint64_t q = v->exit_qualification;
+	struct mmio_access a;
 
 	if (gpa < page || gpa >= page + PAGE_SIZE)
 		return false;
-	if (q & EPT_QUAL_FETCH) {
-		vm_end(vm, VM_END_BAD_ACCESS, "instruction fetch from the xAPIC page at %#lx (RIP %#lx)",
-		       gpa, v->rip);
-		return true;
-	}
+	if (!mmio_decode(v, gpa, "xAPIC", &a))
+		return true;            /* the VM was ended, with the reason */
 
-	/* Fetch and decode: CS base + RIP (the base is 0 in 64-bit mode). */
-	enum cpu_mode mode = guest_cpu_mode();
-	uint64_t la = v->rip;
-	if (mode != CPU_MODE_64)
-		la = (vmcs_readnat(GUEST_CS_BASE) + la) & EIP_MASK;
-	uint8_t bytes[INSN_MAX_LEN];
-	size_t n = guest_read_linear_upto(v, la, bytes, sizeof(bytes));
-	struct mmio_insn in;
-	int err = insn_decode_mov(bytes, n, mode, &in);
-	if (err) {
-		end_undecodable(v, gpa, insn_decode_strerror(err), bytes, n);
-		return true;
-	}
-	if (in.is_write != !!(q & EPT_QUAL_WRITE)) {
-		end_undecodable(v, gpa, in.is_write ? "decoded a write, the exit says read"
-						   : "decoded a read, the exit says write",
-				bytes, in.len);
-		return true;
-	}
-
-	unsigned off = gpa & (PAGE_SIZE - 1);
-	if (off + in.size > PAGE_SIZE) {
-		end_undecodable(v, gpa, "access crosses the end of the xAPIC page", bytes, in.len);
-		return true;
-	}
+	unsigned off = gpa & (PAGE_SIZE - 1), size = a.insn.size;
 	bool enabled = vm->apic_base & APIC_BASE_ENABLE;
 	struct lapic *l = lapic_of(v);
 
-	if (in.is_write) {
-		uint64_t val = source_value(v, &in);
-		if (enabled && (in.size != APIC_REG_BYTES || off % APIC_REG_BYTES)) {
-			vm_end(vm, VM_END_UNHANDLED_EXIT,
-			       "%u-byte write of %#lx to xAPIC offset %#x at RIP %#lx: only aligned "
-			       "32-bit stores are emulated", in.size, val, off, v->rip);
-			return true;
-		}
-		if (enabled && off % APIC_REG_SLOT == 0)
-			reg_write(v, l, off, (uint32_t)val);
-	} else {
-		dest_store(v, &in, enabled ? page_read(v, l, off, in.size) : size_mask(in.size));
+	if (!a.insn.is_write) {
+		mmio_complete_read(v, &a, enabled ? page_read(v, l, off, size) : mmio_size_mask(size));
+		return true;
 	}
-	advance_rip(v, mode, in.len);
+	if (enabled && (size != APIC_REG_BYTES || off % APIC_REG_BYTES)) {
+		vm_end(vm, VM_END_UNHANDLED_EXIT,
+		       "%u-byte write of %#lx to xAPIC offset %#x at RIP %#lx: only aligned "
+		       "32-bit stores are emulated", size, a.value, off, v->rip);
+		return true;
+	}
+	if (enabled && off % APIC_REG_SLOT == 0)
+		reg_write(v, l, off, (uint32_t)a.value);
+	mmio_complete_write(v, &a);
 	return true;
 }
 
