@@ -78,7 +78,7 @@ enum lapic_reg {
 #define APIC_LDR_MASK           0xFF000000u
 #define APIC_DFR_MASK           0xF0000000u     /* model; bits 27:0 read as 1 */
 #define APIC_DFR_RESET          0xFFFFFFFFu
-#define APIC_DFR_FLAT           0xF0000000u
+#define XAPIC_DFR_FLAT_MODEL           0xF0000000u
 /* SVR: vector 7:0, APIC software enable 8, focus check disable 9. Bit 12
  * (suppress EOI broadcast) is reserved because the version register does
  * not advertise it (SDM Vol. 3A, "Spurious-Interrupt Vector Register"). */
@@ -206,7 +206,7 @@ static bool logical_match(const struct lapic *l, uint32_t dest)
 
 	if (dest == DEST_BROADCAST)
 		return true;
-	if ((l->dfr & APIC_DFR_MASK) == APIC_DFR_FLAT)
+	if ((l->dfr & APIC_DFR_MASK) == XAPIC_DFR_FLAT_MODEL)
 		return (ldr & dest) != 0;
 	return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xF) != 0;
 }
