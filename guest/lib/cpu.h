@@ -28,6 +28,10 @@ struct guest_cpu {
 	/* Nesting depth of unexpected exceptions (a fault while reporting one). */
 	volatile int unexpected_depth;
 	unsigned relax_count;           /* smp_relax() calls, to pace its HC_YIELDs */
+	/* This CPU's local APIC mode as apic_init() read it from IA32_APIC_BASE
+	 * (each CPU has its own; guest/lib/apic.h): 0 = not read yet. */
+	int apic_mode;
+	volatile int irq_depth;         /* interrupt handlers running (nesting), guest/lib/irq.c */
 } __attribute__((aligned(64)));         /* one cache line each: no false sharing */
 
 extern struct guest_cpu guest_cpus[GUEST_MAX_CPUS];   /* guest/lib/trap.c */

@@ -10,6 +10,9 @@
  * (console.h, printf.h), kvm-unit-tests style reports (report.h), chronovisor
  * detection and hypercalls (hyper.h), command-line arguments (args.h), the
  * Multiboot information (multiboot.h), x86 instructions (x86.h).
+ * Included separately where a guest needs them: SMP (smp.h), interrupts
+ * (irq.h), the local APIC and its timer (apic.h, apic_timer.h), the TSC
+ * frequency (tsc_freq.h), which emulator it runs on (emu.h).
  */
 #ifndef GUEST_GUEST_H
 #define GUEST_GUEST_H

@@ -1,11 +1,15 @@
-; guest/lib/isr.asm - exception entry stubs for the guest's IDT (vectors 0-31).
+; guest/lib/isr.asm - entry stubs for the guest's IDT: exceptions (vectors
+; 0-31) and interrupts (32-255).
 ;
-; Context: a test guest in 64-bit mode, any exception. Each stub makes the
-; frame uniform (a 0 error code where the CPU pushes none), pushes the vector
-; and jumps to one common path that saves the general registers as a
-; struct trap_frame (guest/lib/trap.h; the layout is checked there with
-; _Static_assert) and calls trap_handler(frame). The handler may change the
-; saved RIP (exception fixups), then iretq resumes there.
+; Context: a test guest in 64-bit mode, any exception or interrupt, any CPU.
+; Each stub makes the frame uniform (a 0 error code where the CPU pushes
+; none), pushes the vector and jumps to a common path that saves the general
+; registers as a struct trap_frame (guest/lib/trap.h; the layout is checked
+; there with _Static_assert) and calls the C handler with it:
+; trap_handler(frame) for 0-31, irq_handler(frame) for 32-255
+; (guest/lib/irq.c). The handler may change the saved RIP (exception
+; fixups), then iretq resumes there. Interrupt gates: IF stays 0 in both
+; handlers until iretq restores the interrupted RFLAGS.
 ;
 ; Stack on entry to the common path, lowest address first:
 ;   vector, error code, RIP, CS, RFLAGS, RSP, SS   (SDM Vol. 3A, "64-Bit Mode
@@ -14,6 +18,7 @@
 ; aligned at the call.
 
 extern trap_handler
+extern irq_handler
 
 %macro ISR_NOERR 1
 isr_%1:
@@ -66,7 +71,9 @@ ISR_ERR   29
 ISR_ERR   30
 ISR_NOERR 31
 
-isr_common:
+; Saves the general registers on top of vector and error code, calls the
+; C handler %1(struct trap_frame *), restores them and returns.
+%macro COMMON_PATH 1
 	push r15                        ; frame offset 112
 	push r14                        ; 104
 	push r13                        ; 96
@@ -83,8 +90,8 @@ isr_common:
 	push rbx                        ; 8
 	push rax                        ; 0
 	cld                             ; the C ABI wants DF = 0
-	mov rdi, rsp                    ; trap_handler(struct trap_frame *)
-	call trap_handler
+	mov rdi, rsp                    ; handler(struct trap_frame *)
+	call %1
 	pop rax
 	pop rbx
 	pop rcx
@@ -102,13 +109,30 @@ isr_common:
 	pop r15
 	add rsp, 16                     ; vector and error code
 	iretq
+%endmacro
+
+isr_common:
+	COMMON_PATH trap_handler
+
+; Interrupts: no CPU-pushed error code on any vector from 32 up.
+%assign v 32
+%rep 224
+isr_ %+ v:
+	push 0
+	push v
+	jmp irq_common
+%assign v v + 1
+%endrep
+
+irq_common:
+	COMMON_PATH irq_handler
 
 section .rodata
 align 8
 global isr_stubs
-isr_stubs:                          ; const uint64_t isr_stubs[32], used by trap_init
+isr_stubs:                          ; const uint64_t isr_stubs[256], used by trap_init
 %assign v 0
-%rep 32
+%rep 256
 	dq isr_ %+ v
 %assign v v + 1
 %endrep

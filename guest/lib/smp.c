@@ -73,6 +73,7 @@ static uint32_t cpu_apic_ids[GUEST_MAX_CPUS];
 static char source[96];
 
 static int online = 1;
+static uint64_t tramp_page;              /* where smp_start put the trampoline */
 static void (*ap_fn)(int cpu);
 static volatile int ap_checked_in = -1;  /* index of the last AP that arrived */
 static volatile bool ap_go;              /* all APs are up: run ap_fn */
@@ -221,21 +222,21 @@ static void cpu_setup(int index, uint32_t apic)
 	c->ex_vector = -1;
 }
 
-/* INIT, INIT de-assert, STARTUP, STARTUP to one AP; then its check-in. */
+/* INIT (and its de-assert in xAPIC mode), STARTUP, STARTUP to one AP;
+ * then its check-in. */
 static bool start_ap(int index, uint32_t apic, uint8_t vector, const char **why)
 {
 	cpu_setup(index, apic);
 	smp_ap_index = (uint32_t)index;
 	smp_ap_stack_top = (uintptr_t)&ap_stacks[index][AP_STACK_SIZE];
 
-	if (!apic_send_ipi(apic, APIC_ICR_DM_INIT | APIC_ICR_LEVEL_ASSERT | APIC_ICR_TRIGGER_LEVEL)) {
+	if (!apic_ipi_init(apic)) {
 		*why = "INIT never left the ICR";
 		return false;
 	}
-	apic_send_ipi(apic, APIC_ICR_DM_INIT | APIC_ICR_TRIGGER_LEVEL);   /* de-assert */
 	delay_loop(INIT_DELAY_LOOPS);
 	for (int sipi = 0; sipi < 2; sipi++) {
-		if (!apic_send_ipi(apic, APIC_ICR_DM_STARTUP | vector)) {
+		if (!apic_ipi_startup(apic, vector)) {
 			*why = "STARTUP never left the ICR";
 			return false;
 		}
@@ -277,6 +278,7 @@ int smp_start(int ncpus, void (*fn)(int cpu))
 	__atomic_store_n(&guest_smp_active, true, __ATOMIC_RELEASE);
 
 	page = trampoline_page();
+	tramp_page = page;
 	if (!page) {
 		report_info("smp: no free page below 1 MiB for the AP trampoline: 1 CPU");
 		return online;
@@ -313,6 +315,8 @@ void smp_ap_main(int index)
 	struct guest_cpu *c = &guest_cpus[index];
 
 	wrmsr(MSR_IA32_GS_BASE, (uintptr_t)c);          /* first: this_cpu() needs it */
+	c->apic_mode = 0;               /* INIT keeps the mode, a restart may follow a switch */
+	c->irq_depth = 0;
 	c->apic_id = apic_id();
 	__atomic_store_n(&ap_checked_in, index, __ATOMIC_RELEASE);   /* smp_ap_* are free again */
 
@@ -322,6 +326,24 @@ void smp_ap_main(int index)
 		ap_fn(index);
 	__atomic_fetch_add(&ap_done, 1, __ATOMIC_RELEASE);
 	halt_forever();
+}
+
+bool smp_restart_cpu(int cpu)
+{
+	const char *why = NULL;
+	uint32_t apic = smp_apic_id(cpu);
+
+	if (cpu <= 0 || cpu >= online || !tramp_page)
+		return false;
+	/* The trampoline page may have been reused since smp_start: copy it again. */
+	memcpy((void *)(uintptr_t)tramp_page, ap_trampoline,
+	       (size_t)(ap_trampoline_end - ap_trampoline));
+	__atomic_store_n(&ap_checked_in, -1, __ATOMIC_RELEASE);
+	if (!start_ap(cpu, apic, (uint8_t)(tramp_page >> 12), &why)) {
+		report_info("smp: restart of CPU %d (APIC ID %u): %s", cpu, apic, why);
+		return false;
+	}
+	return true;
 }
 
 /* ---- identity and meeting points ---- */

@@ -16,7 +16,7 @@
  *
  * Start-up (smp_start): per AP, in turn, the SDM's sequence (Vol. 3A, "MP
  * Initialization Protocol Algorithm") through the local APIC's ICR with a
- * physical destination: INIT (level assert, then de-assert), a delay,
+ * physical destination: INIT (assert; de-assert in xAPIC), a delay,
  * STARTUP with vector = trampoline page >> 12, a short delay, a second
  * STARTUP (ignored by a CPU that already left wait-for-SIPI), then a bounded
  * wait for the AP to check in. The trampoline (guest/lib/ap_trampoline.asm)
@@ -61,6 +61,17 @@ const char *smp_cpus_source(void);
  * reason is printed as an INFO line.
  */
 int smp_start(int ncpus, void (*fn)(int cpu));
+
+/*
+ * Boot CPU only, after smp_start. INIT-SIPI-SIPI again to AP cpu, running
+ * or not: it drops what it was doing (an INIT ends it wherever it is) and
+ * comes back through the trampoline to call fn(cpu) afresh on a fresh
+ * stack. Its APIC mode is read again on arrival: the SDM has INIT keep
+ * x2APIC mode, Bochs 2.7 resets it to xAPIC. true once it checked in.
+ * The AP's fn must not have returned before (it would be counted twice by
+ * smp_wait_all); the caller takes care of any lock the AP held.
+ */
+bool smp_restart_cpu(int cpu);
 
 int smp_cpu_id(void);            /* this CPU's dense index: 0 = boot CPU */
 int smp_num_cpus(void);          /* CPUs online: 1 before smp_start */

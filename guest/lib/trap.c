@@ -1,8 +1,12 @@
 /*
  * guest/lib/trap.c - the guest's IDT, expected-exception fixups, checked MSR access.
  *
- * Context: guest, 64-bit mode, interrupts off (the library never sets IF, so
- * only exceptions arrive; vectors 32-255 are left not-present).
+ * Context: guest, 64-bit mode, any CPU. All 256 gates are present: 0-31
+ * come here (trap_handler), 32-255 go to guest/lib/irq.c, which a guest
+ * uses to take interrupts (the library itself never sets IF). An NMI comes
+ * here as vector 2 and goes to the handler irq_register(VEC_NMI, ...) set,
+ * before any fixup lookup: an NMI arrives between instructions, and the
+ * instruction at its RIP has not run yet, even when it is in .ex_table.
  * IDT gate format: SDM Vol. 3A, "64-Bit Mode IDT".
  */
 #include <stddef.h>
@@ -41,7 +45,7 @@ _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gates are 16 bytes");
 struct guest_cpu guest_cpus[GUEST_MAX_CPUS];
 
 static struct idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
-extern const uint64_t isr_stubs[IDT_EXCEPTIONS];          /* guest/lib/isr.asm */
+extern const uint64_t isr_stubs[IDT_ENTRIES];             /* guest/lib/isr.asm */
 extern const struct ex_table_entry __ex_table_start[];   /* guest/lib/guest.ld */
 extern const struct ex_table_entry __ex_table_end[];
 
@@ -64,7 +68,7 @@ void trap_init(void)
 		uint64_t base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uintptr_t)idt };
 
-	for (unsigned v = 0; v < IDT_EXCEPTIONS; v++) {
+	for (unsigned v = 0; v < IDT_ENTRIES; v++) {
 		uint64_t a = isr_stubs[v];
 
 		idt[v] = (struct idt_gate){
@@ -80,6 +84,13 @@ void trap_init(void)
 	asm volatile("lidt %0" : : "m"(idtr));
 }
 
+static void (*volatile nmi_handler)(struct trap_frame *f);
+
+void trap_set_nmi_handler(void (*h)(struct trap_frame *f))
+{
+	nmi_handler = h;
+}
+
 static const struct ex_table_entry *ex_table_find(uint64_t rip)
 {
 	for (const struct ex_table_entry *e = __ex_table_start; e < __ex_table_end; e++)
@@ -91,8 +102,14 @@ static const struct ex_table_entry *ex_table_find(uint64_t rip)
 void trap_handler(struct trap_frame *f)
 {
 	struct guest_cpu *cpu = this_cpu();
-	const struct ex_table_entry *e = ex_table_find(f->rip);
+	const struct ex_table_entry *e;
+	void (*nmi)(struct trap_frame *) = nmi_handler;
 
+	if (f->vector == VEC_NMI && nmi) {
+		nmi(f);
+		return;
+	}
+	e = ex_table_find(f->rip);
 	if (e) {
 		cpu->ex_vector = (int)f->vector;
 		cpu->ex_error_code = f->error_code;

@@ -3,7 +3,8 @@
  *
  * Context: guest, 64-bit mode, any CPU (state per CPU in guest/lib/cpu.h).
  *
- * Vectors 0-31 go to trap_handler(). An exception at an instruction listed in
+ * Vectors 0-31 go to trap_handler(), 32-255 to irq_handler() (guest/lib/irq.h),
+ * NMI (2) to a registered NMI handler if there is one. An exception at an instruction listed in
  * the exception table (.ex_table, like Linux's extable) is EXPECTED: the
  * handler records vector, error code and RIP in this_cpu() and resumes at the
  * entry's fixup address. Any other exception is UNEXPECTED: the handler prints
@@ -74,6 +75,9 @@ struct ex_table_entry {
 
 void trap_init(void);
 void trap_handler(struct trap_frame *f);
+/* NMIs go to h (NULL: an NMI is an unexpected exception again). Use
+ * irq_register(VEC_NMI, ...) (guest/lib/irq.h), which counts them. */
+void trap_set_nmi_handler(void (*h)(struct trap_frame *f));
 const char *exception_name(unsigned vector);
 
 static inline void exception_clear(void)
