@@ -43,13 +43,24 @@ void vmx_controls_init(void)
 {
 	struct vmx_controls *c = &vmx_ctls;
 
+	/* Virtual NMIs: the guest's NMI blocking lives in its interruptibility
+	 * state and NMI-window exiting is allowed (SDM Vol. 3C, "Pin-Based
+	 * VM-Execution Controls"). */
 	c->pin = adjust("pin-based", vmx_caps.pinbased,
 			PIN_BASED_EXT_INTR_EXITING | PIN_BASED_NMI_EXITING |
-			PIN_BASED_VMX_PREEMPTION_TIMER, 0);
+			PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER, 0);
+	/* CR8 exiting is the apicv=off default; a VMCS with the TPR shadow
+	 * trades it for "use TPR shadow" (vmx/vmcs_setup.c). Interrupt- and
+	 * NMI-window exiting are switched per entry (vmm/inject.c), so they
+	 * are only checked here. */
 	c->proc = adjust("primary processor-based", vmx_caps.procbased,
 			 CPU_BASED_HLT_EXITING | CPU_BASED_USE_TSC_OFFSETTING |
 			 CPU_BASED_USE_IO_BITMAPS | CPU_BASED_USE_MSR_BITMAPS |
+			 CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING |
 			 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0);
+	(void)adjust("primary processor-based", vmx_caps.procbased,
+		     CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING, 0);
+	c->tpr_shadow = vmx_ctl_allowed1(vmx_caps.procbased, CPU_BASED_TPR_SHADOW);
 	/* CR3 load/store exiting are default1: requested by nobody, they stay
 	 * off wherever the TRUE controls allow it. */
 	c->proc2 = adjust("secondary processor-based", vmx_caps.procbased2,
@@ -57,7 +68,9 @@ void vmx_controls_init(void)
 			  SECONDARY_EXEC_ENABLE_RDTSCP,
 			  SECONDARY_EXEC_ENABLE_VPID);
 	c->exit = adjust("VM-exit", vmx_caps.exit,
-			 VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_EFER | VM_EXIT_LOAD_EFER, 0);
+			 VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_EFER | VM_EXIT_LOAD_EFER,
+			 VM_EXIT_ACK_INTR_ON_EXIT);
+	c->ack_intr = c->exit & VM_EXIT_ACK_INTR_ON_EXIT;
 	c->entry = adjust("VM-entry", vmx_caps.entry, VM_ENTRY_LOAD_EFER, 0);
 	/* IA-32e mode guest is not requested: it follows the guest's EFER.LMA,
 	 * which the CPU stores into it at every exit (save EFER). */
@@ -69,6 +82,8 @@ void vmx_controls_init(void)
 	/* Not in proc2: set per VMCS, only for a VM with tsc_khz= (vmx/vmcs_setup.c). */
 	c->tsc_scaling = vmx_ctl_allowed1(vmx_caps.procbased2, SECONDARY_EXEC_TSC_SCALING);
 
-	kprintf("[hv] vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x%s\n",
-		c->pin, c->proc, c->proc2, c->exit, c->entry, c->vpid ? " (VPID on)" : "");
+	kprintf("[hv] vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x%s%s%s\n",
+		c->pin, c->proc, c->proc2, c->exit, c->entry, c->vpid ? " (VPID on)" : "",
+		c->tpr_shadow ? " (TPR shadow available)" : "",
+		c->ack_intr ? " (acknowledge interrupt on exit)" : "");
 }
