@@ -15,7 +15,9 @@
 #include "vmm/dev/cpuid.h"
 #include "vmm/dev/hypercall.h"
 #include "vmm/dev/io.h"
+#include "vmm/dev/lapic.h"
 #include "vmm/dev/msr_emul.h"
+#include "vmm/inject.h"
 #include "vmm/options.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmx/exit.h"
@@ -25,6 +27,8 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
 	[EXIT_REASON_CPUID] = handle_cpuid,
 	[EXIT_REASON_HLT] = handle_hlt,
 	[EXIT_REASON_INVD] = handle_invd,
@@ -46,6 +50,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
 	[EXIT_REASON_MSR_READ] = handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
+	[EXIT_REASON_TPR_BELOW_THRESHOLD] = handle_tpr_below_threshold,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
@@ -122,11 +127,17 @@ bool vmm_handle_exit(struct guest_regs *regs)
 		account_migration(v);
 	v->prev_exit_tsc = regs->exit_tsc;
 
-	/* Read the reason, qualification and RIP once; count the exit. */
+	/* Read the reason, qualification and RIP once; count the exit. The
+	 * exit cleared the entry's interruption field; an event whose delivery
+	 * it interrupted is kept to go in again (never lost). */
 	v->launched = true;
+	v->event_injected = false;
 	v->exit_reason = vmcs_read32(VM_EXIT_REASON);
 	v->exit_qualification = vmcs_readnat(EXIT_QUALIFICATION);
 	v->rip = vmcs_readnat(GUEST_RIP);
+	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	if (__builtin_expect(idt & INTR_INFO_VALID, 0))
+		inject_record_vectoring(v, idt);
 	uint32_t basic = EXIT_REASON_BASIC(v->exit_reason);
 	/* Reasons past the counters' range share the last slot. */
 	v->last_basic_reason = basic < HC_EXIT_REASONS ? basic : HC_EXIT_REASONS - 1;
@@ -141,6 +152,14 @@ bool vmm_handle_exit(struct guest_regs *regs)
 	else
 		h(v);
 
+	/* The APIC timer's instant on this pCPU has come (the preemption
+	 * timer brought us here, or any exit after it). */
+	if (__builtin_expect(regs->exit_tsc >= v->timer_host, 0))
+		lapic_timer_service(v);
+	/* An INIT for this vCPU: vmm/run.c takes it once it is off the guest. */
+	if (__builtin_expect(__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT, 0))
+		return false;
+
 	/* One compare on the common path: leave_tsc is the earlier of the
 	 * slice's end and the watchdog's deadline (0 with every-exit), checked
 	 * on every exit against the TSC the stub already read. A guest that
@@ -152,5 +171,8 @@ bool vmm_handle_exit(struct guest_regs *regs)
 			       hv_opts.watchdog);
 		return false;
 	}
-	return vm->state == VM_RUNNING && !v->sleeping;
+	if (vm->state != VM_RUNNING || v->sleeping)
+		return false;
+	vcpu_prepare_entry(v);
+	return true;
 }

@@ -40,5 +40,18 @@ void handle_ept_violation(struct vcpu *v);
 void handle_preemption_timer(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
 void handle_pause(struct vcpu *v);
+void handle_interrupt_window(struct vcpu *v);
+void handle_nmi_window(struct vcpu *v);
+void handle_tpr_below_threshold(struct vcpu *v);
+
+/* How close a due APIC timer must be for a HLT to wait for it on its pCPU
+ * (halt polling) instead of going through the scheduler. */
+#define HALT_POLL_TICKS   20000ULL
+
+/* A halted (HLT, IF = 1) or parked (HLT, IF = 0) vCPU was just loaded here:
+ * if it has an event it can take (after polling a timer due within
+ * HALT_POLL_TICKS), complete its HLT and return true; otherwise leave it
+ * asleep (v->sleeping) and return false. vmm/exits_core.c. */
+bool vcpu_hlt_resume(struct vcpu *v);
 
 #endif

@@ -14,9 +14,10 @@
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_TSC, OPT_MIGRATE,
-		    OPT_SLICE, OPT_CPU_TABLES, NUM_OPTIONS };
+		    OPT_SLICE, OPT_CPU_TABLES, OPT_APICV, NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
+static const char *const apicv_choices[] = { "off", "on", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
 
@@ -38,6 +39,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			.help = "ticks a vCPU runs before it leaves its pCPU (default 10000000)" },
 	[OPT_CPU_TABLES] = { .key = "cpu_tables", .type = OPT_ENUM, .choices = cpu_tables_choices,
 			     .help = "where to find the CPUs: auto (ACPI MADT, else MP table) or mp (MP table only)" },
+	[OPT_APICV] = { .key = "apicv", .type = OPT_ENUM, .choices = apicv_choices,
+			.help = "guest CR8/TPR: on (TPR shadow where the CPU has it, default) or off (every CR8 access exits)" },
 };
 
 struct hv_options hv_opts = {
@@ -46,6 +49,7 @@ struct hv_options hv_opts = {
 	.slice = DEFAULT_SLICE_TICKS,
 	.migrate = MIGRATE_OFF,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
+	.apicv = true,
 };
 
 static bool parse_migrate(const char *s, char *err, size_t errlen)
@@ -113,6 +117,8 @@ bool options_parse(const char *cmdline)
 		kprintf("[hv] error: bad command line: %s\n", err);
 		return false;
 	}
+	if (vals[OPT_APICV].set)
+		hv_opts.apicv = vals[OPT_APICV].choice == 1;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

@@ -71,10 +71,14 @@ struct vcpu {
 	uint64_t leave_tsc;           /* this pCPU's TSC at which it must leave (slice, watchdog) */
 	uint64_t wake_ref;            /* asleep until this reference TSC */
 	bool sleeping;                /* set by an exit handler: leave the pCPU now */
-	bool parked;                  /* HLT with interrupts off: never runs again */
+	bool halted;                  /* HLT with IF = 1: off every pCPU until an interrupt it
+					 can take, its timer, an NMI or INIT (RIP stays at the HLT) */
+	bool parked;                  /* HLT with IF = 0: only an NMI or INIT wakes it */
+	uint8_t hlt_len;              /* the HLT's length, to step over it at wake-up */
 	uint64_t parked_rip;
 	bool pending_sipi;            /* a SIPI came while it waited: start in real mode */
 	uint8_t sipi_vector;
+	bool to_wait_sipi;            /* an INIT was taken: back to wait-for-SIPI (vmm/sched.c) */
 	bool break_applied;
 	uint64_t put_ref;             /* reference TSC of the exit that made it leave a pCPU */
 	bool migrated_in;             /* loaded on a new pCPU; cost taken at the next exit */
@@ -89,6 +93,26 @@ struct vcpu {
 	uint64_t exit_qualification;
 	uint64_t rip;
 
+	/*
+	 * Events (vmm/inject.c; SDM Vol. 3C, "Event Injection"). ev_pending is
+	 * set from any pCPU with atomics (vcpu_post_event); the rest belongs
+	 * to the pCPU that has the vCPU loaded.
+	 */
+	uint32_t ev_pending;          /* EV_* */
+	uint32_t reinject_info;       /* IDT-vectoring information of the last exit, to deliver again */
+	uint32_t reinject_error;
+	uint32_t reinject_len;
+	bool event_injected;          /* an exit handler filled the entry interruption field */
+	uint32_t proc_ctls;           /* CPU_BASED_VM_EXEC_CONTROL as last written (window bits) */
+	uint32_t tpr_threshold;       /* TPR_THRESHOLD as last written (TPR shadow) */
+	uint8_t *vapic_page;          /* the virtual-APIC page (TPR shadow), NULL without */
+	/* the APIC timer, as instants of this pCPU's TSC and of the policy's clock */
+	uint64_t timer_host;          /* host TSC here when the timer needs service; UINT64_MAX: none */
+	uint64_t timer_wake;          /* the same in vtsc_policy_ref() units, for a halted vCPU */
+	uint64_t slice_end;           /* host TSC here at which the slice ends */
+	bool ptimer_short;            /* the preemption-timer field holds less than a slice */
+	uint64_t injected_irqs, injected_nmis, reinjected, window_exits;
+
 	struct vclock clock;          /* its virtual TSC and the tsc= policy's work (vmm/time/vtsc.h) */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
 	/* hypervisor ticks from VM exit to the next VM entry, per exit reason */
@@ -99,6 +123,11 @@ struct vcpu {
 	uint64_t prev_exit_tsc;
 	uint64_t watchdog_deadline;   /* host TSC after which the VM is ended */
 };
+
+/* vcpu.ev_pending */
+#define EV_IRR      BIT(0)        /* its APIC's IRR has a bit set (a hint: the APIC decides) */
+#define EV_NMI      BIT(1)        /* an NMI is pending (one is latched, as on hardware) */
+#define EV_INIT     BIT(2)        /* an INIT arrived: reset, then wait for a SIPI */
 
 struct uart_state {
 	char line[UART_LINE_MAX];
@@ -133,7 +162,6 @@ struct vm {
 	struct uart_state com1, debugcon;
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
-	uint64_t apic_base;
 	uint64_t pat;
 	uint32_t shutdown_match;      /* bytes of "Shutdown" seen so far on 0x8900 */
 
