@@ -77,6 +77,8 @@ static __attribute__((noinline)) void exit_unhandled(struct vcpu *v)
 {
 	uint32_t basic = EXIT_REASON_BASIC(v->exit_reason);
 
+	vcpu_capture_vectoring(v);
+	vcpu_exit_qualification(v);
 	vcpu_dump(v);
 	if (v->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
 		/* A failed entry is not "launched": the next try must VMLAUNCH. */
@@ -116,6 +118,33 @@ static void account_migration(struct vcpu *v)
 	v->migration_ticks_max = MAX(v->migration_ticks_max, cost);
 }
 
+/* The slice or the watchdog has run out: false (leave this pCPU), ending
+ * the VM first if it was the watchdog. */
+static __attribute__((noinline)) bool leave_now(struct vcpu *v, struct guest_regs *regs)
+{
+	if (regs->exit_tsc > v->watchdog_deadline && v->vm->state == VM_RUNNING)
+		vm_end(v->vm, VM_END_WATCHDOG, "still running after %lu ticks (watchdog=)",
+		       hv_opts.watchdog);
+	return false;
+}
+
+/* The end of an exit with work for the APIC timer or the events: service
+ * the timer if its instant on this pCPU has come, leave for an INIT, then
+ * as the common path, and prepare the entry (vmm/inject.c). */
+static __attribute__((noinline)) bool exit_tail_slow(struct vcpu *v, struct guest_regs *regs)
+{
+	if (regs->exit_tsc >= v->timer_host)
+		lapic_timer_service(v);
+	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
+		return false;           /* vmm/run.c takes it, off the guest */
+	if (regs->exit_tsc >= v->leave_tsc)
+		return leave_now(v, regs);
+	if (v->vm->state != VM_RUNNING || v->sleeping)
+		return false;
+	vcpu_prepare_entry(v);
+	return true;
+}
+
 bool vmm_handle_exit(struct guest_regs *regs)
 {
 	struct vcpu *v = (struct vcpu *)regs;   /* regs is the first member */
@@ -127,52 +156,43 @@ bool vmm_handle_exit(struct guest_regs *regs)
 		account_migration(v);
 	v->prev_exit_tsc = regs->exit_tsc;
 
-	/* Read the reason, qualification and RIP once; count the exit. The
-	 * exit cleared the entry's interruption field; an event whose delivery
-	 * it interrupted is kept to go in again (never lost). */
+	/* Read the reason and RIP once; count the exit. The exit cleared the
+	 * entry's interruption field; an event whose delivery it interrupted is
+	 * kept to go in again (never lost). */
 	v->launched = true;
-	v->event_injected = false;
 	v->exit_reason = vmcs_read32(VM_EXIT_REASON);
-	v->exit_qualification = vmcs_readnat(EXIT_QUALIFICATION);
 	v->rip = vmcs_readnat(GUEST_RIP);
-	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-	if (__builtin_expect(idt & INTR_INFO_VALID, 0))
-		inject_record_vectoring(v, idt);
 	uint32_t basic = EXIT_REASON_BASIC(v->exit_reason);
-	/* Reasons past the counters' range share the last slot. */
-	v->last_basic_reason = basic < HC_EXIT_REASONS ? basic : HC_EXIT_REASONS - 1;
+	exit_handler_t h = NULL;
+	if (__builtin_expect(basic < EXIT_REASON_MAX && !(v->exit_reason & EXIT_REASON_FAILED_VMENTRY), 1))
+		h = exit_handlers[basic];
+	/* Reasons past the counters' range share the last slot (EXIT_REASON_MAX
+	 * is below it: the clamp is for the unhandled path only). */
+	_Static_assert(EXIT_REASON_MAX <= HC_EXIT_REASONS, "exit counters cover the table");
+	v->last_basic_reason = h ? basic : MIN(basic, HC_EXIT_REASONS - 1);
 	v->counters.exits_total++;
 	v->counters.exits_by_reason[v->last_basic_reason]++;
 
-	exit_handler_t h = NULL;
-	if (basic < EXIT_REASON_MAX && !(v->exit_reason & EXIT_REASON_FAILED_VMENTRY))
-		h = exit_handlers[basic];
+	/* The exits that can interrupt the delivery of an event read the
+	 * IDT-vectoring information themselves (vcpu_capture_vectoring):
+	 * instruction exits never do. */
 	if (__builtin_expect(!h, 0))
 		exit_unhandled(v);
 	else
 		h(v);
 
-	/* The APIC timer's instant on this pCPU has come (the preemption
-	 * timer brought us here, or any exit after it). */
-	if (__builtin_expect(regs->exit_tsc >= v->timer_host, 0))
-		lapic_timer_service(v);
-	/* An INIT for this vCPU: vmm/run.c takes it once it is off the guest. */
-	if (__builtin_expect(__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT, 0))
-		return false;
+	/* Events, timers, windows: one test on the common path. */
+	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(ev | v->entry_work, 0))
+		return exit_tail_slow(v, regs);
 
 	/* One compare on the common path: leave_tsc is the earlier of the
 	 * slice's end and the watchdog's deadline (0 with every-exit), checked
 	 * on every exit against the TSC the stub already read. A guest that
 	 * exits often restarts the preemption timer at each entry and would
 	 * otherwise never be preempted. */
-	if (__builtin_expect(regs->exit_tsc >= v->leave_tsc, 0)) {
-		if (regs->exit_tsc > v->watchdog_deadline && vm->state == VM_RUNNING)
-			vm_end(vm, VM_END_WATCHDOG, "still running after %lu ticks (watchdog=)",
-			       hv_opts.watchdog);
-		return false;
-	}
-	if (vm->state != VM_RUNNING || v->sleeping)
-		return false;
-	vcpu_prepare_entry(v);
-	return true;
+	if (__builtin_expect(regs->exit_tsc >= v->leave_tsc, 0))
+		return leave_now(v, regs);
+	return vm->state == VM_RUNNING && !v->sleeping;
 }
+

@@ -28,6 +28,14 @@ bool vmm_handle_exit(struct guest_regs *regs);
  * VMfailInvalid / VMfailValid with its error, dump, end the VM. */
 void vmm_entry_failed(struct vcpu *v, int fail_class);
 
+/* The event whose delivery this exit interrupted, if any (SDM Vol. 3C,
+ * "Information for VM Exits That Occur During Event Delivery"), kept to be
+ * delivered again (vmm/inject.c). Called by the handlers of the exits that
+ * can happen during delivery (exceptions, NMIs, external interrupts, triple
+ * fault, EPT violations, the preemption timer, any unhandled exit); an
+ * instruction's exit (CPUID, VMCALL, MSR, I/O, HLT, CR, ...) cannot. */
+void vcpu_capture_vectoring(struct vcpu *v);
+
 /* The exits that need no device model (vmm/exits_core.c). */
 void handle_exception_nmi(struct vcpu *v);
 void handle_external_interrupt(struct vcpu *v);

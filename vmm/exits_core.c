@@ -15,14 +15,25 @@
 #include "lib/x86.h"
 #include "vmm/core/vcpu.h"
 #include "vmm/dev/lapic.h"
+#include "vmm/inject.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
+void vcpu_capture_vectoring(struct vcpu *v)
+{
+	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+	if (idt & INTR_INFO_VALID)
+		inject_record_vectoring(v, idt);
+}
+
 void handle_exception_nmi(struct vcpu *v)
 {
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+	vcpu_capture_vectoring(v);
 
 	/* The exception bitmap is 0, so only an NMI meant for the host lands
 	 * here (NMI exiting). The host has no NMI source of its own: note it. */
@@ -46,6 +57,7 @@ void handle_external_interrupt(struct vcpu *v)
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
 	uint32_t vec = info & INTR_INFO_VECTOR_MASK;
 
+	vcpu_capture_vectoring(v);
 	if ((info & INTR_INFO_VALID) && vec == KICK_VECTOR) {
 		host_apic_eoi();
 		return;
@@ -59,6 +71,7 @@ void handle_external_interrupt(struct vcpu *v)
 
 void handle_triple_fault(struct vcpu *v)
 {
+	vcpu_capture_vectoring(v);
 	vm_end(v->vm, VM_END_TRIPLE_FAULT, "shutdown at RIP %#lx: an exception could not be delivered",
 	       v->rip);
 }
@@ -183,7 +196,7 @@ void handle_vmx_instruction(struct vcpu *v)
 #define CR8_TPR_MASK            0xFULL
 void handle_cr_access(struct vcpu *v)
 {
-	uint64_t q = v->exit_qualification;
+	uint64_t q = vcpu_exit_qualification(v);
 	unsigned cr = q & 0xF, type = (q >> 4) & 3, gpr = (q >> 8) & 0xF;
 
 	if (cr == CR_ACCESS_CR8 && type == CR_ACCESS_MOV_FROM) {
@@ -248,6 +261,17 @@ void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 
+	vcpu_exit_qualification(v);
+	vcpu_capture_vectoring(v);
+	if (v->reinject_info) {
+		/* delivering an event touched a page outside RAM (an IDT or a
+		 * stack there): nothing to emulate, the guest is broken */
+		vm_end(v->vm, VM_END_BAD_ACCESS, "EPT violation at guest-physical %#lx while "
+		       "delivering event %#x (IDT or stack outside its RAM), RIP %#lx", gpa,
+		       v->reinject_info, v->rip);
+		return;
+	}
+
 	if (lapic_mmio_access(v, gpa))
 		return;
 	vm_end(v->vm, VM_END_BAD_ACCESS,
@@ -258,6 +282,7 @@ void handle_ept_violation(struct vcpu *v)
 
 void handle_preemption_timer(struct vcpu *v)
 {
+	vcpu_capture_vectoring(v);
 	/* A slice ended, or the APIC timer is due: vmm/exit.c services the
 	 * timer, checks the slice and the watchdog, and re-arms. */
 }

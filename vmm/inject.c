@@ -33,7 +33,6 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
-#define WINDOW_BITS      (CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING)
 /* What the VM-entry interruption-information field may carry: bits 30:12
  * are reserved there (SDM Vol. 3C, "VM-Entry Controls for Event
  * Injection"), while IDT-vectoring information may set bit 12. */
@@ -50,6 +49,7 @@ static bool needs_instruction_length(uint32_t info)
 
 void inject_record_vectoring(struct vcpu *v, uint32_t idt_info)
 {
+	v->entry_work = true;
 	v->reinject_info = idt_info & ENTRY_INFO_BITS;
 	v->reinject_error = idt_info & INTR_INFO_DELIVER_CODE ? vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;
 	v->reinject_len = needs_instruction_length(idt_info) ? vmcs_read32(VM_EXIT_INSTRUCTION_LEN) : 0;
@@ -139,7 +139,7 @@ static void inject_events(struct vcpu *v, uint32_t ev)
 			v->tpr_threshold = th;
 		}
 	}
-	uint32_t proc = (v->proc_ctls & ~(uint32_t)WINDOW_BITS) | windows;
+	uint32_t proc = (v->proc_ctls & ~(uint32_t)INJECT_WINDOW_BITS) | windows;
 	if (proc != v->proc_ctls) {
 		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
 		v->proc_ctls = proc;
@@ -164,21 +164,26 @@ void vcpu_prepare_entry(struct vcpu *v)
 {
 	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
 
-	if (v->reinject_info || (ev & (EV_NMI | EV_IRR)) || (v->proc_ctls & WINDOW_BITS) ||
+	if (v->reinject_info || (ev & (EV_NMI | EV_IRR)) || (v->proc_ctls & INJECT_WINDOW_BITS) ||
 	    v->tpr_threshold)
 		inject_events(v, ev);
 	if (v->timer_host != UINT64_MAX || v->ptimer_short)
 		arm_preemption_timer(v);
+	/* the exception or event written now goes in with this entry */
+	v->event_injected = false;
+	v->entry_work = v->reinject_info || (v->proc_ctls & INJECT_WINDOW_BITS) ||
+			v->tpr_threshold || v->timer_host != UINT64_MAX || v->ptimer_short;
 }
 
 void inject_reset(struct vcpu *v)
 {
+	v->entry_work = true;           /* the next entry recomputes it */
 	v->reinject_info = 0;
 	v->event_injected = false;
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
-	if (v->proc_ctls & WINDOW_BITS) {
-		v->proc_ctls &= ~(uint32_t)WINDOW_BITS;
+	if (v->proc_ctls & INJECT_WINDOW_BITS) {
+		v->proc_ctls &= ~(uint32_t)INJECT_WINDOW_BITS;
 		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, v->proc_ctls);
 	}
 	if (v->tpr_threshold) {

@@ -11,6 +11,10 @@
 #define CV_VMM_INJECT_H
 
 #include "vmm/core/vm.h"
+#include "vmx/vmx_defs.h"
+
+/* The window-exiting controls vmm/inject.c switches per entry. */
+#define INJECT_WINDOW_BITS (CPU_BASED_INTR_WINDOW_EXITING | CPU_BASED_NMI_WINDOW_EXITING)
 
 /* An exit with valid IDT-vectoring information (SDM Vol. 3C, "Information
  * for VM Exits That Occur During Event Delivery"): remember the event, to
@@ -21,7 +25,9 @@ void inject_record_vectoring(struct vcpu *v, uint32_t idt_info);
  * controls (SDM Vol. 3C, "Event Injection", "Interrupt-Window Exiting and
  * Virtual-Interrupt Delivery", "NMI-Window Exiting"), the TPR threshold
  * (TPR shadow), and the preemption timer (the earlier of the slice's end
- * and the APIC timer; SDM Vol. 3C, "VMX-Preemption Timer"). */
+ * and the APIC timer; SDM Vol. 3C, "VMX-Preemption Timer"). Then recompute
+ * v->entry_work: the common exit, with no event and no timer, skips this
+ * call altogether (vmm/exit.c). */
 void vcpu_prepare_entry(struct vcpu *v);
 
 /* Forget every event (INIT): entry field cleared, window exits off. */

@@ -23,6 +23,7 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 	}
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 	v->event_injected = true;
+	v->entry_work = true;
 }
 
 void vcpu_kick(struct vcpu *target)

@@ -27,6 +27,13 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~INTERRUPTIBILITY_STI_MOVSS);
 }
 
+/* The exit qualification of the current exit (read on first use; the
+ * dispatcher leaves it alone because most exits never need it). */
+static inline uint64_t vcpu_exit_qualification(struct vcpu *v)
+{
+	return v->exit_qualification = vmcs_readnat(EXIT_QUALIFICATION);
+}
+
 /* Queue a hardware exception for the next VM entry (SDM Vol. 3C,
  * "VM-Entry Controls for Event Injection"); marks the entry interruption
  * field taken, so vmm/inject.c delivers nothing else with this entry. */

@@ -88,7 +88,8 @@ struct vcpu {
 	uint64_t migrations;
 	uint64_t migration_ticks_sum, migration_ticks_max;
 
-	/* the current exit, read once by the dispatcher */
+	/* the current exit, read once by the dispatcher (the qualification
+	 * only by the handlers that use it: vcpu_exit_qualification) */
 	uint32_t exit_reason;
 	uint64_t exit_qualification;
 	uint64_t rip;
@@ -103,6 +104,9 @@ struct vcpu {
 	uint32_t reinject_error;
 	uint32_t reinject_len;
 	bool event_injected;          /* an exit handler filled the entry interruption field */
+	bool entry_work;              /* vmm/inject.c has something to look at before the next
+					 entry (set by whatever arms a timer, queues an event,
+					 opens a window; recomputed there) */
 	uint32_t proc_ctls;           /* CPU_BASED_VM_EXEC_CONTROL as last written (window bits) */
 	uint32_t tpr_threshold;       /* TPR_THRESHOLD as last written (TPR shadow) */
 	uint8_t *vapic_page;          /* the virtual-APIC page (TPR shadow), NULL without */

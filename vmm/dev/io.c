@@ -207,7 +207,7 @@ static void port_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 
 void handle_io(struct vcpu *v)
 {
-	uint64_t q = v->exit_qualification;
+	uint64_t q = vcpu_exit_qualification(v);
 	uint16_t port = (uint16_t)(q >> IOQ_PORT_SHIFT);
 	unsigned size = (q & IOQ_SIZE_MASK) + 1;
 

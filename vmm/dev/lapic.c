@@ -68,6 +68,7 @@ struct lapic {
 	uint32_t timer_count0;
 	uint64_t timer_deadline;      /* guest TSC of the next expiry */
 	uint64_t tsc_deadline;        /* IA32_TSC_DEADLINE as the guest reads it */
+	uint32_t timer_owed;          /* periodic expiries not delivered yet (see timer_fire) */
 	/* the guard: the timer's vector, set in IRR at hold_until, is not
 	 * taken before the guest's TSC on its current pCPU reads hold_until */
 	int hold_vector;              /* -1: none */
@@ -138,6 +139,7 @@ static bool timer_reached(const struct lapic *l, uint64_t now)
 
 static void timer_start_count(struct lapic *l, uint64_t now, uint32_t count)
 {
+	l->timer_owed = 0;
 	l->timer_start = now;
 	l->timer_count0 = count;
 	l->timer_deadline = now + (uint64_t)count * lapic_timer_divisor(l->r.timer_divide);
@@ -179,48 +181,70 @@ static void timer_rederive(struct vcpu *v, struct lapic *l)
 	}
 	v->timer_host = host;
 	v->timer_wake = wake;
+	if (host != UINT64_MAX)
+		v->entry_work = true;
+}
+
+/* The period of a periodic timer in guest ticks, at least
+ * TIMER_MIN_PERIOD_US; 0 when the count is 0. */
+static uint64_t timer_period(struct vcpu *v, struct lapic *l)
+{
+	uint64_t period = (uint64_t)l->r.timer_initial * lapic_timer_divisor(l->r.timer_divide);
+	uint64_t floor = vtsc_guest_khz(&v->clock) * TIMER_MIN_PERIOD_US / US_PER_MS;
+
+	if (period && period < floor) {
+		period = floor;
+		l->periods_floored++;
+	}
+	return period;
 }
 
 /* The expiry: the interrupt (unless masked), then the next state. Returns
- * true when a vector went into IRR. */
+ * true when a vector went into IRR. A periodic timer whose expiries came
+ * while its vCPU was off every pCPU owes one interrupt per period: the
+ * first goes into IRR now, the others each time the previous one is taken
+ * (lapic_ack_irq), so a guest that counts ticks loses none (as KVM's
+ * pending timer interrupts); at most TIMER_OWED_MAX are kept. */
+#define TIMER_OWED_MAX          100000u
+
 static bool timer_fire(struct vcpu *v, struct lapic *l, uint64_t now)
 {
 	uint32_t lvt = l->r.lvt[LVT_TIMER];
 	uint8_t vec = lvt & APIC_VECTOR_MASK;
-	bool raised = false;
+	bool raised = false, periodic = lapic_timer_mode(&l->r) == APIC_TIMER_PERIODIC;
 	uint64_t late = now - l->timer_deadline;
+	uint64_t period = periodic ? timer_period(v, l) : 0;
+	uint64_t n = period ? late / period + 1 : 1;            /* expiries passed */
+	uint64_t last = l->timer_deadline + (n - 1) * period;   /* the latest of them */
 
-	l->timer_fires++;
+	l->timer_fires += n;
 	l->fire_late_sum += late;
 	l->fire_late_max = MAX(l->fire_late_max, late);
-	if (!(lvt & APIC_LVT_MASKED) && lapic_accept_irq(&l->r, vec, false)) {
-		raised = true;
+	if (!(lvt & APIC_LVT_MASKED) && lapic_sw_enabled(&l->r)) {
+		uint64_t owed = n;
+		bool in_irr = l->r.irr[vec / 32] & (1u << (vec % 32));
+		if (!in_irr && lapic_accept_irq(&l->r, vec, false)) {
+			raised = true;
+			owed--;
+		}
+		l->timer_owed = (uint32_t)MIN(l->timer_owed + owed, TIMER_OWED_MAX);
 		l->hold_vector = vec;
-		l->hold_until = l->timer_deadline;
-		l->hold_wake = vtsc_deadline_ref(&v->clock, l->hold_until);
+		l->hold_until = last;
+		l->hold_wake = vtsc_deadline_ref(&v->clock, last);
 	} else {
-		l->timer_masked++;
+		l->timer_masked += n;
 	}
 	switch (lapic_timer_mode(&l->r)) {
-	case APIC_TIMER_PERIODIC: {
-		uint64_t period = (uint64_t)l->r.timer_initial * lapic_timer_divisor(l->r.timer_divide);
-		uint64_t floor = vtsc_guest_khz(&v->clock) * TIMER_MIN_PERIOD_US / US_PER_MS;
-		if (period && period < floor) {
-			period = floor;
-			l->periods_floored++;
-		}
+	case APIC_TIMER_PERIODIC:
 		if (!period) {
 			l->timer_armed = false;
 			break;
 		}
-		/* from the previous expiry, not from now: no drift; periods
-		 * missed while the vCPU was away merge into this one */
-		uint64_t n = (now - l->timer_deadline) / period + 1;
-		l->timer_deadline += n * period;
-		l->timer_start = l->timer_deadline - period;
+		/* from the previous expiry, not from now: no drift */
+		l->timer_start = last;
+		l->timer_deadline = last + period;
 		l->timer_count0 = l->r.timer_initial;
 		break;
-	}
 	case APIC_TIMER_TSC_DEADLINE:
 		l->tsc_deadline = 0;            /* it reads 0 once it has fired */
 		l->timer_armed = false;
@@ -396,6 +420,7 @@ static bool reg_write(struct vcpu *v, unsigned off, uint64_t val, bool icr64)
 		if (off == APIC_REG_LVT_TIMER) {
 			/* a change of timer mode disarms it ("TSC-Deadline Mode") */
 			l->timer_armed = false;
+			l->timer_owed = 0;
 			l->r.timer_initial = 0;
 			l->tsc_deadline = 0;
 		} else if (deadline_mode(l)) {
@@ -535,6 +560,7 @@ static bool write_apic_base(struct vcpu *v, struct lapic *l, uint64_t val)
 		/* disabled: the APIC loses its state, as after power-up */
 		lapic_regs_reset(&l->r, v->id, false, true);
 		l->timer_armed = false;
+		l->timer_owed = 0;
 		l->tsc_deadline = 0;
 		l->hold_vector = -1;
 		tpr_sync_out(v, l);
@@ -640,6 +666,7 @@ int lapic_pending_irq(struct vcpu *v)
 		/* the guard: not before the guest's own RDTSC reaches it */
 		l->guard_holds++;
 		v->timer_host = MIN(v->timer_host, vtsc_deadline_host(&v->clock, l->hold_until));
+		v->entry_work = true;
 		vec = -1;
 	}
 	spin_unlock(&l->lock);
@@ -654,6 +681,13 @@ void lapic_ack_irq(struct vcpu *v, uint8_t vector)
 	lapic_ack(&l->r, vector);
 	if (vector == l->hold_vector)
 		l->hold_vector = -1;
+	/* a periodic expiry still owed: the next one waits in IRR (it is
+	 * taken after this one's EOI, same class) */
+	uint32_t lvt = l->r.lvt[LVT_TIMER];
+	if (l->timer_owed && vector == (lvt & APIC_VECTOR_MASK) && !(lvt & APIC_LVT_MASKED)) {
+		l->timer_owed--;
+		lapic_accept_irq(&l->r, vector, false);
+	}
 	/* EV_IRR goes only under this lock, and only with IRR empty: a
 	 * concurrent deliver_fixed sets it again after its own IRR write. */
 	if (lapic_highest(l->r.irr) < 0)
@@ -762,6 +796,7 @@ void lapic_init_signal(struct vcpu *v)
 	spin_lock(&l->lock);
 	lapic_regs_reset(&l->r, v->id, x2apic_mode(l), true);
 	l->timer_armed = false;
+	l->timer_owed = 0;
 	l->tsc_deadline = 0;
 	l->hold_vector = -1;
 	tpr_sync_out(v, l);
