@@ -53,6 +53,12 @@
  * wrong (under tsc=none its TSC jumps while it measures) still runs. */
 #define TIMER_MIN_PERIOD_US     200
 #define US_PER_MS               1000
+/* A halted vCPU is woken this many ticks before its timer (on the reference
+ * timeline), so that its load on a pCPU happens before the deadline and
+ * vmm/exits_core.c:vcpu_hlt_resume polls the rest (KVM's
+ * lapic_timer_advance_ns, fixed): about the cost of a pick and a load in
+ * Bochs, far below HALT_POLL_TICKS. */
+#define TIMER_WAKE_ADVANCE      1500
 /* IA32_APIC_BASE bits a guest may not set: 7:0, 9 and 63:52 (SDM Vol. 3A,
  * "Local APIC Status and Location"; bits above MAXPHYADDR). */
 #define APIC_BASE_RESERVED      (~(APIC_BASE_ADDR_MASK | APIC_BASE_BSP | APIC_BASE_EXTD | \
@@ -171,6 +177,8 @@ static void timer_rederive(struct vcpu *v, struct lapic *l)
 	if (l->timer_armed) {
 		host = vtsc_deadline_host(&v->clock, l->timer_deadline);
 		wake = vtsc_deadline_ref(&v->clock, l->timer_deadline);
+		if (wake != UINT64_MAX)
+			wake = wake > TIMER_WAKE_ADVANCE ? wake - TIMER_WAKE_ADVANCE : 0;
 	}
 	/* a held timer interrupt needs a visit only while it is still held:
 	 * an instant already passed would make every entry exit at once */

@@ -89,6 +89,8 @@ void tsc_write_adjust(struct vtsc *t, uint64_t a)
 
 uint64_t tsc_guest_to_host_ticks(uint64_t guest_ticks, uint64_t mult)
 {
+	if (mult == TSC_MULT_ONE)
+		return guest_ticks;         /* no scaling: no division (the timer path) */
 	if (!mult)
 		return UINT64_MAX;
 	u128 n = ((u128)guest_ticks << TSC_MULT_SHIFT) + mult - 1;
