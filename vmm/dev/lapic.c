@@ -22,18 +22,8 @@
  * IRR gets a bit has EV_IRR posted, and is kicked if it runs on another
  * pCPU (vmm/core/vcpu.c:vcpu_kick).
  *
- * The timer counts the guest's own TSC, as the policy sees it
- * (vmm/time/vtsc.h: vtsc_timer_now): one-shot and periodic expire
- * count * divisor guest TSC ticks after their start (periodic: each period
- * from the previous expiry, so no drift accumulates), TSC-deadline when the
- * guest's TSC reaches IA32_TSC_DEADLINE (SDM Vol. 3A, "APIC Timer",
- * "TSC-Deadline Mode"). The expiry, a guest TSC value, becomes v->timer_host
- * on the pCPU that holds the vCPU (re-derived at every load and every TSC
- * write) and v->timer_wake, its instant on the reference timeline, for the
- * scheduler (vmm/time/vtsc.c). It fires only when vtsc_timer_now() has
- * reached it, and its vector is held back at injection until then too (the
- * guard); under percpu that is what RDTSC returns on the pCPU, so no timer
- * interrupt is ever early by the guest's own clock.
+ * The timer is vmm/dev/lapic_timer.c; the state both share is
+ * vmm/dev/lapic_state.h.
  */
 #include "vmm/dev/lapic.h"
 #include "kernel/arch.h"
@@ -42,48 +32,16 @@
 #include "lib/x86.h"
 #include "vmm/core/vcpu.h"
 #include "vmm/dev/lapic_regs.h"
+#include "vmm/dev/lapic_timer.h"
 #include "vmm/dev/mmio.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmm/time/vtsc.h"
 
 #define VECTOR_ILLEGAL_LIMIT    16
-/* The shortest period a periodic timer gets, in microseconds of guest time:
- * a guest cannot flood its pCPU with timer interrupts (KVM's
- * min_timer_period_us, the same 200 us). A guest whose calibration went
- * wrong (under tsc=none its TSC jumps while it measures) still runs. */
-#define TIMER_MIN_PERIOD_US     200
-#define US_PER_MS               1000
-/* A halted vCPU is woken this many ticks before its timer (on the reference
- * timeline), so that its load on a pCPU happens before the deadline and
- * vmm/exits_core.c:vcpu_hlt_resume polls the rest (KVM's
- * lapic_timer_advance_ns, fixed): about the cost of a pick and a load in
- * Bochs, far below HALT_POLL_TICKS. */
-#define TIMER_WAKE_ADVANCE      1500
 /* IA32_APIC_BASE bits a guest may not set: 7:0, 9 and 63:52 (SDM Vol. 3A,
  * "Local APIC Status and Location"; bits above MAXPHYADDR). */
 #define APIC_BASE_RESERVED      (~(APIC_BASE_ADDR_MASK | APIC_BASE_BSP | APIC_BASE_EXTD | \
 				   APIC_BASE_ENABLE))
-
-struct lapic {
-	struct spinlock lock;
-	struct lapic_regs r;
-	uint64_t base;                /* IA32_APIC_BASE */
-	/* the timer, on the guest's TSC */
-	bool timer_armed;
-	uint64_t timer_start;         /* guest TSC when the count was timer_count0 */
-	uint32_t timer_count0;
-	uint64_t timer_deadline;      /* guest TSC of the next expiry */
-	uint64_t tsc_deadline;        /* IA32_TSC_DEADLINE as the guest reads it */
-	uint32_t timer_owed;          /* periodic expiries not delivered yet (see timer_fire) */
-	/* the guard: the timer's vector, set in IRR at hold_until, is not
-	 * taken before the guest's TSC on its current pCPU reads hold_until */
-	int hold_vector;              /* -1: none */
-	uint64_t hold_until;
-	uint64_t hold_wake;           /* hold_until on the reference timeline */
-	/* counters (owner only) */
-	uint64_t timer_fires, timer_masked, fire_late_sum, fire_late_max, guard_holds;
-	uint64_t eois, ipis_sent, periods_floored;
-};
 
 /* What a VM's vCPUs asked for that reached nobody: counted, reported once. */
 struct lapic_vm_stats {
@@ -93,19 +51,7 @@ struct lapic_vm_stats {
 	bool reported_absent, reported_refused, reported_unsupported;
 };
 
-/* struct vcpu belongs to vmm/core/vm.h; the APIC state lives here, by id. */
-static struct lapic lapics[MAX_VMS][MAX_VCPUS];
 static struct lapic_vm_stats vm_stats[MAX_VMS];
-
-static struct lapic *lapic_of(struct vcpu *v)
-{
-	return &lapics[v->vm->id][v->id];
-}
-
-static bool x2apic_mode(const struct lapic *l)
-{
-	return (l->base & (APIC_BASE_ENABLE | APIC_BASE_EXTD)) == (APIC_BASE_ENABLE | APIC_BASE_EXTD);
-}
 
 /* ---- the TPR shadow (apicv=on): VTPR at offset 0x80 of the page is the TPR ---- */
 
@@ -124,144 +70,6 @@ static void tpr_sync_out(struct vcpu *v, struct lapic *l)
 {
 	if (v->vapic_page)
 		*vtpr(v) = l->r.tpr;
-}
-
-/* ---- timer (lock held, owner pCPU) ---- */
-
-static bool deadline_mode(const struct lapic *l)
-{
-	return lapic_timer_mode(&l->r) == APIC_TIMER_TSC_DEADLINE;
-}
-
-/* Has the guest's TSC `now` reached the expiry? TSC-deadline compares as
- * the CPU does (unsigned); a count's expiry is near, so a signed distance
- * is safe and survives a guest TSC that wraps. */
-static bool timer_reached(const struct lapic *l, uint64_t now)
-{
-	if (deadline_mode(l))
-		return now >= l->timer_deadline;
-	return (int64_t)(now - l->timer_deadline) >= 0;
-}
-
-static void timer_start_count(struct lapic *l, uint64_t now, uint32_t count)
-{
-	l->timer_owed = 0;
-	l->timer_start = now;
-	l->timer_count0 = count;
-	l->timer_deadline = now + (uint64_t)count * lapic_timer_divisor(l->r.timer_divide);
-	l->timer_armed = count != 0 && lapic_timer_mode(&l->r) <= APIC_TIMER_PERIODIC;
-}
-
-/* TMCCT now: 0 in TSC-deadline mode and when stopped. */
-static uint32_t timer_current(struct vcpu *v, const struct lapic *l)
-{
-	if (!l->timer_armed || deadline_mode(l))
-		return 0;
-	uint64_t now = vtsc_timer_now(&v->clock);
-	uint32_t div = lapic_timer_divisor(l->r.timer_divide);
-	if (!timer_reached(l, now))
-		return lapic_timer_count_after(l->timer_count0, div, now - l->timer_start);
-	if (lapic_timer_mode(&l->r) != APIC_TIMER_PERIODIC || !l->r.timer_initial)
-		return 0;
-	/* periodic, expired but not serviced yet: where it is in the next period */
-	uint64_t period = (uint64_t)l->r.timer_initial * div;
-	return l->r.timer_initial - (uint32_t)(((now - l->timer_deadline) % period) / div);
-}
-
-/* The host instants of the timer (and of a held timer interrupt) on this
- * pCPU and for the scheduler. */
-static void timer_rederive(struct vcpu *v, struct lapic *l)
-{
-	uint64_t host = UINT64_MAX, wake = UINT64_MAX;
-
-	if (l->timer_armed) {
-		host = vtsc_deadline_host(&v->clock, l->timer_deadline);
-		wake = vtsc_deadline_ref(&v->clock, l->timer_deadline);
-		if (wake != UINT64_MAX)
-			wake = wake > TIMER_WAKE_ADVANCE ? wake - TIMER_WAKE_ADVANCE : 0;
-	}
-	/* a held timer interrupt needs a visit only while it is still held:
-	 * an instant already passed would make every entry exit at once */
-	if (l->hold_vector >= 0) {
-		uint64_t h = vtsc_deadline_host(&v->clock, l->hold_until);
-		if (h > rdtsc())
-			host = MIN(host, h);
-	}
-	v->timer_host = host;
-	v->timer_wake = wake;
-	if (host != UINT64_MAX)
-		v->entry_work = true;
-}
-
-/* The period of a periodic timer in guest ticks, at least
- * TIMER_MIN_PERIOD_US; 0 when the count is 0. */
-static uint64_t timer_period(struct vcpu *v, struct lapic *l)
-{
-	uint64_t period = (uint64_t)l->r.timer_initial * lapic_timer_divisor(l->r.timer_divide);
-	uint64_t floor = vtsc_guest_khz(&v->clock) * TIMER_MIN_PERIOD_US / US_PER_MS;
-
-	if (period && period < floor) {
-		period = floor;
-		l->periods_floored++;
-	}
-	return period;
-}
-
-/* The expiry: the interrupt (unless masked), then the next state. Returns
- * true when a vector went into IRR. A periodic timer whose expiries came
- * while its vCPU was off every pCPU owes one interrupt per period: the
- * first goes into IRR now, the others each time the previous one is taken
- * (lapic_ack_irq), so a guest that counts ticks loses none (as KVM's
- * pending timer interrupts); at most TIMER_OWED_MAX are kept. */
-#define TIMER_OWED_MAX          100000u
-
-static bool timer_fire(struct vcpu *v, struct lapic *l, uint64_t now)
-{
-	uint32_t lvt = l->r.lvt[LVT_TIMER];
-	uint8_t vec = lvt & APIC_VECTOR_MASK;
-	bool raised = false, periodic = lapic_timer_mode(&l->r) == APIC_TIMER_PERIODIC;
-	uint64_t late = now - l->timer_deadline;
-	uint64_t period = periodic ? timer_period(v, l) : 0;
-	uint64_t n = period ? late / period + 1 : 1;            /* expiries passed */
-	uint64_t last = l->timer_deadline + (n - 1) * period;   /* the latest of them */
-
-	l->timer_fires += n;
-	l->fire_late_sum += late;
-	l->fire_late_max = MAX(l->fire_late_max, late);
-	if (!(lvt & APIC_LVT_MASKED) && lapic_sw_enabled(&l->r)) {
-		uint64_t owed = n;
-		bool in_irr = l->r.irr[vec / 32] & (1u << (vec % 32));
-		if (!in_irr && lapic_accept_irq(&l->r, vec, false)) {
-			raised = true;
-			owed--;
-		}
-		l->timer_owed = (uint32_t)MIN(l->timer_owed + owed, TIMER_OWED_MAX);
-		l->hold_vector = vec;
-		l->hold_until = last;
-		l->hold_wake = vtsc_deadline_ref(&v->clock, last);
-	} else {
-		l->timer_masked += n;
-	}
-	switch (lapic_timer_mode(&l->r)) {
-	case APIC_TIMER_PERIODIC:
-		if (!period) {
-			l->timer_armed = false;
-			break;
-		}
-		/* from the previous expiry, not from now: no drift */
-		l->timer_start = last;
-		l->timer_deadline = last + period;
-		l->timer_count0 = l->r.timer_initial;
-		break;
-	case APIC_TIMER_TSC_DEADLINE:
-		l->tsc_deadline = 0;            /* it reads 0 once it has fired */
-		l->timer_armed = false;
-		break;
-	default:
-		l->timer_armed = false;
-		break;
-	}
-	return raised;
 }
 
 /* ---- interrupts in ---- */
@@ -414,7 +222,7 @@ static bool reg_write(struct vcpu *v, unsigned off, uint64_t val, bool icr64)
 	spin_lock(&l->lock);
 	tpr_sync_in(v, l);
 	if (off == APIC_REG_TIMER_DIVIDE)
-		cur = timer_current(v, l);        /* counted so far at the old divisor */
+		cur = lapic_timer_current(v, l);        /* counted so far at the old divisor */
 	unsigned fx = icr64 ? lapic_write_icr64(&l->r, val) : lapic_reg_write(&l->r, off, val);
 	if (fx & LAPIC_FX_GP) {
 		spin_unlock(&l->lock);
@@ -424,22 +232,8 @@ static bool reg_write(struct vcpu *v, unsigned off, uint64_t val, bool icr64)
 		tpr_sync_out(v, l);
 	if (fx & LAPIC_FX_EOI)
 		l->eois++;
-	if (fx & LAPIC_FX_TIMER) {
-		if (off == APIC_REG_LVT_TIMER) {
-			/* a change of timer mode disarms it ("TSC-Deadline Mode") */
-			l->timer_armed = false;
-			l->timer_owed = 0;
-			l->r.timer_initial = 0;
-			l->tsc_deadline = 0;
-		} else if (deadline_mode(l)) {
-			l->r.timer_initial = old_initial;   /* TMICT is ignored in this mode */
-		} else if (off == APIC_REG_TIMER_INITIAL) {
-			timer_start_count(l, vtsc_timer_now(&v->clock), l->r.timer_initial);
-		} else if (l->timer_armed) {        /* TDCR: the rest at the new rate */
-			timer_start_count(l, vtsc_timer_now(&v->clock), cur);
-		}
-		timer_rederive(v, l);
-	}
+	if (fx & LAPIC_FX_TIMER)
+		lapic_timer_written(v, l, off, old_initial, cur);
 	uint32_t icr_low = l->r.icr_low, icr_high = l->r.icr_high;
 	bool x2 = l->r.x2apic;
 	uint8_t self_vec = l->r.self_ipi_vector;
@@ -468,7 +262,7 @@ static bool reg_read(struct vcpu *v, struct lapic *l, unsigned off, uint32_t *va
 {
 	tpr_sync_in(v, l);
 	if (off == APIC_REG_TIMER_CURRENT)
-		l->r.timer_current = timer_current(v, l);
+		l->r.timer_current = lapic_timer_current(v, l);
 	return lapic_reg_read(&l->r, off, val);
 }
 
@@ -517,7 +311,7 @@ bool lapic_mmio_access(struct vcpu *v, uint64_t gpa)
 		return true;            /* the VM was ended, with the reason */
 
 	unsigned off = gpa & (PAGE_SIZE - 1), size = a.insn.size;
-	bool present = (l->base & APIC_BASE_ENABLE) && !x2apic_mode(l);
+	bool present = (l->base & APIC_BASE_ENABLE) && !lapic_x2apic_mode(l);
 
 	if (!a.insn.is_write) {
 		uint64_t val = mmio_size_mask(size);
@@ -567,12 +361,8 @@ static bool write_apic_base(struct vcpu *v, struct lapic *l, uint64_t val)
 	} else if (new == 0) {
 		/* disabled: the APIC loses its state, as after power-up */
 		lapic_regs_reset(&l->r, v->id, false, true);
-		l->timer_armed = false;
-		l->timer_owed = 0;
-		l->tsc_deadline = 0;
-		l->hold_vector = -1;
+		lapic_timer_reset(v, l);
 		tpr_sync_out(v, l);
-		timer_rederive(v, l);
 	}
 	spin_unlock(&l->lock);
 	return true;
@@ -589,12 +379,12 @@ enum lapic_msr_result lapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val
 	}
 	if (msr == MSR_IA32_TSC_DEADLINE) {
 		/* reads 0 outside TSC-deadline mode, and once it fired */
-		*val = deadline_mode(l) ? l->tsc_deadline : 0;
+		*val = lapic_timer_deadline_mode(l) ? l->tsc_deadline : 0;
 		return LAPIC_MSR_OK;
 	}
 	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)
 		return LAPIC_MSR_NOT_MINE;
-	if (!x2apic_mode(l))
+	if (!lapic_x2apic_mode(l))
 		return LAPIC_MSR_GP;
 	if (msr == MSR_X2APIC_ICR) {
 		*val = ((uint64_t)l->r.icr_high << 32) | l->r.icr_low;
@@ -615,23 +405,15 @@ enum lapic_msr_result lapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val
 		return write_apic_base(v, l, val) ? LAPIC_MSR_OK : LAPIC_MSR_GP;
 	if (msr == MSR_IA32_TSC_DEADLINE) {
 		spin_lock(&l->lock);
-		/* ignored outside TSC-deadline mode; 0 disarms; a value already
-		 * passed fires at once ("TSC-Deadline Mode") */
-		if (deadline_mode(l)) {
-			l->tsc_deadline = val;
-			l->timer_deadline = val;
-			l->timer_armed = val != 0;
-			timer_rederive(v, l);
-		}
-		bool due = l->timer_armed && rdtsc() >= v->timer_host;
+		bool due = lapic_timer_write_deadline(v, l, val);
 		spin_unlock(&l->lock);
 		if (due)
-			lapic_timer_service(v);
+			lapic_timer_service(v);       /* a deadline already passed fires at once */
 		return LAPIC_MSR_OK;
 	}
 	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)
 		return LAPIC_MSR_NOT_MINE;
-	if (!x2apic_mode(l))
+	if (!lapic_x2apic_mode(l))
 		return LAPIC_MSR_GP;
 	bool icr = msr == MSR_X2APIC_ICR;
 	return reg_write(v, icr ? APIC_REG_ICR_LOW : lapic_x2apic_offset(msr), val, icr)
@@ -735,53 +517,6 @@ bool lapic_can_interrupt(struct vcpu *v)
 	return (l->base & APIC_BASE_ENABLE) && lapic_sw_enabled(&l->r);
 }
 
-/* ---- timer entry points ---- */
-
-void lapic_timer_load(struct vcpu *v)
-{
-	struct lapic *l = lapic_of(v);
-
-	spin_lock(&l->lock);
-	timer_rederive(v, l);
-	bool due = v->timer_host != UINT64_MAX && rdtsc() >= v->timer_host;
-	spin_unlock(&l->lock);
-	if (due)
-		lapic_timer_service(v);
-}
-
-void lapic_timer_service(struct vcpu *v)
-{
-	struct lapic *l = lapic_of(v);
-	bool raised = false;
-
-	spin_lock(&l->lock);
-	if (l->timer_armed) {
-		uint64_t now = vtsc_timer_now(&v->clock);
-		if (timer_reached(l, now))
-			raised = timer_fire(v, l, now);
-	}
-	timer_rederive(v, l);
-	spin_unlock(&l->lock);
-	if (raised)
-		vcpu_post_event(v, EV_IRR);
-}
-
-void lapic_guest_tsc_changed(struct vcpu *v, uint64_t old_now, uint64_t new_now)
-{
-	struct lapic *l = lapic_of(v);
-
-	spin_lock(&l->lock);
-	if (l->timer_armed && !deadline_mode(l)) {
-		l->timer_start += new_now - old_now;
-		l->timer_deadline += new_now - old_now;
-	}
-	timer_rederive(v, l);
-	bool due = v->timer_host != UINT64_MAX && rdtsc() >= v->timer_host;
-	spin_unlock(&l->lock);
-	if (due)
-		lapic_timer_service(v);
-}
-
 /* ---- life cycle ---- */
 
 void lapic_vcpu_init(struct vcpu *v)
@@ -802,15 +537,10 @@ void lapic_init_signal(struct vcpu *v)
 	struct lapic *l = lapic_of(v);
 
 	spin_lock(&l->lock);
-	lapic_regs_reset(&l->r, v->id, x2apic_mode(l), true);
-	l->timer_armed = false;
-	l->timer_owed = 0;
-	l->tsc_deadline = 0;
-	l->hold_vector = -1;
+	lapic_regs_reset(&l->r, v->id, lapic_x2apic_mode(l), true);
+	lapic_timer_reset(v, l);
 	tpr_sync_out(v, l);
 	__atomic_and_fetch(&v->ev_pending, ~(uint32_t)EV_IRR, __ATOMIC_SEQ_CST);
-	v->timer_host = UINT64_MAX;
-	v->timer_wake = UINT64_MAX;
 	spin_unlock(&l->lock);
 }
 
