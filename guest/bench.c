@@ -28,15 +28,40 @@
  *                       timeline, so a gap across a move is the move's cost
  *                       from the guest's last instruction on one pCPU to its
  *                       first on the next
+ *   mode=timer n=N      N TSC-deadline interrupts at seeded log-uniform
+ *                       distances of 1000 to 1000000 ticks, waited for in
+ *                       STI; HLT: lateness (handler's first RDTSC minus the
+ *                       deadline) min/median/max, early fires, and VM exits
+ *                       per interrupt (HC_COUNTERS, under chronovisor)
+ *   mode=selfipi n=N    N fixed self-IPIs (ICR self shorthand) with IF = 1:
+ *                       ticks from before the ICR write to the handler's first
+ *                       RDTSC, and to the instruction after the write (the
+ *                       handler and its EOI included), min and median
+ *   mode=ipi n=N        N fixed IPIs from CPU 0 to CPU 1, which spins with
+ *                       IF = 1 (needs 2 CPUs: vcpus=2, on 2 pCPUs for the
+ *                       cross-pCPU case): ticks from before the ICR write to
+ *                       CPU 1's handler, min/median/max
+ *   mode=ipi_hlt n=N    the same with CPU 1 waiting in STI; HLT
  *   mode=A,B,...        several, in that order, with the same n
  *
  * Output lines start with "bench: " and are key=value pairs, so the bench
  * script can parse them.
  */
+#include "guest/lib/apic.h"
+#include "guest/lib/apic_timer.h"
 #include "guest/lib/guest.h"
+#include "guest/lib/irq.h"
+#include "guest/lib/smp.h"
 
 #define MSR_IA32_TSC        0x00000010
 #define EXIT_REASON_RDTSC   16          /* SDM Vol. 3D, "VMX Basic Exit Reasons" */
+#define VEC_BENCH_TIMER     0xD0
+#define VEC_BENCH_SELF      0xC0
+#define VEC_BENCH_PING      0xB0
+#define SAMPLES_MAX         10000        /* per mode: n is capped to it */
+#define TIMER_MIN_DIST      1000
+#define TIMER_MAX_DIST      1000000
+#define DECADE              10
 
 static inline uint64_t vmcall_nop(void)
 {
@@ -266,13 +291,193 @@ static void bench_gaps(long n)
 	       GAP_MIN);
 }
 
+/* ---- interrupts ---- */
+
+static uint64_t samples[SAMPLES_MAX];
+static volatile uint64_t handler_tsc, handler_count;
+static uint64_t rng_state = 1;
+
+static uint64_t rng_next(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rng_state = x;
+	return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* Log-uniform by decade in [lo, hi]: a decade, then a value in it. */
+static uint64_t distance(uint64_t lo, uint64_t hi)
+{
+	uint64_t d0 = 1, n = 0;
+
+	while (d0 * DECADE <= lo)
+		d0 *= DECADE;
+	for (uint64_t d = d0; d <= hi; d *= DECADE)
+		n++;
+	uint64_t start = d0;
+	for (uint64_t k = rng_next() % n; k; k--)
+		start *= DECADE;
+	uint64_t a = start < lo ? lo : start, b = start * DECADE - 1 > hi ? hi : start * DECADE - 1;
+	return a + rng_next() % (b - a + 1);
+}
+
+static uint64_t exits_total(void)
+{
+	static struct hc_counters c;
+
+	return on_chronovisor() && hc_counters(&c) >= 0 ? c.exits_total : 0;
+}
+
+static void stamp_handler(struct trap_frame *f)
+{
+	handler_tsc = rdtsc();
+	handler_count++;
+	apic_eoi();
+}
+
+static long capped(long n)
+{
+	return n > SAMPLES_MAX ? SAMPLES_MAX : n;
+}
+
+static void bench_timer(long n)
+{
+	uint64_t early = 0, exits0, exits1;
+
+	n = capped(n);
+	if (!apic_has_tsc_deadline()) {
+		report_skip("bench timer: needs the TSC-deadline timer");
+		return;
+	}
+	irq_register(VEC_BENCH_TIMER, stamp_handler);
+	apic_sw_enable();
+	apic_timer_deadline_mode(VEC_BENCH_TIMER);
+	exits0 = exits_total();
+	for (long i = 0; i < n; i++) {
+		uint64_t dist = distance(TIMER_MIN_DIST, TIMER_MAX_DIST), seen = handler_count;
+		irq_disable();
+		uint64_t d = rdtsc() + dist;
+		apic_timer_deadline_arm(d);
+		while (handler_count == seen) {
+			safe_halt();
+			irq_disable();
+		}
+		irq_enable();
+		if (handler_tsc < d)
+			early++;
+		samples[i] = handler_tsc >= d ? handler_tsc - d : 0;
+	}
+	exits1 = exits_total();
+	apic_timer_stop();
+	sort_u64(samples, (size_t)n);
+	uint64_t per100 = (exits1 - exits0) * 100 / (uint64_t)n;
+	printf("bench: timer_late_min=%lu timer_late_median=%lu timer_late_max=%lu timer_early=%lu "
+	       "timer_exits_per_irq=%lu.%02lu n=%ld\n", samples[0], samples[n / 2], samples[n - 1],
+	       early, per100 / 100, per100 % 100, n);
+	report(early == 0, "bench timer: %ld TSC-deadline interrupts, %lu early", n, early);
+}
+
+static void bench_selfipi(long n)
+{
+	uint64_t *full = samples + SAMPLES_MAX / 2;
+
+	n = capped(n) / 2;
+	irq_register(VEC_BENCH_SELF, stamp_handler);
+	apic_sw_enable();
+	irq_enable();
+	for (long i = 0; i < n; i++) {
+		uint64_t t0 = rdtsc();
+		apic_self_ipi(VEC_BENCH_SELF);
+		uint64_t t2 = rdtsc();
+		samples[i] = handler_tsc - t0;
+		full[i] = t2 - t0;
+	}
+	irq_disable();
+	sort_u64(samples, (size_t)n);
+	sort_u64(full, (size_t)n);
+	printf("bench: selfipi_to_handler_min=%lu selfipi_to_handler_median=%lu "
+	       "selfipi_roundtrip_min=%lu selfipi_roundtrip_median=%lu n=%ld\n", samples[0],
+	       samples[n / 2], full[0], full[n / 2], n);
+	report(handler_count >= (uint64_t)n, "bench selfipi: %ld self-IPIs taken (%lu)", n,
+	       handler_count);
+}
+
+/* CPU 1 of mode=ipi / ipi_hlt: take pings until told to stop. */
+static volatile bool ping_done, ping_ready, ping_hlt;
+
+static void ping_target(int cpu)
+{
+	if (cpu != 1)
+		return;
+	irq_register(VEC_BENCH_PING, stamp_handler);
+	apic_sw_enable();
+	__atomic_store_n(&ping_ready, true, __ATOMIC_RELEASE);
+	if (ping_hlt) {
+		irq_disable();
+		while (!ping_done) {
+			safe_halt();
+			irq_disable();
+		}
+		irq_enable();
+	} else {
+		irq_enable();
+		while (!ping_done)
+			pause();
+	}
+	irq_disable();
+}
+
+static void bench_ipi(long n, bool hlt)
+{
+	static bool started;
+	const char *name = hlt ? "ipi_hlt" : "ipi";
+
+	n = capped(n);
+	if (started) {
+		report_skip("bench %s: one IPI mode per run (the target CPU has finished)", name);
+		return;
+	}
+	if (smp_cpus_available() < 2) {
+		report_skip("bench %s: needs 2 CPUs (vcpus=2 under chronovisor)", name);
+		return;
+	}
+	started = true;
+	ping_hlt = hlt;
+	if (smp_start(2, ping_target) < 2) {
+		report(false, "bench %s: CPU 1 did not start", name);
+		return;
+	}
+	while (!__atomic_load_n(&ping_ready, __ATOMIC_ACQUIRE))
+		pause();
+	handler_count = 0;
+	for (long i = 0; i < n; i++) {
+		uint64_t t0 = rdtsc();
+		apic_ipi_fixed(smp_apic_id(1), VEC_BENCH_PING);
+		while (handler_count == (uint64_t)i)
+			pause();
+		samples[i] = handler_tsc - t0;
+	}
+	ping_done = true;
+	if (hlt)
+		apic_ipi_fixed(smp_apic_id(1), VEC_BENCH_PING);      /* out of its HLT */
+	smp_wait_all();
+	sort_u64(samples, (size_t)n);
+	printf("bench: %s_latency_min=%lu %s_latency_median=%lu %s_latency_max=%lu n=%ld\n", name,
+	       samples[0], name, samples[n / 2], name, samples[n - 1], n);
+	report(true, "bench %s: %ld IPIs from CPU 0 to CPU 1", name, n);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = arg_get("mode");
 	long n = arg_get_int("n", 1000);
 
 	if (!mode || !*mode || n <= 0) {
-		report(false, "bench: usage mode=vmcall|rdtsc|rdmsr_tsc|gaps[,...] [n=N > 0]");
+		report(false, "bench: usage mode=vmcall|rdtsc|rdmsr_tsc|gaps|timer|selfipi|ipi|ipi_hlt[,...] "
+		       "[n=N > 0]");
 		mode = NULL;
 	}
 	while (mode && *mode) {
@@ -292,6 +497,14 @@ int main(int argc, char **argv)
 			bench_rdmsr_tsc(n);
 		else if (!strcmp(one, "gaps"))
 			bench_gaps(n);
+		else if (!strcmp(one, "timer"))
+			bench_timer(n);
+		else if (!strcmp(one, "selfipi"))
+			bench_selfipi(n);
+		else if (!strcmp(one, "ipi"))
+			bench_ipi(n, false);
+		else if (!strcmp(one, "ipi_hlt"))
+			bench_ipi(n, true);
 		else
 			report(false, "bench: unknown mode %s", one);
 		mode = comma ? comma + 1 : NULL;

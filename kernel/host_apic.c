@@ -15,29 +15,16 @@
 #include "kernel/console.h"
 #include "kernel/mem.h"
 #include "lib/msr.h"
+#include "lib/x86.h"
 
-
-/* IA32_APIC_BASE (SDM Vol. 3A, "Local APIC Status and Location") */
-
-/* xAPIC MMIO register offsets */
-#define XAPIC_ID                 0x020
-#define XAPIC_ICR_LOW            0x300
-#define XAPIC_ICR_HIGH           0x310
-#define XAPIC_ID_SHIFT           24        /* ID in bits 31:24 */
-#define XAPIC_DEST_SHIFT         24        /* ICR_HIGH: destination in bits 31:24 */
+/* Register offsets, ICR fields: lib/x86.h (SDM Vol. 3A, "Local APIC
+ * Register Address Map", "Interrupt Command Register (ICR)"). */
 #define XAPIC_MAX_ID             0xFEu     /* 0xFF is the broadcast destination */
-
-/* x2APIC MSRs */
-#define X2APIC_MSR_ID            0x802
-#define X2APIC_MSR_ICR           0x830
 #define X2APIC_DEST_SHIFT        32
 #define X2APIC_MAX_ID            0xFFFFFFFEu  /* 0xFFFFFFFF is broadcast */
-
-/* ICR low-word fields */
-#define ICR_DELIVERY_INIT        (5u << 8)
-#define ICR_DELIVERY_STARTUP     (6u << 8)
-#define ICR_DELIVERY_PENDING     BIT(12)   /* xAPIC only: send pending */
-#define ICR_LEVEL_ASSERT         BIT(14)
+#define X2APIC_MSR_OF(off)       (MSR_X2APIC_FIRST + (off) / APIC_REG_SLOT)
+#define ICR_DELIVERY_INIT        (APIC_DM_INIT << APIC_DM_SHIFT)
+#define ICR_DELIVERY_STARTUP     (APIC_DM_STARTUP << APIC_DM_SHIFT)
 
 /* Polls of the delivery-status bit before giving up (microseconds on hardware). */
 #define ICR_SEND_POLL_LIMIT      1000000u
@@ -79,8 +66,8 @@ bool host_apic_usable(void)
 uint32_t host_apic_id(void)
 {
 	if (host_apic_x2apic())
-		return (uint32_t)rdmsr(X2APIC_MSR_ID);
-	return *xapic_reg(XAPIC_ID) >> XAPIC_ID_SHIFT;
+		return (uint32_t)rdmsr(X2APIC_MSR_OF(APIC_REG_ID));
+	return *xapic_reg(APIC_REG_ID) >> APIC_XAPIC_ID_SHIFT;
 }
 
 uint32_t host_apic_max_id(void)
@@ -98,13 +85,13 @@ static bool send_ipi(uint32_t apic_id, uint32_t icr_low)
 	 * Address Space"). */
 	__asm__ volatile("mfence" ::: "memory");
 	if (host_apic_x2apic()) {
-		wrmsr(X2APIC_MSR_ICR, ((uint64_t)apic_id << X2APIC_DEST_SHIFT) | icr_low);
+		wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << X2APIC_DEST_SHIFT) | icr_low);
 		return true;
 	}
-	*xapic_reg(XAPIC_ICR_HIGH) = apic_id << XAPIC_DEST_SHIFT;
-	*xapic_reg(XAPIC_ICR_LOW) = icr_low;            /* this write sends it */
+	*xapic_reg(APIC_REG_ICR_HIGH) = apic_id << APIC_XAPIC_ID_SHIFT;
+	*xapic_reg(APIC_REG_ICR_LOW) = icr_low;         /* this write sends it */
 	for (uint32_t i = 0; i < ICR_SEND_POLL_LIMIT; i++) {
-		if (!(*xapic_reg(XAPIC_ICR_LOW) & ICR_DELIVERY_PENDING))
+		if (!(*xapic_reg(APIC_REG_ICR_LOW) & APIC_DELIVERY_STATUS))
 			return true;
 		cpu_relax();
 	}
@@ -113,10 +100,53 @@ static bool send_ipi(uint32_t apic_id, uint32_t icr_low)
 
 bool host_apic_send_init(uint32_t apic_id)
 {
-	return send_ipi(apic_id, ICR_DELIVERY_INIT | ICR_LEVEL_ASSERT);
+	return send_ipi(apic_id, ICR_DELIVERY_INIT | APIC_ICR_LEVEL_ASSERT);
 }
 
 bool host_apic_send_startup(uint32_t apic_id, uint8_t vector_page)
 {
-	return send_ipi(apic_id, ICR_DELIVERY_STARTUP | ICR_LEVEL_ASSERT | vector_page);
+	return send_ipi(apic_id, ICR_DELIVERY_STARTUP | APIC_ICR_LEVEL_ASSERT | vector_page);
+}
+
+static uint32_t reg_read(uint32_t off)
+{
+	return host_apic_x2apic() ? (uint32_t)rdmsr(X2APIC_MSR_OF(off)) : *xapic_reg(off);
+}
+
+static void reg_write(uint32_t off, uint32_t val)
+{
+	if (host_apic_x2apic())
+		wrmsr(X2APIC_MSR_OF(off), val);
+	else
+		*xapic_reg(off) = val;
+}
+
+void host_apic_sw_enable(void)
+{
+	reg_write(APIC_REG_TPR, 0);
+	reg_write(APIC_REG_SVR, (reg_read(APIC_REG_SVR) & ~APIC_SVR_VECTOR_MASK) | APIC_SVR_ENABLE |
+		  HOST_SPURIOUS_VECTOR);
+}
+
+void host_apic_send_fixed(uint32_t apic_id, uint8_t vector)
+{
+	uint32_t icr_low = (APIC_DM_FIXED << APIC_DM_SHIFT) | APIC_ICR_LEVEL_ASSERT | vector;
+
+	if (host_apic_x2apic()) {
+		wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << X2APIC_DEST_SHIFT) | icr_low);
+		return;
+	}
+	/* Each pCPU writes only its own APIC's ICR, with IF = 0: nothing
+	 * interleaves. A previous IPI still being sent is waited for first
+	 * (bounded: a stuck one is only a kick lost, which the slice bounds). */
+	for (uint32_t i = 0; i < ICR_SEND_POLL_LIMIT &&
+	     (*xapic_reg(APIC_REG_ICR_LOW) & APIC_DELIVERY_STATUS); i++)
+		cpu_relax();
+	*xapic_reg(APIC_REG_ICR_HIGH) = apic_id << APIC_XAPIC_ID_SHIFT;
+	*xapic_reg(APIC_REG_ICR_LOW) = icr_low;
+}
+
+void host_apic_eoi(void)
+{
+	reg_write(APIC_REG_EOI, 0);
 }

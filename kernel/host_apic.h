@@ -30,6 +30,26 @@ uint32_t host_apic_max_id(void);
  * Returns false if the send never completed (xAPIC delivery status stuck). */
 bool host_apic_send_init(uint32_t apic_id);
 
+/* The vector of the IPI one pCPU sends another to make it leave its guest
+ * (vmm/core/vcpu.c:vcpu_kick): high priority class, not a CPU exception,
+ * not the spurious vector. A software choice, not an architectural one. */
+#define KICK_VECTOR      0xF2
+#define HOST_SPURIOUS_VECTOR 0xFF
+
+/* Software-enable this pCPU's APIC (SVR bit 8, spurious vector 0xFF) with
+ * TPR 0, so that it accepts fixed IPIs (an AP comes out of INIT with its
+ * APIC software-disabled). The host still runs with IF = 0: such an IPI is
+ * only ever taken as a VM exit ("external-interrupt exiting"). */
+void host_apic_sw_enable(void);
+
+/* Send a fixed IPI with this vector to apic_id (edge, physical destination);
+ * does not wait for the delivery status. */
+void host_apic_send_fixed(uint32_t apic_id, uint8_t vector);
+
+/* EOI for the interrupt this pCPU acknowledged ("acknowledge interrupt on
+ * exit" moved it to the ISR). */
+void host_apic_eoi(void);
+
 /* Send a STARTUP IPI: the target starts in real mode at vector_page << 12
  * (a page below 1 MiB). Same return convention. */
 bool host_apic_send_startup(uint32_t apic_id, uint8_t vector_page);

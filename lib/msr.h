@@ -18,6 +18,10 @@
 #define MSR_IA32_BIOS_SIGN_ID          0x0000008B
 #define MSR_IA32_MISC_ENABLE           0x000001A0
 #define MSR_IA32_PAT                   0x00000277
+#define MSR_IA32_TSC_DEADLINE          0x000006E0
+#define MSR_X2APIC_FIRST               0x00000800   /* x2APIC registers: 0x800 + offset / 16 */
+#define MSR_X2APIC_LAST                0x000008FF
+#define MSR_X2APIC_ICR                 0x00000830   /* the 64-bit ICR */
 
 #define MSR_IA32_VMX_BASIC             0x00000480
 #define MSR_IA32_VMX_PINBASED_CTLS     0x00000481

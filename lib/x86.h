@@ -61,6 +61,84 @@
 #define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ULL
 #define APIC_DEFAULT_PHYS   0xFEE00000ULL
 
+/* Local APIC registers (SDM Vol. 3A, "Local APIC Register Address Map"):
+ * xAPIC byte offsets in the 4 KiB page, one 32-bit register per 16 bytes;
+ * in x2APIC mode register offset OFF is MSR 0x800 + OFF / 16 ("x2APIC
+ * Register Address Space"), and the ICR is one 64-bit MSR. */
+#define APIC_REG_ID             0x020
+#define APIC_REG_VERSION        0x030
+#define APIC_REG_TPR            0x080
+#define APIC_REG_APR            0x090   /* xAPIC only */
+#define APIC_REG_PPR            0x0A0
+#define APIC_REG_EOI            0x0B0
+#define APIC_REG_RRD            0x0C0   /* xAPIC only */
+#define APIC_REG_LDR            0x0D0
+#define APIC_REG_DFR            0x0E0   /* xAPIC only */
+#define APIC_REG_SVR            0x0F0
+#define APIC_REG_ISR            0x100   /* 8 registers 0x10 apart: vectors 32*i..32*i+31 */
+#define APIC_REG_TMR            0x180
+#define APIC_REG_IRR            0x200
+#define APIC_REG_ESR            0x280
+#define APIC_REG_LVT_CMCI       0x2F0
+#define APIC_REG_ICR_LOW        0x300
+#define APIC_REG_ICR_HIGH       0x310   /* xAPIC only */
+#define APIC_REG_LVT_TIMER      0x320
+#define APIC_REG_LVT_THERMAL    0x330
+#define APIC_REG_LVT_PERF       0x340
+#define APIC_REG_LVT_LINT0      0x350
+#define APIC_REG_LVT_LINT1      0x360
+#define APIC_REG_LVT_ERROR      0x370
+#define APIC_REG_TIMER_INITIAL  0x380
+#define APIC_REG_TIMER_CURRENT  0x390
+#define APIC_REG_TIMER_DIVIDE   0x3E0
+#define APIC_REG_SELF_IPI       0x3F0   /* x2APIC only */
+#define APIC_REG_SLOT           16u     /* bytes between two registers */
+#define APIC_REG_BYTES          4u
+#define APIC_REG_WORDS          8u      /* ISR, TMR, IRR: 8 x 32 bits */
+
+#define APIC_XAPIC_ID_SHIFT     24      /* xAPIC ID, LDR, ICR destination: bits 31:24 */
+#define APIC_TPR_CLASS(x)       (((x) >> 4) & 0xFu)     /* priority class of a vector or TPR */
+#define APIC_SVR_VECTOR_MASK    0xFFu
+#define APIC_SVR_ENABLE         BIT(8)  /* APIC software enable */
+#define APIC_SVR_FOCUS_DISABLE  BIT(9)
+#define APIC_DFR_FLAT           0xFu    /* DFR[31:28]: flat model; 0x0: cluster model */
+/* ESR bits, SDM Vol. 3A, "Error Handling" */
+#define APIC_ESR_SEND_ILLEGAL   BIT(5)
+#define APIC_ESR_RECV_ILLEGAL   BIT(6)
+#define APIC_ESR_ILLEGAL_REG    BIT(7)
+
+/* ICR and LVT fields, SDM Vol. 3A, "Interrupt Command Register (ICR)" and
+ * "Local Vector Table" */
+#define APIC_VECTOR_MASK        0xFFu
+#define APIC_DM_SHIFT           8       /* delivery mode 10:8 */
+#define APIC_DM_MASK            (7u << 8)
+#define APIC_DM_FIXED           0u
+#define APIC_DM_LOWEST          1u
+#define APIC_DM_SMI             2u
+#define APIC_DM_NMI             4u
+#define APIC_DM_INIT            5u
+#define APIC_DM_STARTUP         6u
+#define APIC_DM_EXTINT          7u
+#define APIC_ICR_DEST_LOGICAL   BIT(11)
+#define APIC_DELIVERY_STATUS    BIT(12) /* ICR and LVT: send pending (read-only) */
+#define APIC_LVT_POLARITY       BIT(13)
+#define APIC_LVT_REMOTE_IRR     BIT(14)
+#define APIC_ICR_LEVEL_ASSERT   BIT(14)
+#define APIC_TRIGGER_LEVEL      BIT(15)
+#define APIC_LVT_MASKED         BIT(16)
+#define APIC_SHORTHAND_SHIFT    18      /* ICR destination shorthand 19:18 */
+#define APIC_SHORTHAND_NONE     0u
+#define APIC_SHORTHAND_SELF     1u
+#define APIC_SHORTHAND_ALL      2u
+#define APIC_SHORTHAND_OTHERS   3u
+#define APIC_TIMER_MODE_SHIFT   17      /* LVT timer mode 18:17, "APIC Timer" */
+#define APIC_TIMER_MODE_MASK    (3u << 17)
+#define APIC_TIMER_ONESHOT      0u
+#define APIC_TIMER_PERIODIC     1u
+#define APIC_TIMER_TSC_DEADLINE 2u
+#define APIC_XAPIC_BROADCAST    0xFFu
+#define APIC_X2APIC_BROADCAST   0xFFFFFFFFu
+
 /* The VM-entry interruption-information field and the IDT-vectoring and
  * VM-exit interruption-information fields share this layout (SDM Vol. 3C,
  * "VM-Entry Controls for Event Injection" and "Information for VM Exits
@@ -80,6 +158,12 @@
 #define INTR_TYPE_SW_EXCEPTION      (6u << 8)
 #define INTR_TYPE_OTHER             (7u << 8)  /* pending MTF VM exit */
 #define INTR_INFO_RESERVED          0x7ffff000u   /* bits 30:12 */
+
+/* Exit qualification for EPT violations, SDM Vol. 3C, "Exit Qualification
+ * for EPT Violations": the access was a data read, a data write, a fetch. */
+#define EPT_QUAL_READ               BIT(0)
+#define EPT_QUAL_WRITE              BIT(1)
+#define EPT_QUAL_FETCH              BIT(2)
 
 /* Exit qualification for EPT violations, SDM Vol. 3C, "Exit Qualification
  * for EPT Violations": the access was a data read, a data write, a fetch. */

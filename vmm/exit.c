@@ -15,7 +15,9 @@
 #include "vmm/dev/cpuid.h"
 #include "vmm/dev/hypercall.h"
 #include "vmm/dev/io.h"
+#include "vmm/dev/lapic.h"
 #include "vmm/dev/msr_emul.h"
+#include "vmm/inject.h"
 #include "vmm/options.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmx/exit.h"
@@ -34,6 +36,8 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
 	[EXIT_REASON_CPUID] = handle_cpuid,
 	[EXIT_REASON_HLT] = handle_hlt,
 	[EXIT_REASON_INVD] = handle_invd,
@@ -55,6 +59,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
 	[EXIT_REASON_MSR_READ] = handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
+	[EXIT_REASON_TPR_BELOW_THRESHOLD] = handle_tpr_below_threshold,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
@@ -84,6 +89,7 @@ static __attribute__((noinline, cold)) void exit_unhandled(struct vcpu *v)
 {
 	uint32_t basic = EXIT_REASON_BASIC(v->exit_reason);
 
+	vcpu_capture_vectoring(v);
 	vcpu_exit_qualification(v);
 	vcpu_dump(v);
 	if (v->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
@@ -107,11 +113,34 @@ static __attribute__((noinline, cold)) void exit_leave(struct vcpu *v)
 		       hv_opts.watchdog);
 }
 
+/* The end of an exit with work for the APIC timer or the events (off the
+ * hot path): service the timer if its instant on this pCPU has come, leave
+ * for an INIT, then decide as the hot path does, and prepare the entry
+ * (vmm/inject.c). */
+static __attribute__((noinline)) bool exit_tail_slow(struct vcpu *v, struct guest_regs *regs)
+{
+	if (regs->exit_tsc >= v->timer_host)
+		lapic_timer_service(v);
+	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
+		return false;           /* vmm/run.c takes it, off the guest */
+	if (regs->exit_tsc >= __atomic_load_n(&v->leave_tsc, __ATOMIC_RELAXED)) {
+		exit_leave(v);
+		return false;
+	}
+	if (v->vm->state != VM_RUNNING || v->sleeping)
+		return false;
+	vcpu_prepare_entry(v);
+	return true;
+}
+
 /*
  * The hot path, every exit (make bench measures it whole: from the stub's
  * first instruction to VMRESUME). Kept short on purpose: the reason and RIP
- * are read once (the qualification only by handlers that need it), the
- * exit is counted, one bounds-checked table call, and one compare decides
+ * are read once (the qualification only by handlers that need it; the
+ * IDT-vectoring information only by the exits that can interrupt an
+ * event's delivery, vcpu_capture_vectoring), the exit is counted, one
+ * bounds-checked table call, one test for pending events or entry work
+ * (timers, windows, re-injection: exit_tail_slow), and one compare decides
  * whether to resume: leave_tsc is the earlier of the slice's end and the
  * watchdog's deadline, or 0 when the vCPU sleeps, its VM ended or
  * migrate=every-exit. A guest that exits often restarts the preemption
@@ -133,9 +162,13 @@ bool vmm_handle_exit(struct guest_regs *regs)
 		v->counters.exits_by_reason[basic]++;
 		exit_handlers[basic](v);
 	}
+	/* Events, timers, windows: one test on the common path. */
+	if (__builtin_expect(__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) | v->entry_work, 0))
+		return exit_tail_slow(v, regs);
 	if (__builtin_expect(regs->exit_tsc >= __atomic_load_n(&v->leave_tsc, __ATOMIC_RELAXED), 0)) {
 		exit_leave(v);
 		return false;
 	}
 	return true;
 }
+

@@ -28,6 +28,14 @@ bool vmm_handle_exit(struct guest_regs *regs);
  * VMfailInvalid / VMfailValid with its error, dump, end the VM. */
 void vmm_entry_failed(struct vcpu *v, int fail_class);
 
+/* The event whose delivery this exit interrupted, if any (SDM Vol. 3C,
+ * "Information for VM Exits That Occur During Event Delivery"), kept to be
+ * delivered again (vmm/inject.c). Called by the handlers of the exits that
+ * can happen during delivery (exceptions, NMIs, external interrupts, triple
+ * fault, EPT violations, the preemption timer, any unhandled exit); an
+ * instruction's exit (CPUID, VMCALL, MSR, I/O, HLT, CR, ...) cannot. */
+void vcpu_capture_vectoring(struct vcpu *v);
+
 /* The exits that need no device model (vmm/exits_core.c). */
 void handle_exception_nmi(struct vcpu *v);
 void handle_external_interrupt(struct vcpu *v);
@@ -40,5 +48,18 @@ void handle_ept_violation(struct vcpu *v);
 void handle_preemption_timer(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
 void handle_pause(struct vcpu *v);
+void handle_interrupt_window(struct vcpu *v);
+void handle_nmi_window(struct vcpu *v);
+void handle_tpr_below_threshold(struct vcpu *v);
+
+/* How close a due APIC timer must be for a HLT to wait for it on its pCPU
+ * (halt polling) instead of going through the scheduler. */
+#define HALT_POLL_TICKS   20000ULL
+
+/* A halted (HLT, IF = 1) or parked (HLT, IF = 0) vCPU was just loaded here:
+ * if it has an event it can take (after polling a timer due within
+ * HALT_POLL_TICKS), complete its HLT and return true; otherwise leave it
+ * asleep (v->sleeping) and return false. vmm/exits_core.c. */
+bool vcpu_hlt_resume(struct vcpu *v);
 
 #endif

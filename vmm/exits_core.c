@@ -1,24 +1,39 @@
 /*
- * vmm/exits_core.c - exits that end a VM or need no device model: exceptions
- * and NMIs, triple fault, HLT, VMX instructions, control registers, EPT
- * violations outside the guest's RAM, the preemption timer.
+ * vmm/exits_core.c - exits that end a VM or need little of a device model:
+ * exceptions and NMIs, host interrupts (kicks), triple fault, HLT and the
+ * halted state, VMX instructions, control registers (CR8 is the APIC's
+ * TPR), EPT violations outside the guest's RAM, the preemption timer, the
+ * interrupt/NMI windows and the TPR threshold.
  *
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
  */
 #include "vmm/exit.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
+#include "kernel/host_apic.h"
 #include "lib/msr.h"
 #include "lib/x86.h"
 #include "vmm/core/vcpu.h"
 #include "vmm/dev/lapic.h"
+#include "vmm/inject.h"
+#include "vmm/time/tsc_sync.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
+void vcpu_capture_vectoring(struct vcpu *v)
+{
+	uint32_t idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+	if (idt & INTR_INFO_VALID)
+		inject_record_vectoring(v, idt);
+}
+
 void handle_exception_nmi(struct vcpu *v)
 {
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+	vcpu_capture_vectoring(v);
 
 	/* The exception bitmap is 0, so only an NMI meant for the host lands
 	 * here (NMI exiting). The host has no NMI source of its own: note it. */
@@ -33,37 +48,128 @@ void handle_exception_nmi(struct vcpu *v)
 
 void handle_external_interrupt(struct vcpu *v)
 {
-	/* The host masks the 8259 and programs no interrupt source, so an
-	 * external interrupt is unexpected; it stays pending in the host (no
-	 * acknowledge-on-exit), so resuming would loop: end the VM. */
+	/* The host masks the 8259 and programs no interrupt source: the only
+	 * host interrupt is another pCPU's kick (vmm/core/vcpu.c:vcpu_kick),
+	 * acknowledged by the exit ("acknowledge interrupt on exit"), so its
+	 * vector is in the exit's interruption information. It only made the
+	 * guest exit: the events it announced are injected at the entry
+	 * (vmm/inject.c). Anything else is unexpected: end the VM. */
+	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+	uint32_t vec = info & INTR_INFO_VECTOR_MASK;
+
+	vcpu_capture_vectoring(v);
+	if ((info & INTR_INFO_VALID) && vec == KICK_VECTOR) {
+		host_apic_eoi();
+		return;
+	}
+	if ((info & INTR_INFO_VALID) && vec == HOST_SPURIOUS_VECTOR)
+		return;         /* a spurious interrupt sets no ISR bit: no EOI */
 	vcpu_dump(v);
-	vm_end(v->vm, VM_END_UNHANDLED_EXIT, "unexpected host interrupt while the guest ran");
+	vm_end(v->vm, VM_END_UNHANDLED_EXIT, "unexpected host interrupt (interruption info %#x) "
+	       "while the guest ran", info);
 }
 
 void handle_triple_fault(struct vcpu *v)
 {
+	vcpu_capture_vectoring(v);
 	vm_end(v->vm, VM_END_TRIPLE_FAULT, "shutdown at RIP %#lx: an exception could not be delivered",
 	       v->rip);
 }
 
+/* Would the vCPU, halted with this IF, be woken now (SDM Vol. 3A, "HLT":
+ * an enabled interrupt, NMI, INIT)? */
+static bool hlt_wakes_now(struct vcpu *v, bool if_on)
+{
+	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
+
+	return (ev & (EV_NMI | EV_INIT)) || (if_on && (ev & EV_IRR) && lapic_pending_irq(v) >= 0);
+}
+
+/* Halt polling: a timer due within HALT_POLL_TICKS is waited for on this
+ * pCPU (the vCPU stays loaded) rather than through the scheduler, whose
+ * put, pick and load cost more than the wait. Stops early for an event
+ * from another pCPU, or when the VM ends. */
+static void halt_poll(struct vcpu *v, bool if_on)
+{
+	uint64_t due = v->timer_host;
+
+	if (due == UINT64_MAX || due - rdtsc() > HALT_POLL_TICKS || rdtsc() > due)
+		goto service;
+	while (rdtsc() < due && v->vm->state == VM_RUNNING &&
+	       !(__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & (EV_NMI | EV_INIT)) &&
+	       !(if_on && (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_IRR) &&
+		 lapic_wants_wakeup(v)))
+		cpu_relax();
+service:
+	if (due != UINT64_MAX && rdtsc() >= due)
+		lapic_timer_service(v);
+}
+
 void handle_hlt(struct vcpu *v)
 {
-	uint64_t rflags = vmcs_readnat(GUEST_RFLAGS);
+	bool if_on = vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF;
 
-	/* With interrupts off nothing can ever wake it (no NMI source): the
-	 * vCPU is parked for good (an AP done with its work does this); the
-	 * VM ends once no vCPU of it can run any more (vmm/sched.c). With
-	 * interrupts on it sleeps a while and goes on after the HLT, as if an
-	 * interrupt had come; guests loop around HLT. */
-	if (!(rflags & RFLAGS_IF)) {
+	v->hlt_len = (uint8_t)vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	if (!hlt_wakes_now(v, if_on) && if_on && lapic_can_interrupt(v))
+		halt_poll(v, if_on);
+	if (hlt_wakes_now(v, if_on)) {
+		/* HLT ends at once; the event goes in at this entry */
+		vcpu_skip_instruction(v);
+		return;
+	}
+	if (!if_on) {
+		/* Only an NMI or INIT can wake it (an AP done with its work does
+		 * this); the VM ends once no vCPU of it can run any more
+		 * (vmm/sched.c). RIP stays at the HLT until then. */
 		v->parked = true;
 		v->sleeping = true;
 		v->parked_rip = v->rip;
 		vcpu_leave_now(v);
 		return;
 	}
-	vcpu_skip_instruction(v);
-	vcpu_sleep(v, HLT_SLEEP_TICKS);
+	if (!lapic_can_interrupt(v)) {
+		/* No interrupt can ever reach an APIC that is disabled: the
+		 * platform's timer tick wakes it, as a PIT would a guest that
+		 * never set up its APIC; it goes on after the HLT. */
+		vcpu_skip_instruction(v);
+		vcpu_sleep(v, HLT_SLEEP_TICKS);
+		return;
+	}
+	/* Off the pCPU until its timer (v->timer_wake) or an interrupt it can
+	 * take: the scheduler watches both (vmm/sched.c:pick). */
+	v->halted = true;
+	v->sleeping = true;
+	v->parked_rip = v->rip;
+}
+
+bool vcpu_hlt_resume(struct vcpu *v)
+{
+	bool if_on = !v->parked;
+
+	if (!hlt_wakes_now(v, if_on) && if_on)
+		halt_poll(v, if_on);
+	if (!hlt_wakes_now(v, if_on)) {
+		/* woken a little early (the scheduler's clock is another pCPU's,
+		 * known to within the skew's uncertainty): sleep on, until the
+		 * instant this pCPU's own view says */
+		if (v->timer_host != UINT64_MAX) {
+			uint64_t now = rdtsc();
+			uint64_t left = v->timer_host > now ? v->timer_host - now : 0;
+			v->timer_wake = MAX(v->timer_wake, ref_now() + left);
+		}
+		v->sleeping = true;
+		return false;
+	}
+	/* The HLT completes: the guest resumes after it, and the event that
+	 * woke it is delivered at this entry (its return address is the
+	 * instruction after the HLT). */
+	vmcs_writenat(GUEST_RIP, v->parked_rip + v->hlt_len);
+	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (intr & INTERRUPTIBILITY_STI_MOVSS)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~INTERRUPTIBILITY_STI_MOVSS);
+	v->halted = false;
+	v->parked = false;
+	return true;
 }
 
 void handle_invd(struct vcpu *v)
@@ -81,20 +187,45 @@ void handle_vmx_instruction(struct vcpu *v)
 	       exit_reason_name(basic), v->rip);
 }
 
-/* MOV to CR0/CR4 that touches a host-owned bit (CR0.NE, CR4.VMXE): SDM Vol.
- * 3C, "Exit Qualification for Control-Register Accesses": CR number 3:0,
- * access type 5:4 (0 = MOV to CR), GPR 11:8. */
+/* MOV to CR0/CR4 that touches a host-owned bit (CR0.NE, CR4.VMXE), and MOV
+ * to/from CR8 (CR8-load/store exiting, apicv=off): SDM Vol. 3C, "Exit
+ * Qualification for Control-Register Accesses": CR number 3:0, access type
+ * 5:4 (0 = MOV to CR, 1 = MOV from CR), GPR 11:8. */
+#define CR_ACCESS_MOV_TO        0
+#define CR_ACCESS_MOV_FROM      1
+#define CR_ACCESS_CR8           8
+#define CR8_TPR_MASK            0xFULL
 void handle_cr_access(struct vcpu *v)
 {
 	uint64_t q = vcpu_exit_qualification(v);
 	unsigned cr = q & 0xF, type = (q >> 4) & 3, gpr = (q >> 8) & 0xF;
 
-	if (type != 0 || (cr != 0 && cr != 4)) {
+	if (cr == CR_ACCESS_CR8 && type == CR_ACCESS_MOV_FROM) {
+		uint64_t tpr = lapic_cr8_read(v);
+		if (gpr == GPR_RSP)
+			vmcs_writenat(GUEST_RSP, tpr);
+		else
+			v->regs.by_index[gpr] = tpr;
+		vcpu_skip_instruction(v);
+		return;
+	}
+	if (type != CR_ACCESS_MOV_TO || (cr != 0 && cr != 4 && cr != CR_ACCESS_CR8)) {
 		vcpu_dump(v);
 		vm_end(v->vm, VM_END_UNHANDLED_EXIT, "CR access %#lx not emulated", q);
 		return;
 	}
 	uint64_t val = gpr == GPR_RSP ? vmcs_readnat(GUEST_RSP) : v->regs.by_index[gpr];
+	if (cr == CR_ACCESS_CR8) {
+		/* CR8[3:0] is TPR[7:4]; bits 63:4 are reserved: #GP (SDM Vol. 3A,
+		 * "Task Priority Register (TPR)", "CR8") */
+		if (val & ~CR8_TPR_MASK) {
+			vcpu_inject_exception(v, VEC_GP, true, 0);
+			return;
+		}
+		lapic_cr8_write(v, val);
+		vcpu_skip_instruction(v);
+		return;
+	}
 	if (cr == 0) {
 		uint64_t fixed = vmx_guest_cr0_fixed1_bits();
 		uint64_t old = vmcs_readnat(GUEST_CR0);
@@ -131,6 +262,17 @@ void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 
+	vcpu_exit_qualification(v);
+	vcpu_capture_vectoring(v);
+	if (v->reinject_info) {
+		/* delivering an event touched a page outside RAM (an IDT or a
+		 * stack there): nothing to emulate, the guest is broken */
+		vm_end(v->vm, VM_END_BAD_ACCESS, "EPT violation at guest-physical %#lx while "
+		       "delivering event %#x (IDT or stack outside its RAM), RIP %#lx", gpa,
+		       v->reinject_info, v->rip);
+		return;
+	}
+
 	if (lapic_mmio_access(v, gpa))
 		return;
 	vm_end(v->vm, VM_END_BAD_ACCESS,
@@ -141,7 +283,32 @@ void handle_ept_violation(struct vcpu *v)
 
 void handle_preemption_timer(struct vcpu *v)
 {
-	/* A slice ended: the run loop checks the watchdog and re-arms. */
+	vcpu_capture_vectoring(v);
+	/* A slice ended, or the APIC timer is due: vmm/exit.c services the
+	 * timer, checks the slice and the watchdog, and re-arms. */
+}
+
+void handle_interrupt_window(struct vcpu *v)
+{
+	/* The guest can take an interrupt now (RFLAGS.IF = 1, no STI/MOV-SS
+	 * shadow): vmm/inject.c injects it at this entry and turns the window
+	 * off. SDM Vol. 3C, "Interrupt-Window Exiting and Virtual-Interrupt
+	 * Delivery". */
+	v->window_exits++;
+}
+
+void handle_nmi_window(struct vcpu *v)
+{
+	/* Virtual-NMI blocking ended (IRET): the NMI goes in at this entry.
+	 * SDM Vol. 3C, "NMI-Window Exiting". */
+	v->window_exits++;
+}
+
+void handle_tpr_below_threshold(struct vcpu *v)
+{
+	/* The guest lowered CR8 below the class of an interrupt the TPR held
+	 * back (TPR shadow, trap-like: RIP is already past the MOV); the
+	 * interrupt is injected at this entry. SDM Vol. 3C, "TPR Virtualization". */
 }
 
 void handle_xsetbv(struct vcpu *v)

@@ -14,10 +14,11 @@
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
-		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, NUM_OPTIONS };
+		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
+static const char *const apicv_choices[] = { "off", "on", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
 
@@ -43,6 +44,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			     .help = "where to find the CPUs: auto (ACPI MADT, else MP table) or mp (MP table only)" },
 	[OPT_ENTRY_CHECK] = { .key = "entry_check", .type = OPT_ENUM, .choices = entry_check_choices,
 			      .help = "software VM-entry check: each vCPU's first VMLAUNCH on each pCPU (first, default), every VMLAUNCH (launch), also every run-loop VMRESUME (always), or off" },
+	[OPT_APICV] = { .key = "apicv", .type = OPT_ENUM, .choices = apicv_choices,
+			.help = "guest CR8/TPR: on (TPR shadow where the CPU has it, default) or off (every CR8 access exits)" },
 };
 
 struct hv_options hv_opts = {
@@ -51,6 +54,7 @@ struct hv_options hv_opts = {
 	.slice = DEFAULT_SLICE_TICKS,
 	.migrate = MIGRATE_OFF,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
+	.apicv = true,
 };
 
 static bool parse_migrate(const char *s, char *err, size_t errlen)
@@ -122,6 +126,8 @@ bool options_parse(const char *cmdline)
 		kprintf("[hv] error: bad command line: %s\n", err);
 		return false;
 	}
+	if (vals[OPT_APICV].set)
+		hv_opts.apicv = vals[OPT_APICV].choice == 1;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

@@ -42,6 +42,7 @@ struct hv_options {
 	uint64_t slice;           /* slice=: ticks a vCPU runs before it leaves its pCPU */
 	enum migrate_mode migrate;    /* migrate= */
 	uint64_t migrate_seed;        /* migrate=random:SEED */
+	bool apicv;                   /* apicv=on: CR8 through the TPR shadow (else CR8 exits) */
 };
 
 extern struct hv_options hv_opts;

@@ -17,7 +17,12 @@
  * Every entry arms the VMX-preemption timer: it returns control to us even
  * from a guest that spins with interrupts off (Bochs 2.7 does not deliver
  * host interrupts as exits then, see docs/platform.md), so slices end and the
- * watchdog works. Which vCPU runs where is vmm/sched.c's business.
+ * watchdog works, and it wakes the vCPU for its APIC timer (vmm/inject.c).
+ * Which vCPU runs where is vmm/sched.c's business.
+ *
+ * A vCPU's life events are taken here, where it is loaded but not running:
+ * an INIT (reset, back to wait-for-SIPI), a SIPI (real mode at the
+ * vector's page), the end of a HLT (vmm/exits_core.c:vcpu_hlt_resume).
  */
 #include "vmm/run.h"
 #include "kernel/arch.h"
@@ -27,7 +32,9 @@
 #include "lib/msr.h"
 #include "vmm/break.h"
 #include "vmm/core/vcpu.h"
+#include "vmm/dev/lapic.h"
 #include "vmm/exit.h"
+#include "vmm/inject.h"
 #include "vmm/options.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmm/time/vtsc.h"
@@ -122,6 +129,7 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 	v->watchdog_deadline = v->vm->watchdog_ref == UINT64_MAX
 		? UINT64_MAX : ref_to_host(me, v->vm->watchdog_ref);
 	uint64_t slice_end = rdtsc() + slice_ticks;
+	v->slice_end = slice_end;
 	v->leave_tsc = every_exit ? 0 : MIN(slice_end, v->watchdog_deadline);
 	return true;
 }
@@ -164,20 +172,44 @@ static bool entry_allowed(struct vcpu *v)
 	return false;
 }
 
+/* INIT (SDM Vol. 3A, "MP Initialization Protocol Algorithm"): the APIC and
+ * every pending event are reset; the vCPU waits for a SIPI, unless one came
+ * already (vmm/sched.c:give_back finishes the move under the lock). */
+static void take_init(struct vcpu *v)
+{
+	spin_lock(&vcpu_state_lock);
+	__atomic_and_fetch(&v->ev_pending, ~(uint32_t)(EV_INIT | EV_NMI), __ATOMIC_SEQ_CST);
+	v->halted = v->parked = v->sleeping = false;
+	v->to_wait_sipi = !v->pending_sipi;
+	spin_unlock(&vcpu_state_lock);
+	lapic_init_signal(v);
+	inject_reset(v);
+}
+
 void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool stay)
 {
 	uint32_t rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
 
 	if (!vcpu_load(v, slice_ticks, every_exit))
 		return;                     /* the VM ended: its VMCS is not current here */
+	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
+		take_init(v);
+	if (v->to_wait_sipi)
+		goto put;
 	if (v->pending_sipi) {
 		vmcs_init_realmode(&v->regs, v->sipi_vector);
+		inject_reset(v);
 		v->pending_sipi = false;
 		v->entry_checked = 0;       /* a new guest state: check it again */
 	}
+	lapic_timer_load(v);
+	if ((v->halted || v->parked) && !vcpu_hlt_resume(v))
+		goto put;               /* nothing to take yet: back to sleep */
 	/* With "save VMX-preemption timer value" off, exits leave this field
-	 * alone and every entry restarts the timer from it. */
+	 * alone and every entry restarts the timer from it (vmm/inject.c
+	 * shortens it while the APIC timer is armed). */
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)MIN(slice_ticks >> rate, UINT32_MAX));
+	v->ptimer_short = false;
 	if (!v->break_applied) {
 		break_apply(v, (enum break_kind)hv_opts.brk,
 			    hv_opts.entry_check != ENTRY_CHECK_OFF);
@@ -200,6 +232,8 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 		check = false;
 		break;
 	}
+	if (v->vm->state == VM_RUNNING)
+		vcpu_prepare_entry(v);      /* the checker sees the event it injects */
 	if (check && v->vm->state == VM_RUNNING && entry_allowed(v))
 		v->entry_checked |= here;
 	if (v->vm->state == VM_RUNNING) {
@@ -209,5 +243,8 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 		else if (!(v->exit_reason & EXIT_REASON_FAILED_VMENTRY))
 			v->launched = true;         /* it ran: the next entry is VMRESUME */
 	}
+	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
+		take_init(v);
+put:
 	vcpu_put(v, stay);
 }

@@ -10,8 +10,13 @@
  * and to give back, never while a guest runs.
  *
  * A vCPU leaves its pCPU when its slice (slice= ticks) ends, when it
- * sleeps (HLT, HC_SLEEP, HC_YIELD), or after every exit with
- * migrate=every-exit. Where it runs next is migrate='s choice:
+ * sleeps (HLT, HC_SLEEP, HC_YIELD), when it takes an INIT, or after every
+ * exit with migrate=every-exit. A vCPU halted with IF = 1 is picked again
+ * once its APIC timer is due on the reference timeline (v->timer_wake) or its
+ * APIC has an interrupt it can take, on whichever pCPU; one halted with
+ * IF = 0 (parked) only for an NMI or INIT. The pCPUs that look for work
+ * poll those conditions, so an IPI to a halted vCPU needs no kick. Where it
+ * runs next is migrate='s choice:
  *   off          its home pCPU (vCPUs spread round-robin at start)
  *   rr           the next pCPU after the one it just left
  *   random:SEED  a pCPU drawn from a seeded generator (repeatable)
@@ -26,6 +31,9 @@
 #include "vmm/run.h"
 #include "vmm/report.h"
 #include "vmm/core/vcpu.h"
+#include "vmm/dev/lapic.h"
+#include "kernel/host_apic.h"
+#include "vmx/vmx.h"
 #include "kernel/smp.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -65,6 +73,21 @@ static int32_t next_pcpu_for(struct vcpu *v, uint32_t from)
 static struct vcpu *all_vcpus[MAX_VMS * MAX_VCPUS];
 static uint32_t nall;
 
+/* May a halted or parked vCPU be woken (under vcpu_state_lock)? now is
+ * the reference timeline. */
+static bool halt_over(struct vcpu *v, uint64_t now)
+{
+	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
+
+	if (ev & (EV_NMI | EV_INIT))
+		return true;
+	if (v->parked)
+		return false;
+	if (v->timer_wake != UINT64_MAX && now >= v->timer_wake)
+		return true;
+	return (ev & EV_IRR) && lapic_wants_wakeup(v);
+}
+
 /* A runnable vCPU this pCPU may run now, marked RUNNING; NULL if none. */
 static struct vcpu *pick(uint32_t me)
 {
@@ -83,8 +106,12 @@ static struct vcpu *pick(uint32_t me)
 			continue;
 		if (v->next_pcpu >= 0 && v->next_pcpu != (int32_t)me)
 			continue;
-		if (v->parked || (v->sleeping && (int64_t)(now - v->wake_ref) < 0))
+		if (v->halted || v->parked) {
+			if (!halt_over(v, now))
+				continue;
+		} else if (v->sleeping && (int64_t)(now - v->wake_ref) < 0) {
 			continue;
+		}
 		v->state = VCPU_RUNNING;
 		v->sleeping = false;
 		next_scan[me] = i + 1;
@@ -110,6 +137,12 @@ static void give_back(struct vcpu *v, uint32_t me)
 	} else {
 		v->next_pcpu = next_pcpu_for(v, me);
 		v->state = VCPU_RUNNABLE;
+		if (v->to_wait_sipi) {
+			/* it took an INIT: wait for a SIPI, unless one came since */
+			v->to_wait_sipi = false;
+			if (!v->pending_sipi)
+				v->state = VCPU_WAIT_SIPI;
+		}
 	}
 	spin_unlock(&vcpu_state_lock);
 }
@@ -134,8 +167,9 @@ static void retire_idle_vms(void)
 }
 
 /* A VM none of whose vCPUs can ever run again (each parked by HLT with
- * interrupts off, or waiting for a SIPI that no running vCPU can send) is
- * over: end it, naming where it halted. */
+ * interrupts off, or halted with no timer armed and nothing to take, or
+ * waiting for a SIPI that no running vCPU can send) is over: end it,
+ * naming where it halted. */
 static void end_stuck_vms(void)
 {
 	spin_lock(&vcpu_state_lock);
@@ -145,13 +179,16 @@ static void end_stuck_vms(void)
 			continue;
 		bool stuck = true;
 		for (uint32_t c = 0; c < vm->nvcpus; c++) {
-			const struct vcpu *v = &vm->vcpus[c];
+			struct vcpu *v = &vm->vcpus[c];
+			bool asleep = v->parked ||
+				(v->halted && v->timer_wake == UINT64_MAX);
 			stuck &= v->state == VCPU_WAIT_SIPI ||
-				 (v->state == VCPU_RUNNABLE && v->parked);
+				 (v->state == VCPU_RUNNABLE && asleep && !halt_over(v, ref_now()));
 		}
 		if (stuck)
-			vm_end(vm, VM_END_HALTED, "HLT at RIP %#lx with interrupts off, no vCPU left to run",
-			       vm->vcpus[0].parked_rip);
+			vm_end(vm, VM_END_HALTED, "HLT at RIP %#lx with %s, no vCPU left to run",
+			       vm->vcpus[0].parked_rip, vm->vcpus[0].parked ? "interrupts off"
+			       : "no timer armed and no interrupt pending");
 	}
 	spin_unlock(&vcpu_state_lock);
 }
@@ -166,6 +203,11 @@ static void sched_loop(void *arg)
 	uint32_t me = this_cpu()->cpu_id;
 	bool stay = hv_opts.migrate == MIGRATE_OFF;
 	bool every_exit = hv_opts.migrate == MIGRATE_EVERY_EXIT;
+
+	/* Kicks (vmm/core/vcpu.c:vcpu_kick) are fixed IPIs: this pCPU's APIC
+	 * must accept them. They are only ever taken as VM exits. */
+	if (vmx_ctls.ack_intr)
+		host_apic_sw_enable();
 
 	for (;;) {
 		struct vcpu *v = pick(me);
@@ -212,10 +254,14 @@ bool sched_run_all(void)
 	else
 		cv_snprintf(mig, sizeof(mig), "%s", hv_opts.migrate == MIGRATE_OFF ? "off"
 			    : hv_opts.migrate == MIGRATE_RR ? "rr" : "every-exit");
-	kprintf("[hv] sched: %u vCPU(s) on %u pCPU(s), slice %lu ticks, migrate=%s, tsc=%s\n",
-		nall, ncpus, hv_opts.slice, mig,
-		tsc_policy_names[hv_opts.tsc]);
+	kprintf("[hv] sched: %u vCPU(s) on %u pCPU(s), slice %lu ticks, migrate=%s, tsc=%s, "
+		"apicv=%s, IPI kicks %s\n", nall, ncpus, hv_opts.slice, mig,
+		tsc_policy_names[hv_opts.tsc],
+		hv_opts.apicv && vmx_ctls.tpr_shadow ? "on (TPR shadow)"
+		: hv_opts.apicv ? "off (this CPU has no TPR shadow: CR8 exits)" : "off (CR8 exits)",
+		vmx_ctls.ack_intr && ncpus > 1 ? "on" : "off");
 
+	vcpu_kicks_enabled = vmx_ctls.ack_intr && ncpus > 1;
 	for (uint32_t cpu = 1; cpu < ncpus; cpu++)
 		smp_call(cpu, sched_loop, NULL);
 	sched_loop(NULL);

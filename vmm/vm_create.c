@@ -17,6 +17,7 @@
 #include "lib/x86.h"
 #include "lib/cmdline.h"
 #include "kernel/console.h"
+#include "vmm/dev/lapic.h"
 #include "vmm/loader/elf.h"
 #include "vmm/loader/guest_boot.h"
 #include "kernel/mem.h"
@@ -41,7 +42,6 @@
 #define RAM_MAX            (1 * GiB)
 #define IO_BITMAP_PAGES    2
 #define MULTIBOOT_EAX      0x2BADB002
-#define XAPIC_DEFAULT_BASE 0xFEE00000ULL
 #define PAT_POWER_ON       0x0007040600070406ULL
 
 /* MSR bitmap layout (SDM Vol. 3C, "VM-Execution Control Fields", MSR
@@ -195,14 +195,22 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 	/* VMCLEAR initialises the region; VMPTRLD makes it current here. */
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	VMX_CHECK("vmptrld", pa, vmptrld(pa));
+	/* apicv=on: CR8 lives in this page (TPR shadow) instead of exiting */
+	if (hv_opts.apicv && vmx_ctls.tpr_shadow) {
+		v->vapic_page = frames_alloc(1, 1);
+		memset(v->vapic_page, 0, PAGE_SIZE);
+	}
 	const struct vmcs_resources res = {
 		.io_bitmap_pa = virt_to_phys(vm->io_bitmap),
 		.msr_bitmap_pa = virt_to_phys(vm->msr_bitmap),
 		.eptp = vm->eptp,
 		.vpid = v->vpid,
 		.tsc_scaling = mult != TSC_MULT_ONE,   /* tsc_khz=: this VM alone scales */
+		.vapic_page_pa = v->vapic_page ? virt_to_phys(v->vapic_page) : 0,
 	};
 	vmcs_init_multiboot(&res, &v->regs, entry, MULTIBOOT_EAX, mbi);
+	v->proc_ctls = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	lapic_vcpu_init(v);
 	/* One timeline per VM: every vCPU's TSC reads 0 at the VM's creation. */
 	if (id == 0)
 		vm->tsc_base_ref = ref_now();
@@ -277,7 +285,6 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 	vm->ept_pml4 = ept_create();
 	ept_map(vm->ept_pml4, 0, virt_to_phys(vm->ram), vm->ram_size, EPT_RWX);
 	vm->eptp = ept_pointer(vm->ept_pml4);
-	vm->apic_base = XAPIC_DEFAULT_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
 	vm->pat = PAT_POWER_ON;
 	setup_bitmaps(vm);
 	for (uint32_t c = 0; c < vm->nvcpus_wanted; c++)

@@ -69,12 +69,18 @@ void vmx_controls_init(void)
 	struct vmx_controls *c = &vmx_ctls;
 
 	c->pin = word_controls("pin-based", VMX_CAP_PINBASED, vmx_caps.pinbased);
+	/* CR8 exiting is the apicv=off default; a VMCS with the TPR shadow
+	 * trades it for "use TPR shadow" (vmx/vmcs_setup.c). Interrupt- and
+	 * NMI-window exiting are switched per entry (vmm/inject.c): the table
+	 * marks them required but VMX_REPORT_ONLY. */
 	c->proc = word_controls("primary processor-based", VMX_CAP_PROCBASED, vmx_caps.procbased);
+	c->tpr_shadow = vmx_ctl_allowed1(vmx_caps.procbased, CPU_BASED_TPR_SHADOW);
 	/* CR3 load/store exiting are default1: requested by nobody, they stay
 	 * off wherever the TRUE controls allow it. */
 	c->proc2 = word_controls("secondary processor-based", VMX_CAP_PROCBASED2,
 				 vmx_caps.procbased2);
 	c->exit = word_controls("VM-exit", VMX_CAP_EXIT, vmx_caps.exit);
+	c->ack_intr = c->exit & VM_EXIT_ACK_INTR_ON_EXIT;
 	c->entry = word_controls("VM-entry", VMX_CAP_ENTRY, vmx_caps.entry);
 	/* IA-32e mode guest is VMX_REPORT_ONLY: it follows the guest's
 	 * EFER.LMA, which the CPU stores into it at every exit (save EFER). */
@@ -86,6 +92,8 @@ void vmx_controls_init(void)
 	/* Not in proc2: set per VMCS, only for a VM with tsc_khz= (vmx/vmcs_setup.c). */
 	c->tsc_scaling = vmx_ctl_allowed1(vmx_caps.procbased2, SECONDARY_EXEC_TSC_SCALING);
 
-	kprintf("[hv] vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x%s\n",
-		c->pin, c->proc, c->proc2, c->exit, c->entry, c->vpid ? " (VPID on)" : "");
+	kprintf("[hv] vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x%s%s%s\n",
+		c->pin, c->proc, c->proc2, c->exit, c->entry, c->vpid ? " (VPID on)" : "",
+		c->tpr_shadow ? " (TPR shadow available)" : "",
+		c->ack_intr ? " (acknowledge interrupt on exit)" : "");
 }

@@ -79,7 +79,19 @@ static void init_host_state(void)
 static void init_controls(const struct vmcs_resources *res)
 {
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_ctls.pin);
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_ctls.proc);
+	/* CR8 is the guest's TPR: either every MOV to/from CR8 exits, or the
+	 * TPR shadow keeps it in the virtual-APIC page at offset 0x80 (SDM
+	 * Vol. 3C, "Virtualizing CR8-Based TPR Accesses"); the threshold starts
+	 * at 0 (no interrupt waits for the TPR to drop). */
+	uint32_t proc = vmx_ctls.proc;
+	if (res->vapic_page_pa) {
+		assert(vmx_ctls.tpr_shadow);
+		proc = (proc & ~(uint32_t)(CPU_BASED_CR8_LOAD_EXITING | CPU_BASED_CR8_STORE_EXITING)) |
+		       CPU_BASED_TPR_SHADOW;
+		vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, res->vapic_page_pa);
+		vmcs_write32(TPR_THRESHOLD, 0);
+	}
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
 	/* TSC scaling only for the VM that asked (tsc_khz=): the vCPUs of
 	 * every other VM run at the host's rate with no multiplier to read. */
 	assert(!res->tsc_scaling || vmx_ctls.tsc_scaling);

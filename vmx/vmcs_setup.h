@@ -17,6 +17,8 @@ struct vmcs_resources {
 	uint64_t eptp;
 	uint16_t vpid;                /* used when vmx_ctls.vpid */
 	bool tsc_scaling;             /* set "use TSC scaling" (tsc_khz=) */
+	uint64_t vapic_page_pa;       /* 0: CR8 exits (apicv=off); else "use TPR shadow" with
+					 this virtual-APIC page (apicv=on) */
 };
 
 /* Everything a new vCPU's VMCS needs, in the order of the SDM's chapters

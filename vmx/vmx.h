@@ -20,6 +20,8 @@ bool vmx_cpu_enable(void);
 struct vmx_controls {
 	uint32_t pin, proc, proc2, exit, entry;
 	bool vpid, tsc_scaling, rdtscp;
+	bool tpr_shadow;          /* "use TPR shadow" allowed (apicv=on may use it) */
+	bool ack_intr;            /* "acknowledge interrupt on exit" is on: host IPIs can kick */
 };
 
 /* The controls every guest VMCS uses, computed once from the TRUE capability

@@ -999,6 +999,124 @@ static void test_guest_to_host_ticks(void **state)
 	}
 }
 
+/* ======================= tsc_deadline_to_host ======================= */
+
+/* What the guest reads at host TSC h on a pCPU with this offset (the CPU's
+ * own computation, in 128-bit). */
+static uint64_t guest_at(uint64_t h, uint64_t offset, uint64_t mult)
+{
+	return ref_scale(h, mult) + offset;
+}
+
+/* The contract: the result is host_now when the guest has reached D, else
+ * a host instant where it has (never early), and, when the guest's clock
+ * does not wrap on the way, the first such instant (at most one tick
+ * late when it had to count from now). */
+static void check_deadline(uint64_t d, uint64_t offset, uint64_t mult, uint64_t host_now)
+{
+	uint64_t h = tsc_deadline_to_host(d, offset, mult, host_now);
+	uint64_t gnow = guest_at(host_now, offset, mult);
+
+	if (gnow >= d) {
+		assert_int_equal(h, host_now);
+		return;
+	}
+	assert_true(h > host_now);
+	if (h == UINT64_MAX)
+		return;                  /* further than the host TSC counts */
+	/* never early: the guest's own RDTSC at h has reached D ... */
+	assert_true(guest_at(h, offset, mult) - gnow >= d - gnow);
+	/* ... and it is not later than counting from now, rounded up, allows */
+	uint64_t rel = ref_ceil_inverse(d - gnow, mult);
+	assert_true(h - host_now <= rel);
+	/* exact where the absolute equation holds: one tick less is early */
+	uint64_t g = d - offset;
+	if (ref_ceil_inverse(g, mult) == h)
+		assert_true(guest_at(h - 1, offset, mult) - gnow < d - gnow);
+}
+
+static void test_deadline_named_cases(void **state)
+{
+	(void)state;
+	/* unscaled: h = D - offset, exactly */
+	assert_int_equal(tsc_deadline_to_host(1000, 0, ONE, 10), 1000);
+	assert_int_equal(tsc_deadline_to_host(1000, 100, ONE, 10), 900);
+	assert_int_equal(tsc_deadline_to_host(1000, (uint64_t)-500, ONE, 600), 1500); /* negative offset */
+	/* unsigned, as the CPU compares: a guest TSC of 2^64 - 490 is past 1000 */
+	assert_int_equal(tsc_deadline_to_host(1000, (uint64_t)-500, ONE, 10), 10);
+	/* reached already (equal counts as reached), or long past */
+	assert_int_equal(tsc_deadline_to_host(1000, 0, ONE, 1000), 1000);
+	assert_int_equal(tsc_deadline_to_host(1000, 0, ONE, 5000), 5000);
+	assert_int_equal(tsc_deadline_to_host(0, 0, ONE, 77), 77);
+	/* scaled: guest at half speed needs twice the host ticks; rounded up */
+	assert_int_equal(tsc_deadline_to_host(1000, 0, HALF, 0), 2000);
+	assert_int_equal(tsc_deadline_to_host(1001, 0, TWICE, 0), 501);
+	assert_int_equal(tsc_deadline_to_host(1000, 0, 3 * ONE, 0), 334);
+	/* the farthest deadline is far, not "now": a guest TSC near 0 and
+	 * D = 2^64 - 1 must not look reached through a wrap */
+	assert_true(tsc_deadline_to_host(UINT64_MAX, (uint64_t)-1000000, ONE, 5000) > 5000);
+	assert_int_equal(tsc_deadline_to_host(UINT64_MAX, 0, HALF, 5), UINT64_MAX);
+	/* the guest's clock wraps through 2^64 before the host's would: count
+	 * from now instead of taking the wrapped absolute value */
+	uint64_t off = UINT64_MAX - 100;           /* guest reads host - 101 */
+	assert_int_equal(tsc_deadline_to_host(UINT64_MAX, off, ONE, 50), 100);
+	assert_int_equal(tsc_deadline_to_host(UINT64_MAX - 10, off, ONE, 50), 90);
+	check_deadline(UINT64_MAX, off, ONE, 50);
+}
+
+static void test_deadline_never_early_random(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(test_mults); k++)
+		for (size_t i = 0; i < ARRAY_SIZE(edge_values); i++)
+			for (size_t j = 0; j < ARRAY_SIZE(edge_values); j++)
+				check_deadline(edge_values[i], edge_values[j], test_mults[k], 1ULL << 40);
+	rng_seed(18);
+	for (int i = 0; i < RANDOM_ITERS; i++) {
+		uint64_t m = test_mults[rnd() % (ARRAY_SIZE(test_mults) - 1)];
+		uint64_t now = rnd() >> (rnd() % 64), offset = rnd();
+		uint64_t gnow = guest_at(now, offset, m);
+		uint64_t d = rnd() % 4 ? gnow + rnd_wide() % (1ULL << 40) : rnd();
+		check_deadline(d, offset, m, now);
+	}
+}
+
+/* The deadline carried across pCPUs (docs/interrupts.md): with percpu's
+ * TSC_OFFSET = off[v] - scale(skew[p]), the instant on pCPU p is the
+ * instant on the reference timeline plus skew[p] (up to the rounding of
+ * scaling), and on every pCPU the guest's own RDTSC there has reached D. */
+static void test_deadline_across_pcpus(void **state)
+{
+	(void)state;
+	static const int64_t skews[] = { 0, 1000000, -1000000, 250000, -250000, 7, -7 };
+
+	rng_seed(19);
+	for (int i = 0; i < 20000; i++) {
+		struct vtsc t;
+		uint64_t m = test_mults[rnd() % (ARRAY_SIZE(test_mults) - 2)];  /* not the tiny ones */
+		uint64_t ref = (rnd() >> 8) + (1ULL << 40);
+		tsc_init(&t, rnd() >> 8, m);
+		uint64_t d = tsc_guest(&t, ref) + rnd() % (1ULL << 32);
+		uint64_t on_ref = tsc_deadline_to_host(d, t.off, m, ref);
+		for (size_t k = 0; k < ARRAY_SIZE(skews); k++) {
+			int64_t s = skews[k];
+			uint64_t host = ref + (uint64_t)s;
+			uint64_t off_p = tsc_offset_compensated(&t, s);
+			uint64_t on_p = tsc_deadline_to_host(d, off_p, m, host);
+			assert_true(guest_at(on_p, off_p, m) >= d);
+			if (m == ONE)
+				assert_int_equal(on_p, on_ref + (uint64_t)s);
+			else
+				assert_true(sdiff(on_p, on_ref + (uint64_t)s) <= 2 &&
+					    sdiff(on_p, on_ref + (uint64_t)s) >= -2);
+		}
+		/* tsc=none: TSC_OFFSET = off[v] on every pCPU: the instant moves
+		 * with the pCPU's raw TSC, not with real time (skew-blind) */
+		uint64_t on_raw = tsc_deadline_to_host(d, t.off, m, ref + 1000000);
+		assert_true(on_raw == on_ref || on_raw == ref + 1000000);
+	}
+}
+
 /* ======================= tsc_ticks_to_ns ======================= */
 
 static void test_ticks_to_ns(void **state)
@@ -1072,6 +1190,9 @@ int main(void)
 		cmocka_unit_test(test_mixed_write_sequence),
 		cmocka_unit_test(test_vcpus_independent),
 		cmocka_unit_test(test_guest_to_host_ticks),
+		cmocka_unit_test(test_deadline_named_cases),
+		cmocka_unit_test(test_deadline_never_early_random),
+		cmocka_unit_test(test_deadline_across_pcpus),
 		cmocka_unit_test(test_ticks_to_ns),
 	};
 

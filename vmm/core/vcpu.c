@@ -6,10 +6,12 @@
  */
 #include "vmm/core/vcpu.h"
 #include "kernel/console.h"
+#include "kernel/host_apic.h"
 #include "kernel/percpu.h"
 #include "vmm/time/tsc_sync.h"
 
 struct spinlock vcpu_state_lock;
+bool vcpu_kicks_enabled;
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
@@ -20,6 +22,27 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	}
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	v->event_injected = true;
+	v->entry_work = true;
+}
+
+void vcpu_kick(struct vcpu *target)
+{
+	/* The poster stored the event before this load (both under a lock
+	 * the target also takes before it enters: the APIC's, or the
+	 * atomic ev_pending), so either the target sees the event before its
+	 * entry, or we see where it is loaded and interrupt it. */
+	int32_t cpu = __atomic_load_n(&target->loaded_on, __ATOMIC_ACQUIRE);
+
+	if (cpu < 0 || !vcpu_kicks_enabled || (uint32_t)cpu == this_cpu()->cpu_id)
+		return;
+	host_apic_send_fixed(percpu[cpu].apic_id, KICK_VECTOR);
+}
+
+void vcpu_post_event(struct vcpu *target, uint32_t ev)
+{
+	__atomic_fetch_or(&target->ev_pending, ev, __ATOMIC_SEQ_CST);
+	vcpu_kick(target);
 }
 
 void vcpu_sleep(struct vcpu *v, uint64_t host_ticks)
@@ -39,10 +62,20 @@ void vcpu_dump(struct vcpu *v)
 
 void vcpu_signal_init(struct vcpu *target)
 {
+	bool running = false;
+
 	spin_lock(&vcpu_state_lock);
-	if (target->state == VCPU_WAIT_SIPI)
+	if (target->state == VCPU_WAIT_SIPI) {
 		target->pending_sipi = false;
+	} else if (target->state == VCPU_RUNNABLE || target->state == VCPU_RUNNING) {
+		/* taken at its next exit or load: vmm/run.c resets it */
+		target->pending_sipi = false;
+		__atomic_fetch_or(&target->ev_pending, EV_INIT, __ATOMIC_SEQ_CST);
+		running = true;
+	}
 	spin_unlock(&vcpu_state_lock);
+	if (running)
+		vcpu_kick(target);
 }
 
 void vcpu_signal_sipi(struct vcpu *target, uint8_t vector)
@@ -52,6 +85,12 @@ void vcpu_signal_sipi(struct vcpu *target, uint8_t vector)
 		target->pending_sipi = true;
 		target->sipi_vector = vector;
 		target->state = VCPU_RUNNABLE;
+	} else if ((__atomic_load_n(&target->ev_pending, __ATOMIC_SEQ_CST) & EV_INIT) ||
+		   target->to_wait_sipi) {
+		/* an INIT sent but not yet taken, or taken but the vCPU not yet
+		 * back in wait-for-SIPI: the SIPI waits for it */
+		target->pending_sipi = true;
+		target->sipi_vector = vector;
 	}
 	spin_unlock(&vcpu_state_lock);
 }

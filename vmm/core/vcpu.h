@@ -43,16 +43,38 @@ static inline void vcpu_leave_now(struct vcpu *v)
 }
 
 /* Queue a hardware exception for the next VM entry (SDM Vol. 3C,
- * "VM-Entry Controls for Event Injection"). */
+ * "VM-Entry Controls for Event Injection"); marks the entry interruption
+ * field taken, so vmm/inject.c delivers nothing else with this entry. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+
+/* Post EV_* bits to a vCPU of any VM from any pCPU, then kick it
+ * (vcpu_kick) so that a running target notices without waiting for its
+ * slice to end. */
+void vcpu_post_event(struct vcpu *target, uint32_t ev);
+
+/*
+ * Make the pCPU that has target loaded, if it is another one, take a VM
+ * exit soon: a host IPI on KICK_VECTOR (kernel/host_apic.h) with
+ * external-interrupt exiting. Bochs 2.7 does not exit on it while the
+ * guest runs with IF = 0 (docs/platform.md); the IPI then stays pending
+ * and the target notices at its next exit of any kind, at the latest when
+ * its preemption timer ends the slice. A target that is not loaded needs
+ * nothing: the scheduler looks at its events before it runs it. Without
+ * "acknowledge interrupt on exit" no IPI is sent (the slice is the bound).
+ */
+void vcpu_kick(struct vcpu *target);
+
+/* Host IPIs are sent only once the scheduler runs (vmm/sched.c turns this on). */
+extern bool vcpu_kicks_enabled;
 
 /* Take the vCPU off its pCPU for at least host_ticks (0: just yield): the
  * exit path then returns to the scheduler instead of resuming, and the
  * guest's TSC keeps running meanwhile (its offset does not change). */
 void vcpu_sleep(struct vcpu *v, uint64_t host_ticks);
 
-/* How long HLT with interrupts on keeps a vCPU off its pCPU: with no
- * virtual interrupt source yet, it wakes as if a timer tick had come. */
+/* How long HLT with interrupts on keeps a vCPU off its pCPU when its APIC
+ * is software-disabled, so that no interrupt can ever reach it: it wakes as
+ * if the platform's timer tick had come (vmm/exits_core.c:handle_hlt). */
 #define HLT_SLEEP_TICKS  2000000ULL
 
 /* Guest registers and the full named VMCS dump. */
@@ -66,13 +88,15 @@ void vcpu_dump(struct vcpu *v);
  */
 extern struct spinlock vcpu_state_lock;
 
-
-/* INIT to a vCPU: an AP that has not started yet forgets a pending SIPI.
- * (Re-INIT of a running vCPU is not emulated.) */
+/* INIT to a vCPU: one waiting for its SIPI forgets a SIPI it got; any
+ * other (running, runnable, halted) gets EV_INIT and is reset at its next
+ * exit or load, then waits for a SIPI (SDM Vol. 3A, "MP Initialization
+ * Protocol Algorithm"; vmm/run.c:take_init). */
 void vcpu_signal_init(struct vcpu *target);
 
-/* STARTUP to a vCPU waiting for it: it becomes runnable and starts in real
- * mode at the vector's page at its next load. */
+/* STARTUP to a vCPU waiting for it (or with an INIT not yet taken): it
+ * becomes runnable and starts in real mode at the vector's page at its
+ * next load. */
 void vcpu_signal_sipi(struct vcpu *target, uint8_t vector);
 
 #endif

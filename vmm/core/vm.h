@@ -74,10 +74,14 @@ struct vcpu {
 				       * 0: at the next exit (sleep, its VM ended, every-exit) */
 	uint64_t wake_ref;            /* asleep until this reference TSC */
 	bool sleeping;                /* set by an exit handler: leave the pCPU now */
-	bool parked;                  /* HLT with interrupts off: never runs again */
+	bool halted;                  /* HLT with IF = 1: off every pCPU until an interrupt it
+					 can take, its timer, an NMI or INIT (RIP stays at the HLT) */
+	bool parked;                  /* HLT with IF = 0: only an NMI or INIT wakes it */
+	uint8_t hlt_len;              /* the HLT's length, to step over it at wake-up */
 	uint64_t parked_rip;
 	bool pending_sipi;            /* a SIPI came while it waited: start in real mode */
 	uint8_t sipi_vector;
+	bool to_wait_sipi;            /* an INIT was taken: back to wait-for-SIPI (vmm/sched.c) */
 	bool break_applied;
 	uint64_t put_ref;             /* reference TSC of the exit that made it leave a pCPU */
 	uint64_t resume_rip;          /* guest RIP its current slice began at (vmm/run.c);
@@ -88,15 +92,44 @@ struct vcpu {
 	uint64_t migrations;
 	uint64_t migration_ticks_sum, migration_ticks_max;
 
-	/* the current exit, read once by the dispatcher */
+	/* the current exit, read once by the dispatcher (the qualification
+	 * only by the handlers that use it: vcpu_exit_qualification) */
 	uint32_t exit_reason;
 	uint64_t exit_qualification;  /* read by the handlers that need it (vcpu_exit_qualification) */
 	uint64_t rip;
+
+	/*
+	 * Events (vmm/inject.c; SDM Vol. 3C, "Event Injection"). ev_pending is
+	 * set from any pCPU with atomics (vcpu_post_event); the rest belongs
+	 * to the pCPU that has the vCPU loaded.
+	 */
+	uint32_t ev_pending;          /* EV_* */
+	uint32_t reinject_info;       /* IDT-vectoring information of the last exit, to deliver again */
+	uint32_t reinject_error;
+	uint32_t reinject_len;
+	bool event_injected;          /* an exit handler filled the entry interruption field */
+	bool entry_work;              /* vmm/inject.c has something to look at before the next
+					 entry (set by whatever arms a timer, queues an event,
+					 opens a window; recomputed there) */
+	uint32_t proc_ctls;           /* CPU_BASED_VM_EXEC_CONTROL as last written (window bits) */
+	uint32_t tpr_threshold;       /* TPR_THRESHOLD as last written (TPR shadow) */
+	uint8_t *vapic_page;          /* the virtual-APIC page (TPR shadow), NULL without */
+	/* the APIC timer, as instants of this pCPU's TSC and of the policy's clock */
+	uint64_t timer_host;          /* host TSC here when the timer needs service; UINT64_MAX: none */
+	uint64_t timer_wake;          /* the same in vtsc_policy_ref() units, for a halted vCPU */
+	uint64_t slice_end;           /* host TSC here at which the slice ends */
+	bool ptimer_short;            /* the preemption-timer field holds less than a slice */
+	uint64_t injected_irqs, injected_nmis, reinjected, window_exits;
 
 	struct vclock clock;          /* its virtual TSC and the tsc= policy's work (vmm/time/vtsc.h) */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
 	uint64_t watchdog_deadline;   /* host TSC after which the VM is ended */
 };
+
+/* vcpu.ev_pending */
+#define EV_IRR      BIT(0)        /* its APIC's IRR has a bit set (a hint: the APIC decides) */
+#define EV_NMI      BIT(1)        /* an NMI is pending (one is latched, as on hardware) */
+#define EV_INIT     BIT(2)        /* an INIT arrived: reset, then wait for a SIPI */
 
 struct uart_state {
 	char line[UART_LINE_MAX];
@@ -131,7 +164,6 @@ struct vm {
 	struct uart_state com1, debugcon;
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
-	uint64_t apic_base;
 	uint64_t pat;
 	uint32_t shutdown_match;      /* bytes of "Shutdown" seen so far on 0x8900 */
 

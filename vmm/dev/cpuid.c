@@ -4,12 +4,15 @@
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current. CPUID
  * always exits in VMX non-root operation (SDM Vol. 3C, "Instructions That
  * Cause VM Exits Unconditionally"). The guest sees the host's leaves with
- * what it must not use hidden (VMX, SMX, XSAVE, MONITOR/MWAIT, x2APIC and
- * the TSC-deadline timer until they are emulated, INVPCID, the PMU), the
- * hypervisor bit set, and the chronovisor leaves at 0x40000000.
+ * what it must not use hidden (VMX, SMX, XSAVE, MONITOR/MWAIT, INVPCID, the
+ * PMU), the hypervisor bit set, and the chronovisor leaves at 0x40000000.
+ * What is shown works: x2APIC (1:ECX[21]) and the TSC-deadline timer
+ * (1:ECX[24]) are emulated by vmm/dev/lapic.c whatever the host has, and
+ * the APIC IDs in leaves 1, 0xB and 0x1F are the vCPU's own.
  */
 #include "vmm/dev/cpuid.h"
 #include "vmm/core/vcpu.h"
+#include "lib/x86.h"
 #include "kernel/arch.h"
 #include "vmm/core/hypercall_abi.h"
 #include "vmx/vmcs.h"
@@ -19,6 +22,8 @@
 #define LEAF_FEATURES          0x1
 #define LEAF_EXT_FEATURES      0x7
 #define LEAF_PERFMON           0xA
+#define LEAF_TOPOLOGY          0xB
+#define LEAF_TOPOLOGY_V2       0x1F
 #define LEAF_TSC_CRYSTAL       0x15
 #define LEAF_CPU_FREQ          0x16
 #define LEAF_HV_BASE           0x40000000
@@ -30,14 +35,9 @@
 
 /* CPUID.1:ECX */
 #define F1_ECX_MONITOR         BIT(3)
-#define F1_ECX_VMX             BIT(5)
 #define F1_ECX_SMX             BIT(6)
 #define F1_ECX_PDCM            BIT(15)
-#define F1_ECX_X2APIC          BIT(21)
-#define F1_ECX_TSC_DEADLINE    BIT(24)
-#define F1_ECX_XSAVE           BIT(26)
 #define F1_ECX_OSXSAVE         BIT(27)
-#define F1_ECX_HYPERVISOR      BIT(31)
 /* CPUID.1:EBX: initial APIC ID in 31:24, logical processor count in 23:16 */
 #define F1_EBX_APIC_ID_SHIFT   24
 #define F1_EBX_COUNT_SHIFT     16
@@ -74,18 +74,21 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 			r.ecx = HV_SIG_ECX;
 			r.edx = HV_SIG_EDX;
 		}
-		if (leaf == LEAF_HV_TSC_FREQ)
-			r.eax = (uint32_t)vtsc_guest_khz(&v->clock);   /* EBX: LAPIC bus kHz, unknown: 0 */
+		if (leaf == LEAF_HV_TSC_FREQ) {
+			/* EAX the TSC, EBX the APIC timer's input clock, in kHz:
+			 * the virtual APIC timer counts the guest's TSC */
+			r.eax = (uint32_t)vtsc_guest_khz(&v->clock);
+			r.ebx = r.eax;
+		}
 		return r;
 	}
 
 	r = cpuid(leaf, sub);
 	switch (leaf) {
 	case LEAF_FEATURES:
-		r.ecx &= ~(uint32_t)(F1_ECX_MONITOR | F1_ECX_VMX | F1_ECX_SMX | F1_ECX_PDCM |
-				     F1_ECX_X2APIC | F1_ECX_TSC_DEADLINE | F1_ECX_XSAVE |
-				     F1_ECX_OSXSAVE);
-		r.ecx |= F1_ECX_HYPERVISOR;
+		r.ecx &= ~(uint32_t)(F1_ECX_MONITOR | CPUID_1_ECX_VMX | F1_ECX_SMX | F1_ECX_PDCM |
+				     CPUID_1_ECX_XSAVE | F1_ECX_OSXSAVE);
+		r.ecx |= CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
 		r.ebx = (r.ebx & F1_EBX_LOW_MASK) | (v->id << F1_EBX_APIC_ID_SHIFT) |
 			(v->vm->nvcpus << F1_EBX_COUNT_SHIFT);
 		if (v->vm->nvcpus < 2)
@@ -101,6 +104,10 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 		break;
 	case LEAF_PERFMON:
 		r = (struct cpuid_regs){ 0 };      /* no PMU for guests */
+		break;
+	case LEAF_TOPOLOGY:
+	case LEAF_TOPOLOGY_V2:
+		r.edx = v->id;                     /* the x2APIC ID of this (v)CPU */
 		break;
 	case LEAF_TSC_CRYSTAL:
 		/* TSC Hz = ECX * EBX / EAX. Bochs' models claim 3.5 GHz here while

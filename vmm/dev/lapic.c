@@ -1,361 +1,308 @@
 /*
- * vmm/dev/lapic.c - the guest's xAPIC page: register emulation per vCPU.
+ * vmm/dev/lapic.c - the guest's local APIC, one per vCPU (the contract is in
+ * vmm/dev/lapic.h; the registers' semantics in vmm/dev/lapic_regs.c).
  *
- * Context: VMX root, on the pCPU where the vCPU's VMCS is current; called by
- * handle_ept_violation (vmm/exits_core.c) for every EPT violation, because
- * the xAPIC page (IA32_APIC_BASE, normally 0xFEE00000) is never mapped in the
- * guest's EPT.
+ * Context: VMX root. The owner is the pCPU where the vCPU's VMCS is
+ * current; other pCPUs touch an APIC only to deliver an IPI into its IRR
+ * or to ask whether a halted vCPU should wake. Each APIC has a lock; no
+ * code holds two of them, and none is taken with another APIC's held
+ * (lock order: vcpu_state_lock, then one APIC lock).
  *
- * The instruction behind the access is fetched, decoded and completed by
- * vmm/dev/mmio.c; this file sees only the offset, the size and the value.
+ * Where the accesses come from:
+ *   xAPIC page   every EPT violation in IA32_APIC_BASE's page (never mapped
+ *                in the EPT), decoded by vmm/dev/mmio.c;
+ *   x2APIC MSRs  0x800-0x8FF exit (the MSR bitmap is all ones);
+ *   CR8          CR8-load/store exiting (apicv=off), or the TPR shadow's
+ *                virtual-APIC page, whose TPR at offset 0x80 is then the
+ *                TPR itself (synced in and out here);
+ *   timer        IA32_TSC_DEADLINE (MSR 0x6E0), TMICT/TDCR/LVT timer.
  *
- * Registers (SDM Vol. 3A, "Local APIC Register Address Map"): each 32-bit
- * register sits at a 16-byte aligned offset. ID, version, TPR/APR/PPR, EOI,
- * LDR/DFR, SVR, ISR/TMR/IRR (always 0: no virtual interrupt is ever pending
- * or in service yet), ESR, the ICR pair, the LVT entries, the timer's
- * initial/current count and divide configuration. The timer does not run
- * yet: its current count reads 0. INIT and STARTUP IPIs between the VM's
- * own vCPUs start its APs (vmm/sched.c); other IPIs are absorbed and
- * counted (virtual interrupts are not delivered yet). No IPI ever reaches
- * a physical CPU.
+ * Interrupts go in through IRR (lapic_accept_irq), and vmm/inject.c takes
+ * them out at VM entry (lapic_pending_irq, lapic_ack_irq). A vCPU whose
+ * IRR gets a bit has EV_IRR posted, and is kicked if it runs on another
+ * pCPU (vmm/core/vcpu.c:vcpu_kick).
  *
- * Choices where hardware is undefined or absent, made so that a guest bug
- * is visible rather than silently mis-emulated:
- *   - reads of any size or alignment return the bytes of the containing
- *     registers (bytes 4-15 of each 16-byte slot read 0);
- *   - writes must be aligned 32-bit stores (SDM Vol. 3A, "Local APIC
- *     Register Address Map": "accessed using 128-bit aligned 32-bit loads or
- *     stores"); any other write ends the VM with the offset and size; an
- *     aligned 32-bit store into the reserved bytes 4-15 of a slot is dropped;
- *   - unknown offsets read 0 and drop writes;
- *   - an instruction fetch from the page ends the VM;
- *   - with the APIC globally disabled (IA32_APIC_BASE bit 11 clear) the page
- *     is a hole, as the processor then behaves as one without a local APIC
- *     (SDM Vol. 3A, "Enabling or Disabling the Local APIC"): reads give
- *     all-ones, writes are dropped.
+ * The timer is vmm/dev/lapic_timer.c; the state both share is
+ * vmm/dev/lapic_state.h.
  */
 #include "vmm/dev/lapic.h"
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "lib/msr.h"
 #include "lib/x86.h"
 #include "vmm/core/vcpu.h"
-#include "kernel/console.h"
+#include "vmm/dev/lapic_regs.h"
+#include "vmm/dev/lapic_timer.h"
 #include "vmm/dev/mmio.h"
+#include "vmm/time/tsc_sync.h"
+#include "vmm/time/vtsc.h"
 
-/* Register offsets in the xAPIC page. */
-enum lapic_reg {
-	APIC_ID            = 0x020,
-	APIC_VERSION       = 0x030,
-	APIC_TPR           = 0x080,
-	APIC_APR           = 0x090,
-	APIC_PPR           = 0x0A0,
-	APIC_EOI           = 0x0B0,
-	APIC_LDR           = 0x0D0,
-	APIC_DFR           = 0x0E0,
-	APIC_SVR           = 0x0F0,
-	APIC_ISR_FIRST     = 0x100,     /* ISR, TMR, IRR: 0x100-0x270 */
-	APIC_IRR_LAST      = 0x270,
-	APIC_ESR           = 0x280,
-	APIC_LVT_CMCI      = 0x2F0,
-	APIC_ICR_LOW       = 0x300,
-	APIC_ICR_HIGH      = 0x310,
-	APIC_LVT_TIMER     = 0x320,     /* timer, thermal, perf, LINT0, LINT1, error */
-	APIC_LVT_THERMAL   = 0x330,
-	APIC_LVT_PERF      = 0x340,
-	APIC_LVT_LINT0     = 0x350,
-	APIC_LVT_LINT1     = 0x360,
-	APIC_LVT_ERROR     = 0x370,
-	APIC_TIMER_INITIAL = 0x380,
-	APIC_TIMER_CURRENT = 0x390,
-	APIC_TIMER_DIVIDE  = 0x3E0,
-};
+#define VECTOR_ILLEGAL_LIMIT    16
+/* IA32_APIC_BASE bits a guest may not set: 7:0, 9 and 63:52 (SDM Vol. 3A,
+ * "Local APIC Status and Location"; bits above MAXPHYADDR). */
+#define APIC_BASE_RESERVED      (~(APIC_BASE_ADDR_MASK | APIC_BASE_BSP | APIC_BASE_EXTD | \
+				   APIC_BASE_ENABLE))
 
-#define APIC_REG_SLOT           16u     /* one register per 16 bytes */
-#define APIC_REG_BYTES          4u
-#define APIC_ID_SHIFT           24
-/* Version 0x14 (integrated xAPIC), max LVT entry 5 (six entries, bits
- * 23:16), no EOI-broadcast suppression (bit 24 clear). */
-#define APIC_VERSION_VALUE      0x00050014u
-#define APIC_TPR_MASK           0xFFu
-#define APIC_LDR_MASK           0xFF000000u
-#define APIC_DFR_MASK           0xF0000000u     /* model; bits 27:0 read as 1 */
-#define APIC_DFR_RESET          0xFFFFFFFFu
-#define APIC_DFR_FLAT           0xF0000000u
-/* SVR: vector 7:0, APIC software enable 8, focus check disable 9. Bit 12
- * (suppress EOI broadcast) is reserved because the version register does
- * not advertise it (SDM Vol. 3A, "Spurious-Interrupt Vector Register"). */
-#define APIC_SVR_MASK           0x3FFu
-#define APIC_SVR_RESET          0xFFu
-#define APIC_SVR_ENABLE         BIT(8)
-#define APIC_ICR_HIGH_MASK      0xFF000000u
-/* ICR low: vector 7:0, delivery mode 10:8, destination mode 11, delivery
- * status 12 (read-only, always idle here), level 14, trigger 15, shorthand
- * 19:18 (SDM Vol. 3A, "Interrupt Command Register (ICR)"). */
-#define APIC_ICR_LOW_MASK       0x000CCFFFu
-#define ICR_DELIVERY_MODE(l)    (((l) >> 8) & 7)
-#define ICR_DEST_LOGICAL        BIT(11)
-#define ICR_LEVEL_ASSERT        BIT(14)
-#define ICR_SHORTHAND(l)        (((l) >> 18) & 3)
-#define ICR_DEST(h)             ((h) >> 24)
-#define DELIVERY_INIT           5
-#define DELIVERY_STARTUP        6
-#define ICR_VECTOR(l)           ((uint8_t)((l) & 0xFF))
-#define SHORTHAND_NONE          0
-#define SHORTHAND_SELF          1
-#define SHORTHAND_ALL           2
-#define SHORTHAND_ALL_BUT_SELF  3
-#define DEST_BROADCAST          0xFFu
-/* LVT writable bits (SDM Vol. 3A, "Local Vector Table"): vector 7:0,
- * delivery mode 10:8, polarity 13, trigger 15, mask 16, timer mode 18:17;
- * delivery status 12 and remote IRR 14 are read-only (always 0 here). */
-#define LVT_MASKED              BIT(16)
-#define LVT_RESET               LVT_MASKED
-#define LVT_TIMER_MASK          0x000700FFu
-#define LVT_CMCI_MASK           0x000107FFu     /* also thermal, perf */
-#define LVT_LINT_MASK           0x0001A7FFu
-#define LVT_ERROR_MASK          0x000100FFu
-#define TIMER_DIVIDE_MASK       0x0000000Bu     /* bits 3, 1:0 */
-
-enum lvt_index { LVT_TIMER, LVT_THERMAL, LVT_PERF, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_CMCI,
-		 LVT_COUNT };
-
-struct lapic {
-	bool initialized;
-	uint32_t tpr, ldr, dfr, svr, icr_low, icr_high;
-	uint32_t lvt[LVT_COUNT];
-	uint32_t timer_initial, timer_divide;
-	uint64_t eoi_count;
-};
-
-/* What a VM's vCPUs asked for that is not delivered: counted, reported once. */
+/* What a VM's vCPUs asked for that reached nobody: counted, reported once. */
 struct lapic_vm_stats {
-	uint64_t ipi_absent;              /* INIT/SIPI that reach no present vCPU */
-	uint64_t ipi_undelivered;         /* every other IPI */
-	bool reported_absent, reported_undelivered, reported_timer;
+	uint64_t ipi_absent;          /* INIT/SIPI that reach no present vCPU */
+	uint64_t ipi_refused;         /* fixed IPIs a target's APIC did not accept */
+	uint64_t ipi_unsupported;     /* SMI, ExtINT, reserved modes, invalid shorthands */
+	bool reported_absent, reported_refused, reported_unsupported;
 };
 
-/* struct vcpu belongs to vmm/core/vm.h; the APIC state lives here, by id. */
-static struct lapic lapics[MAX_VMS][MAX_VCPUS];
 static struct lapic_vm_stats vm_stats[MAX_VMS];
 
-void lapic_reset(struct vcpu *v)
-{
-	struct lapic *l = &lapics[v->vm->id][v->id];
+/* ---- the TPR shadow (apicv=on): VTPR at offset 0x80 of the page is the TPR ---- */
 
-	/* Power-up and INIT state (SDM Vol. 3A, "Local APIC State After
-	 * Power-Up or Reset"): everything 0 but DFR all ones, SVR 0xFF
-	 * (software disabled) and every LVT entry masked. */
-	*l = (struct lapic){ .initialized = true, .dfr = APIC_DFR_RESET, .svr = APIC_SVR_RESET };
-	for (unsigned i = 0; i < LVT_COUNT; i++)
-		l->lvt[i] = LVT_RESET;
+static volatile uint32_t *vtpr(struct vcpu *v)
+{
+	return (volatile uint32_t *)(v->vapic_page + APIC_REG_TPR);
 }
 
-static struct lapic *lapic_of(struct vcpu *v)
+static void tpr_sync_in(struct vcpu *v, struct lapic *l)
 {
-	struct lapic *l = &lapics[v->vm->id][v->id];
-
-	if (!l->initialized)
-		lapic_reset(v);
-	return l;
+	if (v->vapic_page)
+		l->r.tpr = *vtpr(v) & APIC_VECTOR_MASK;
 }
 
-/* The LVT slot and writable mask of an offset, or -1 for a non-LVT offset. */
-static int lvt_slot(unsigned off, uint32_t *mask)
+static void tpr_sync_out(struct vcpu *v, struct lapic *l)
 {
-	switch (off) {
-	case APIC_LVT_TIMER:   *mask = LVT_TIMER_MASK; return LVT_TIMER;
-	case APIC_LVT_THERMAL: *mask = LVT_CMCI_MASK;  return LVT_THERMAL;
-	case APIC_LVT_PERF:    *mask = LVT_CMCI_MASK;  return LVT_PERF;
-	case APIC_LVT_LINT0:   *mask = LVT_LINT_MASK;  return LVT_LINT0;
-	case APIC_LVT_LINT1:   *mask = LVT_LINT_MASK;  return LVT_LINT1;
-	case APIC_LVT_ERROR:   *mask = LVT_ERROR_MASK; return LVT_ERROR;
-	case APIC_LVT_CMCI:    *mask = LVT_CMCI_MASK;  return LVT_CMCI;
-	default:               return -1;
-	}
+	if (v->vapic_page)
+		*vtpr(v) = l->r.tpr;
 }
 
-static uint32_t reg_read(struct vcpu *v, const struct lapic *l, unsigned off)
-{
-	uint32_t mask;
-	int lvt = lvt_slot(off, &mask);
+/* ---- interrupts in ---- */
 
-	if (lvt >= 0)
-		return l->lvt[lvt];
-	switch (off) {
-	case APIC_ID:           return v->id << APIC_ID_SHIFT;
-	case APIC_VERSION:      return APIC_VERSION_VALUE;
-	case APIC_TPR:          return l->tpr;
-	/* Nothing is ever in service, so PPR = TPR (SDM Vol. 3A, "Processor
-	 * Priority Register (PPR)"). */
-	case APIC_PPR:          return l->tpr;
-	case APIC_LDR:          return l->ldr;
-	case APIC_DFR:          return l->dfr;
-	case APIC_SVR:          return l->svr;
-	case APIC_ICR_LOW:      return l->icr_low;      /* delivery status: idle */
-	case APIC_ICR_HIGH:     return l->icr_high;
-	case APIC_TIMER_INITIAL: return l->timer_initial;
-	case APIC_TIMER_DIVIDE: return l->timer_divide;
-	default:                return 0;       /* APR, ISR/TMR/IRR, ESR, current count, holes */
-	}
+static void note_irr(struct vcpu *v, struct lapic *l)
+{
+	if (lapic_highest(l->r.irr) >= 0)
+		vcpu_post_event(v, EV_IRR);
 }
 
-/* Logical destination match (SDM Vol. 3A, "Logical Destination Mode"):
- * flat model, a bit of the 8-bit mask; cluster model, the cluster in bits
- * 7:4 and a member bit in 3:0. */
-static bool logical_match(const struct lapic *l, uint32_t dest)
+/* A fixed interrupt into target's IRR, from any pCPU. */
+static bool deliver_fixed(struct vcpu *target, uint8_t vec)
 {
-	uint32_t ldr = l->ldr >> APIC_ID_SHIFT;
+	struct lapic *t = lapic_of(target);
 
-	if (dest == DEST_BROADCAST)
-		return true;
-	if ((l->dfr & APIC_DFR_MASK) == APIC_DFR_FLAT)
-		return (ldr & dest) != 0;
-	return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xF) != 0;
+	spin_lock(&t->lock);
+	bool ok = lapic_accept_irq(&t->r, vec, false);
+	spin_unlock(&t->lock);
+	if (ok)
+		vcpu_post_event(target, EV_IRR);
+	return ok;
 }
 
-/* Which of the VM's present vCPUs an ICR write addresses (SDM Vol. 3A,
- * "Determining IPI Destination"): a bit per vCPU id (= APIC ID). */
-static uint32_t ipi_targets(struct vcpu *v, const struct lapic *l)
+static void report_once(struct vcpu *v, bool *reported, const char *what, uint32_t high,
+			uint32_t low)
+{
+	if (!__atomic_exchange_n(reported, true, __ATOMIC_RELAXED))
+		kprintf("[hv] vm%u vcpu%u: IPI (ICR %#x:%08x) %s (counted, reported once)\n",
+			v->vm->id, v->id, high, low, what);
+}
+
+/* Which of the VM's vCPUs an ICR addresses (SDM Vol. 3A, "Determining IPI
+ * Destination"): a bit per vCPU id (= APIC ID). */
+static uint32_t ipi_targets(struct vcpu *v, uint32_t low, uint32_t high, bool x2)
 {
 	struct vm *vm = v->vm;
-	uint32_t dest = ICR_DEST(l->icr_high), all = (1u << vm->nvcpus) - 1, self = 1u << v->id;
-	uint32_t targets = 0;
+	uint32_t all = (1u << vm->nvcpus) - 1, self = 1u << v->id, targets = 0;
+	uint32_t dest = x2 ? high : high >> APIC_XAPIC_ID_SHIFT;
 
-	switch (ICR_SHORTHAND(l->icr_low)) {
-	case SHORTHAND_SELF:
+	switch ((low >> APIC_SHORTHAND_SHIFT) & 3) {
+	case APIC_SHORTHAND_SELF:
 		return self;
-	case SHORTHAND_ALL:
+	case APIC_SHORTHAND_ALL:
 		return all;
-	case SHORTHAND_ALL_BUT_SELF:
+	case APIC_SHORTHAND_OTHERS:
 		return all & ~self;
 	default:
 		break;
 	}
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
-		const struct lapic *t = &lapics[vm->id][i];
-		bool hit = (l->icr_low & ICR_DEST_LOGICAL)
-				? t->initialized && logical_match(t, dest)
-				: dest == DEST_BROADCAST || dest == i;
+		struct lapic *t = &lapics[vm->id][i];
+		spin_lock(&t->lock);
+		bool hit = lapic_match_dest(&t->r, dest, low & APIC_ICR_DEST_LOGICAL, x2);
+		spin_unlock(&t->lock);
 		if (hit)
 			targets |= 1u << i;
 	}
 	return targets;
 }
 
-/* A write to ICR low sends the IPI. INIT/SIPI that reach no present vCPU
- * are absorbed as hardware would (nobody is there); INIT/SIPI to the VM's
- * own vCPUs go to the scheduler; everything else is counted and reported
- * once, so a guest that waits for an interrupt is explained in the log. */
-static void send_ipi(struct vcpu *v, const struct lapic *l)
+/* An ICR write sends the IPI (the caller holds no APIC lock). */
+static void send_ipi(struct vcpu *v, uint32_t low, uint32_t high, bool x2)
 {
 	struct lapic_vm_stats *st = &vm_stats[v->vm->id];
-	unsigned mode = ICR_DELIVERY_MODE(l->icr_low);
-	uint32_t targets = ipi_targets(v, l);
+	struct lapic *l = lapic_of(v);
+	unsigned mode = (low & APIC_DM_MASK) >> APIC_DM_SHIFT;
+	unsigned shorthand = (low >> APIC_SHORTHAND_SHIFT) & 3;
+	uint8_t vec = low & APIC_VECTOR_MASK;
+	uint32_t targets = ipi_targets(v, low, high, x2), self = 1u << v->id;
 
-	if ((mode == DELIVERY_INIT || mode == DELIVERY_STARTUP) && !targets) {
+	l->ipis_sent++;
+	/* "Valid Combinations for the ... Interrupt Command Register": the
+	 * self shorthand takes fixed only, lowest priority never goes to all
+	 * including self; other modes are not delivered (SMI, ExtINT,
+	 * reserved): counted and reported once. */
+	bool valid = mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST || mode == APIC_DM_NMI ||
+		     mode == APIC_DM_INIT || mode == APIC_DM_STARTUP;
+	if (shorthand == APIC_SHORTHAND_SELF && mode != APIC_DM_FIXED)
+		valid = false;
+	if (shorthand == APIC_SHORTHAND_ALL && mode == APIC_DM_LOWEST)
+		valid = false;
+	if (!valid) {
+		__atomic_fetch_add(&st->ipi_unsupported, 1, __ATOMIC_RELAXED);
+		report_once(v, &st->reported_unsupported, "with an unsupported delivery mode or "
+			    "shorthand: not delivered", high, low);
+		return;
+	}
+	switch (mode) {
+	case APIC_DM_FIXED:
+	case APIC_DM_LOWEST:
+		if (vec < VECTOR_ILLEGAL_LIMIT) {
+			spin_lock(&l->lock);
+			lapic_error(&l->r, APIC_ESR_SEND_ILLEGAL);
+			spin_unlock(&l->lock);
+			note_irr(v, l);
+			return;
+		}
+		/* lowest priority as fixed to one target: the lowest APIC ID */
+		if (mode == APIC_DM_LOWEST && targets)
+			targets &= -targets;
+		for (uint32_t i = 0; i < v->vm->nvcpus; i++) {
+			if (!(targets & (1u << i)) || deliver_fixed(&v->vm->vcpus[i], vec))
+				continue;
+			__atomic_fetch_add(&st->ipi_refused, 1, __ATOMIC_RELAXED);
+			report_once(v, &st->reported_refused, "refused by a software-disabled APIC",
+				    high, low);
+		}
+		return;
+	case APIC_DM_NMI:
+		for (uint32_t i = 0; i < v->vm->nvcpus; i++)
+			if (targets & (1u << i))
+				vcpu_post_event(&v->vm->vcpus[i], EV_NMI);
+		return;
+	default:
+		break;
+	}
+	/* INIT and STARTUP, to the VM's other vCPUs (an INIT level de-assert
+	 * only resynchronises arbitration IDs, which no processor since the
+	 * Pentium 4 does: nothing to deliver). */
+	if (mode == APIC_DM_INIT && !(low & APIC_ICR_LEVEL_ASSERT))
+		return;
+	targets &= ~self;
+	if (!targets) {
 		__atomic_fetch_add(&st->ipi_absent, 1, __ATOMIC_RELAXED);
 		if (!__atomic_exchange_n(&st->reported_absent, true, __ATOMIC_RELAXED))
 			kprintf("[hv] vm%u vcpu%u: %s IPI (ICR %#x:%08x) reaches no vCPU of the %u "
 				"present: absorbed (counted, reported once)\n", v->vm->id, v->id,
-				mode == DELIVERY_INIT ? "INIT" : "SIPI", l->icr_high, l->icr_low,
-				v->vm->nvcpus);
+				mode == APIC_DM_INIT ? "INIT" : "SIPI", high, low, v->vm->nvcpus);
 		return;
 	}
-	/* INIT level de-assert only resynchronises arbitration IDs, which no
-	 * processor since the Pentium 4 does (SDM Vol. 3A, "Interrupt Command
-	 * Register (ICR)"): nothing to deliver. */
-	if (mode == DELIVERY_INIT && !(l->icr_low & ICR_LEVEL_ASSERT))
-		return;
-	/* INIT and SIPI between the VM's own vCPUs start its APs: the target
-	 * waits for its SIPI in software and starts in real mode at the
-	 * vector's page (docs/platform.md: Bochs' wait-for-SIPI activity state is
-	 * avoided). */
-	if (mode == DELIVERY_INIT || mode == DELIVERY_STARTUP) {
-		for (uint32_t i = 0; i < v->vm->nvcpus; i++) {
-			if (!(targets & (1u << i)) || i == v->id)
-				continue;
-			if (mode == DELIVERY_INIT)
-				vcpu_signal_init(&v->vm->vcpus[i]);
-			else
-				vcpu_signal_sipi(&v->vm->vcpus[i], ICR_VECTOR(l->icr_low));
-		}
-		return;
+	for (uint32_t i = 0; i < v->vm->nvcpus; i++) {
+		if (!(targets & (1u << i)))
+			continue;
+		if (mode == APIC_DM_INIT)
+			vcpu_signal_init(&v->vm->vcpus[i]);
+		else
+			vcpu_signal_sipi(&v->vm->vcpus[i], vec);
 	}
-	__atomic_fetch_add(&st->ipi_undelivered, 1, __ATOMIC_RELAXED);
-	if (!__atomic_exchange_n(&st->reported_undelivered, true, __ATOMIC_RELAXED))
-		kprintf("[hv] vm%u vcpu%u: IPI (ICR %#x:%08x, vCPU mask %#x) absorbed: virtual "
-			"interrupts are not delivered yet (counted, reported once)\n", v->vm->id,
-			v->id, l->icr_high, l->icr_low, targets);
 }
 
-static void reg_write(struct vcpu *v, struct lapic *l, unsigned off, uint32_t val)
+/* ---- register access, both modes ---- */
+
+/* A register write at xAPIC offset off (icr64: the x2APIC ICR MSR) and what
+ * it sets off. False: #GP (x2APIC rules). */
+static bool reg_write(struct vcpu *v, unsigned off, uint64_t val, bool icr64)
 {
-	uint32_t mask;
-	int lvt = lvt_slot(off, &mask);
+	struct lapic *l = lapic_of(v);
+	uint32_t old_initial = l->r.timer_initial, cur = 0;
 
-	if (lvt >= 0) {
-		/* While software-disabled, LVT masks stay set (SDM Vol. 3A,
-		 * "Local APIC State After It Has Been Software Disabled"). */
-		l->lvt[lvt] = (val & mask) | (l->svr & APIC_SVR_ENABLE ? 0 : LVT_MASKED);
-		return;
+	spin_lock(&l->lock);
+	tpr_sync_in(v, l);
+	if (off == APIC_REG_TIMER_DIVIDE)
+		cur = lapic_timer_current(v, l);        /* counted so far at the old divisor */
+	unsigned fx = icr64 ? lapic_write_icr64(&l->r, val) : lapic_reg_write(&l->r, off, val);
+	if (fx & LAPIC_FX_GP) {
+		spin_unlock(&l->lock);
+		return false;
 	}
-	switch (off) {
-	case APIC_TPR:
-		l->tpr = val & APIC_TPR_MASK;
-		break;
-	case APIC_EOI:
-		l->eoi_count++;
-		break;
-	case APIC_LDR:
-		l->ldr = val & APIC_LDR_MASK;
-		break;
-	case APIC_DFR:
-		l->dfr = (val & APIC_DFR_MASK) | ~APIC_DFR_MASK;
-		break;
-	case APIC_SVR:
-		l->svr = val & APIC_SVR_MASK;
-		if (!(l->svr & APIC_SVR_ENABLE))
-			for (unsigned i = 0; i < LVT_COUNT; i++)
-				l->lvt[i] |= LVT_MASKED;
-		break;
-	case APIC_ICR_HIGH:
-		l->icr_high = val & APIC_ICR_HIGH_MASK;
-		break;
-	case APIC_ICR_LOW:
-		l->icr_low = val & APIC_ICR_LOW_MASK;
-		send_ipi(v, l);
-		break;
-	case APIC_TIMER_INITIAL:
-		l->timer_initial = val;
-		if (val && !__atomic_exchange_n(&vm_stats[v->vm->id].reported_timer, true,
-						__ATOMIC_RELAXED))
-			kprintf("[hv] vm%u vcpu%u: APIC timer started (initial count %#x, LVT %#x) "
-				"but not emulated yet: it never fires (reported once)\n", v->vm->id,
-				v->id, val, l->lvt[LVT_TIMER]);
-		break;
-	case APIC_TIMER_DIVIDE:
-		l->timer_divide = val & TIMER_DIVIDE_MASK;
-		break;
-	default:
-		break;  /* ID (writes ignored), read-only registers, ESR (clears: always 0), holes */
+	if (fx & LAPIC_FX_TPR)
+		tpr_sync_out(v, l);
+	if (fx & LAPIC_FX_EOI)
+		l->eois++;
+	if (fx & LAPIC_FX_TIMER)
+		lapic_timer_written(v, l, off, old_initial, cur);
+	uint32_t icr_low = l->r.icr_low, icr_high = l->r.icr_high;
+	bool x2 = l->r.x2apic;
+	uint8_t self_vec = l->r.self_ipi_vector;
+	bool due = l->timer_armed && rdtsc() >= v->timer_host;
+	spin_unlock(&l->lock);
+
+	if (fx & LAPIC_FX_SEND_IPI)
+		send_ipi(v, icr_low, icr_high, x2);
+	if (fx & LAPIC_FX_SELF_IPI) {
+		if (self_vec < VECTOR_ILLEGAL_LIMIT) {
+			spin_lock(&l->lock);
+			lapic_error(&l->r, APIC_ESR_SEND_ILLEGAL);
+			spin_unlock(&l->lock);
+		} else {
+			deliver_fixed(v, self_vec);
+		}
 	}
+	note_irr(v, l);           /* an error interrupt, or what an EOI uncovered */
+	if (due)
+		lapic_timer_service(v);
+	return true;
 }
 
-/* Bytes [off, off + size) of the page as the guest reads them. */
-static uint64_t page_read(struct vcpu *v, const struct lapic *l, unsigned off, unsigned size)
+/* Read the register at xAPIC offset off; false: #GP (x2APIC rules). */
+static bool reg_read(struct vcpu *v, struct lapic *l, unsigned off, uint32_t *val)
+{
+	tpr_sync_in(v, l);
+	if (off == APIC_REG_TIMER_CURRENT)
+		l->r.timer_current = lapic_timer_current(v, l);
+	return lapic_reg_read(&l->r, off, val);
+}
+
+/* Bytes [off, off + size) of the xAPIC page as the guest reads them:
+ * bytes 4-15 of each 16-byte slot read 0. */
+static uint64_t page_read(struct vcpu *v, struct lapic *l, unsigned off, unsigned size)
 {
 	uint64_t val = 0;
+	uint32_t reg = 0;
+	unsigned last_slot = ~0u;
 
 	for (unsigned i = 0; i < size; i++) {
 		unsigned o = off + i, slot = o & ~(APIC_REG_SLOT - 1), byte = o % APIC_REG_SLOT;
-		uint64_t b = byte < APIC_REG_BYTES ? (reg_read(v, l, slot) >> (8 * byte)) & 0xFF : 0;
+		if (slot != last_slot) {
+			reg_read(v, l, slot, &reg);
+			last_slot = slot;
+		}
+		uint64_t b = byte < APIC_REG_BYTES ? (reg >> (8 * byte)) & 0xFF : 0;
 		val |= b << (8 * i);
 	}
 	return val;
 }
 
+/*
+ * The xAPIC page. Choices where hardware is undefined, so that a guest bug
+ * shows rather than being mis-emulated quietly:
+ *   - reads of any size or alignment return the bytes of the registers;
+ *   - writes must be aligned 32-bit stores (SDM Vol. 3A, "Local APIC
+ *     Register Address Map": "128-bit aligned 32-bit loads or stores");
+ *     any other write ends the VM with the offset and size; an aligned
+ *     32-bit store into the reserved bytes 4-15 of a slot is dropped;
+ *   - an instruction fetch from the page ends the VM;
+ *   - with the APIC globally disabled, or in x2APIC mode, the page is a
+ *     hole (SDM Vol. 3A, "Enabling or Disabling the Local APIC", "x2APIC
+ *     Register Address Space"): reads give all-ones, writes are dropped.
+ */
 bool lapic_mmio_access(struct vcpu *v, uint64_t gpa)
 {
-	struct vm *vm = v->vm;
-	uint64_t page = vm->apic_base & APIC_BASE_ADDR_MASK;
+	struct lapic *l = lapic_of(v);
+	uint64_t page = l->base & APIC_BASE_ADDR_MASK;
 	struct mmio_access a;
 
 	if (gpa < page || gpa >= page + PAGE_SIZE)
@@ -364,33 +311,261 @@ bool lapic_mmio_access(struct vcpu *v, uint64_t gpa)
 		return true;            /* the VM was ended, with the reason */
 
 	unsigned off = gpa & (PAGE_SIZE - 1), size = a.insn.size;
-	bool enabled = vm->apic_base & APIC_BASE_ENABLE;
-	struct lapic *l = lapic_of(v);
+	bool present = (l->base & APIC_BASE_ENABLE) && !lapic_x2apic_mode(l);
 
 	if (!a.insn.is_write) {
-		mmio_complete_read(v, &a, enabled ? page_read(v, l, off, size) : mmio_size_mask(size));
+		uint64_t val = mmio_size_mask(size);
+		if (present) {
+			spin_lock(&l->lock);
+			val = page_read(v, l, off, size);
+			spin_unlock(&l->lock);
+		}
+		mmio_complete_read(v, &a, val);
 		return true;
 	}
-	if (enabled && (size != APIC_REG_BYTES || off % APIC_REG_BYTES)) {
-		vm_end(vm, VM_END_UNHANDLED_EXIT,
+	if (present && (size != APIC_REG_BYTES || off % APIC_REG_BYTES)) {
+		vm_end(v->vm, VM_END_UNHANDLED_EXIT,
 		       "%u-byte write of %#lx to xAPIC offset %#x at RIP %#lx: only aligned "
 		       "32-bit stores are emulated", size, a.value, off, v->rip);
 		return true;
 	}
-	if (enabled && off % APIC_REG_SLOT == 0)
-		reg_write(v, l, off, (uint32_t)a.value);
+	if (present && off % APIC_REG_SLOT == 0)
+		reg_write(v, off, (uint32_t)a.value, false);
 	mmio_complete_write(v, &a);
 	return true;
+}
+
+/* ---- MSRs ---- */
+
+/* IA32_APIC_BASE (SDM Vol. 3A, "Local APIC Status and Location", "x2APIC
+ * State Transitions"): xAPIC <-> disabled, xAPIC -> x2APIC, x2APIC ->
+ * disabled; anything else, a reserved bit, or a new address is #GP (the
+ * page does not move). The BSP flag is read-only. */
+static bool write_apic_base(struct vcpu *v, struct lapic *l, uint64_t val)
+{
+	uint64_t mode_bits = APIC_BASE_ENABLE | APIC_BASE_EXTD;
+	uint64_t old = l->base & mode_bits, new = val & mode_bits;
+
+	if ((val & APIC_BASE_RESERVED) ||
+	    (val & APIC_BASE_ADDR_MASK) != (l->base & APIC_BASE_ADDR_MASK) ||
+	    new == APIC_BASE_EXTD ||                                  /* invalid state */
+	    (old == mode_bits && new == APIC_BASE_ENABLE) ||          /* x2APIC -> xAPIC */
+	    (old == 0 && new == mode_bits))                           /* disabled -> x2APIC */
+		return false;
+	if (old == new)
+		return true;
+	spin_lock(&l->lock);
+	l->base = (l->base & ~mode_bits) | new;
+	if (new == mode_bits) {
+		lapic_regs_enter_x2apic(&l->r);
+	} else if (new == 0) {
+		/* disabled: the APIC loses its state, as after power-up */
+		lapic_regs_reset(&l->r, v->id, false, true);
+		lapic_timer_reset(v, l);
+		tpr_sync_out(v, l);
+	}
+	spin_unlock(&l->lock);
+	return true;
+}
+
+enum lapic_msr_result lapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	struct lapic *l = lapic_of(v);
+	uint32_t v32;
+
+	if (msr == MSR_IA32_APIC_BASE) {
+		*val = l->base;
+		return LAPIC_MSR_OK;
+	}
+	if (msr == MSR_IA32_TSC_DEADLINE) {
+		/* reads 0 outside TSC-deadline mode, and once it fired */
+		*val = lapic_timer_deadline_mode(l) ? l->tsc_deadline : 0;
+		return LAPIC_MSR_OK;
+	}
+	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)
+		return LAPIC_MSR_NOT_MINE;
+	if (!lapic_x2apic_mode(l))
+		return LAPIC_MSR_GP;
+	if (msr == MSR_X2APIC_ICR) {
+		*val = ((uint64_t)l->r.icr_high << 32) | l->r.icr_low;
+		return LAPIC_MSR_OK;
+	}
+	spin_lock(&l->lock);
+	bool ok = reg_read(v, l, lapic_x2apic_offset(msr), &v32);
+	spin_unlock(&l->lock);
+	*val = v32;
+	return ok ? LAPIC_MSR_OK : LAPIC_MSR_GP;
+}
+
+enum lapic_msr_result lapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct lapic *l = lapic_of(v);
+
+	if (msr == MSR_IA32_APIC_BASE)
+		return write_apic_base(v, l, val) ? LAPIC_MSR_OK : LAPIC_MSR_GP;
+	if (msr == MSR_IA32_TSC_DEADLINE) {
+		spin_lock(&l->lock);
+		bool due = lapic_timer_write_deadline(v, l, val);
+		spin_unlock(&l->lock);
+		if (due)
+			lapic_timer_service(v);       /* a deadline already passed fires at once */
+		return LAPIC_MSR_OK;
+	}
+	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)
+		return LAPIC_MSR_NOT_MINE;
+	if (!lapic_x2apic_mode(l))
+		return LAPIC_MSR_GP;
+	bool icr = msr == MSR_X2APIC_ICR;
+	return reg_write(v, icr ? APIC_REG_ICR_LOW : lapic_x2apic_offset(msr), val, icr)
+		? LAPIC_MSR_OK : LAPIC_MSR_GP;
+}
+
+/* ---- CR8 ---- */
+
+uint64_t lapic_cr8_read(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	tpr_sync_in(v, l);
+	uint64_t cr8 = APIC_TPR_CLASS(l->r.tpr);
+	spin_unlock(&l->lock);
+	return cr8;
+}
+
+void lapic_cr8_write(struct vcpu *v, uint64_t cr8)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	l->r.tpr = (uint32_t)(cr8 & 0xF) << 4;
+	tpr_sync_out(v, l);
+	spin_unlock(&l->lock);
+}
+
+/* ---- interrupts out (vmm/inject.c) ---- */
+
+int lapic_pending_irq(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	tpr_sync_in(v, l);
+	int vec = lapic_deliverable(&l->r);
+	if (vec >= 0 && vec == l->hold_vector && vtsc_timer_now(&v->clock) < l->hold_until) {
+		/* the guard: not before the guest's own RDTSC reaches it */
+		l->guard_holds++;
+		v->timer_host = MIN(v->timer_host, vtsc_deadline_host(&v->clock, l->hold_until));
+		v->entry_work = true;
+		vec = -1;
+	}
+	spin_unlock(&l->lock);
+	return vec;
+}
+
+void lapic_ack_irq(struct vcpu *v, uint8_t vector)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	lapic_ack(&l->r, vector);
+	if (vector == l->hold_vector)
+		l->hold_vector = -1;
+	/* a periodic expiry still owed: the next one waits in IRR (it is
+	 * taken after this one's EOI, same class) */
+	uint32_t lvt = l->r.lvt[LVT_TIMER];
+	if (l->timer_owed && vector == (lvt & APIC_VECTOR_MASK) && !(lvt & APIC_LVT_MASKED)) {
+		l->timer_owed--;
+		lapic_accept_irq(&l->r, vector, false);
+	}
+	/* EV_IRR goes only under this lock, and only with IRR empty: a
+	 * concurrent deliver_fixed sets it again after its own IRR write. */
+	if (lapic_highest(l->r.irr) < 0)
+		__atomic_and_fetch(&v->ev_pending, ~(uint32_t)EV_IRR, __ATOMIC_SEQ_CST);
+	if (l->hold_vector < 0 && !l->timer_armed)
+		v->timer_host = UINT64_MAX;
+	spin_unlock(&l->lock);
+}
+
+uint32_t lapic_tpr_threshold(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	tpr_sync_in(v, l);
+	int vec = lapic_blocked_by_tpr(&l->r);
+	spin_unlock(&l->lock);
+	return vec < 0 ? 0 : APIC_TPR_CLASS((uint32_t)vec);
+}
+
+bool lapic_wants_wakeup(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	int vec = lapic_deliverable(&l->r);
+	if (vec >= 0 && vec == l->hold_vector && ref_now() < l->hold_wake)
+		vec = -1;
+	spin_unlock(&l->lock);
+	return vec >= 0;
+}
+
+bool lapic_can_interrupt(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	return (l->base & APIC_BASE_ENABLE) && lapic_sw_enabled(&l->r);
+}
+
+/* ---- life cycle ---- */
+
+void lapic_vcpu_init(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	*l = (struct lapic){ .hold_vector = -1 };
+	lapic_regs_reset(&l->r, v->id, false, true);
+	l->base = APIC_DEFAULT_PHYS | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
+	v->timer_host = UINT64_MAX;
+	v->timer_wake = UINT64_MAX;
+	if (v->vapic_page)
+		*vtpr(v) = 0;
+}
+
+void lapic_init_signal(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	lapic_regs_reset(&l->r, v->id, lapic_x2apic_mode(l), true);
+	lapic_timer_reset(v, l);
+	tpr_sync_out(v, l);
+	__atomic_and_fetch(&v->ev_pending, ~(uint32_t)EV_IRR, __ATOMIC_SEQ_CST);
+	spin_unlock(&l->lock);
 }
 
 void lapic_vm_summary(struct vm *vm)
 {
 	const struct lapic_vm_stats *st = &vm_stats[vm->id];
-	uint64_t eois = 0;
 
-	for (uint32_t i = 0; i < vm->nvcpus; i++)
-		eois += lapics[vm->id][i].eoi_count;
-	if (eois || st->ipi_absent || st->ipi_undelivered)
-		kprintf("[hv] vm%u: xAPIC: %lu EOI(s), %lu INIT/SIPI to absent vCPUs, %lu IPI(s) not "
-			"delivered\n", vm->id, eois, st->ipi_absent, st->ipi_undelivered);
+	for (uint32_t i = 0; i < vm->nvcpus; i++) {
+		const struct lapic *l = &lapics[vm->id][i];
+		const struct vcpu *v = &vm->vcpus[i];
+		if (!l->timer_fires && !l->eois && !l->ipis_sent && !v->injected_irqs &&
+		    !v->injected_nmis && !v->reinjected)
+			continue;
+		kprintf("[hv] vm%u vcpu%u apic: injected %lu interrupt(s), %lu NMI(s), %lu re-injected; "
+			"timer fires %lu (masked %lu, late avg %lu max %lu guest ticks), guard holds %lu; "
+			"IPIs sent %lu; EOIs %lu\n", vm->id, i, v->injected_irqs, v->injected_nmis,
+			v->reinjected, l->timer_fires, l->timer_masked,
+			l->timer_fires ? l->fire_late_sum / l->timer_fires : 0, l->fire_late_max,
+			l->guard_holds, l->ipis_sent, l->eois);
+		if (l->periods_floored)
+			kprintf("[hv] vm%u vcpu%u apic: %lu periodic timer period(s) shorter than %u us "
+				"lengthened to it\n", vm->id, i, l->periods_floored, TIMER_MIN_PERIOD_US);
+	}
+	if (st->ipi_absent || st->ipi_refused || st->ipi_unsupported)
+		kprintf("[hv] vm%u: xAPIC: %lu INIT/SIPI to absent vCPUs, %lu IPI(s) refused by a "
+			"disabled APIC, %lu IPI(s) of an unsupported kind\n", vm->id, st->ipi_absent,
+			st->ipi_refused, st->ipi_unsupported);
 }

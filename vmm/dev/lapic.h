@@ -1,27 +1,83 @@
 /*
- * vmm/dev/lapic.h - the guest's local APIC (xAPIC page), emulated.
+ * vmm/dev/lapic.h - the guest's local APIC, one per vCPU: xAPIC page,
+ * x2APIC MSRs, IA32_APIC_BASE, CR8, IPIs between the VM's vCPUs, the APIC
+ * timer (one-shot, periodic, TSC-deadline) and the interrupts it presents.
  *
- * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
- * The state of each vCPU's APIC lives in vmm/dev/lapic.c (indexed by VM and vCPU
- * id); it is set to its power-up values on first use or by lapic_reset.
+ * Context: VMX root. Unless a function says "any pCPU", it runs on the
+ * pCPU where v's VMCS is current. The register model is
+ * vmm/dev/lapic_regs.h; the timer counts the guest's own TSC (the APIC
+ * timer's input clock is the guest TSC rate, shown in CPUID leaf
+ * 0x40000010 EBX), so every timer is a deadline on the guest's TSC,
+ * carried to host TSC instants by vmm/time/vtsc.c (docs/interrupts.md).
  */
 #ifndef CV_LAPIC_H
 #define CV_LAPIC_H
 
 #include "vmm/core/vm.h"
 
-/* If gpa lies in the VM's xAPIC page (IA32_APIC_BASE), emulate the access
- * (read or write, decoded from the guest's instruction), advance RIP past
- * it and return true; the VM may have been ended instead (an instruction
- * that cannot be decoded, a fetch, a write that is not an aligned 32-bit
- * store). Return false for any other address. */
+/* A new vCPU's APIC: power-up state, xAPIC mode at the default base (the
+ * BSP flag for vCPU 0), its TSC-deadline mode as CPUID shows it. Boot CPU,
+ * at VM creation. */
+void lapic_vcpu_init(struct vcpu *v);
+
+/* INIT (SDM Vol. 3A, "Local APIC State After an INIT Reset"): registers
+ * back to power-up except the ID; IA32_APIC_BASE (so the x2APIC mode)
+ * unchanged; the timer disarmed. */
+void lapic_init_signal(struct vcpu *v);
+
+/* If gpa lies in v's xAPIC page, emulate the access, advance RIP and return
+ * true (the VM may have been ended instead: an undecodable instruction, a
+ * fetch, a write that is not an aligned 32-bit store). False otherwise. */
 bool lapic_mmio_access(struct vcpu *v, uint64_t gpa);
 
-/* Put v's APIC into its power-up/INIT state (SDM Vol. 3A, "Local APIC State
- * After Power-Up or Reset"): for an emulated INIT of that vCPU. */
-void lapic_reset(struct vcpu *v);
+/* RDMSR/WRMSR of IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range. */
+enum lapic_msr_result { LAPIC_MSR_NOT_MINE, LAPIC_MSR_OK, LAPIC_MSR_GP };
+enum lapic_msr_result lapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+enum lapic_msr_result lapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
-/* Print the VM's EOI and absorbed-IPI counts, if any (for the end of a run). */
+/* MOV from/to CR8 (apicv=off: CR8 exiting): CR8[3:0] = TPR[7:4] (SDM Vol.
+ * 3A, "Task Priority Register (TPR)"). */
+uint64_t lapic_cr8_read(struct vcpu *v);
+void lapic_cr8_write(struct vcpu *v, uint64_t cr8);
+
+/* The vector the APIC presents to the CPU now, or -1: the highest IRR
+ * vector above the PPR, unless it is the timer's and the guest's TSC (by
+ * the policy's view, vtsc_timer_now: under percpu what RDTSC returns on
+ * this pCPU) has not reached that timer's deadline yet (the guard). */
+int lapic_pending_irq(struct vcpu *v);
+
+/* The CPU took vector (it is being injected): IRR -> ISR. */
+void lapic_ack_irq(struct vcpu *v, uint8_t vector);
+
+/* TPR shadow: the TPR threshold for the next entry (the class of the
+ * highest interrupt the TPR alone holds back, else 0). */
+uint32_t lapic_tpr_threshold(struct vcpu *v);
+
+/* Any pCPU: would an interrupt reach v's CPU now (deliverable against the
+ * PPR)? For waking a halted vCPU. */
+bool lapic_wants_wakeup(struct vcpu *v);
+
+/* Can any interrupt reach v at all (its APIC enabled in IA32_APIC_BASE and
+ * in the SVR)? A HLT with IF = 1 on an APIC that cannot be interrupted
+ * keeps the platform's tick instead (vmm/exits_core.c:handle_hlt). */
+bool lapic_can_interrupt(struct vcpu *v);
+
+/* The timer, re-derived for this pCPU (v->timer_host, v->timer_wake): at
+ * every load of v here, and serviced at once if it is due. */
+void lapic_timer_load(struct vcpu *v);
+
+/* The timer's host instant has come (v->timer_host <= now): if the guest's
+ * own TSC has reached the deadline, raise the LVT timer interrupt (unless
+ * masked), then disarm (one-shot, TSC-deadline) or re-arm from the expiry
+ * (periodic, no drift); re-derive the instants either way. */
+void lapic_timer_service(struct vcpu *v);
+
+/* The guest wrote IA32_TSC or IA32_TSC_ADJUST: its TSC moved from old_now
+ * to new_now. The one-shot/periodic count runs on real time and moves with
+ * it; a TSC deadline is a TSC value and stays; both are re-derived. */
+void lapic_guest_tsc_changed(struct vcpu *v, uint64_t old_now, uint64_t new_now);
+
+/* End-of-run lines: per vCPU, the APIC's counters. */
 void lapic_vm_summary(struct vm *vm);
 
 #endif

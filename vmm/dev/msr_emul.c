@@ -3,12 +3,15 @@
  * only the guest-owned ones through, see vmm/vm_create.c).
  *
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
- * ECX = MSR, EDX:EAX = value (SDM Vol. 2B, "RDMSR" and "WRMSR"). An MSR not
- * emulated here raises #GP in the guest, as on a CPU that lacks it; each is
- * counted and reported once per VM.
+ * ECX = MSR, EDX:EAX = value (SDM Vol. 2B, "RDMSR" and "WRMSR"). The local
+ * APIC's MSRs (IA32_APIC_BASE, IA32_TSC_DEADLINE, the x2APIC range) belong
+ * to vmm/dev/lapic.c, whose #GPs are architectural and not reported. Any
+ * other MSR not emulated here raises #GP in the guest, as on a CPU that
+ * lacks it; each is counted and reported once per VM.
  */
 #include "vmm/dev/msr_emul.h"
 #include "vmm/core/vcpu.h"
+#include "vmm/dev/lapic.h"
 #include "lib/x86.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
@@ -49,6 +52,15 @@ void handle_rdmsr(struct vcpu *v)
 	struct vm *vm = v->vm;
 	uint64_t val;
 
+	switch (lapic_msr_read(v, msr, &val)) {
+	case LAPIC_MSR_OK:
+		goto done;
+	case LAPIC_MSR_GP:
+		vcpu_inject_exception(v, VEC_GP, true, 0);
+		return;
+	case LAPIC_MSR_NOT_MINE:
+		break;
+	}
 	switch (msr) {
 	case MSR_IA32_TIME_STAMP_COUNTER:
 		val = vtsc_guest_now(&v->clock);          /* what RDTSC returns right now */
@@ -57,9 +69,6 @@ void handle_rdmsr(struct vcpu *v)
 		if (!cpu_has_tsc_adjust())
 			goto unhandled;
 		val = v->clock.tsc.adjust;
-		break;
-	case MSR_IA32_APIC_BASE:
-		val = vm->apic_base & ~(v->id ? APIC_BASE_BSP : 0);
 		break;
 	case MSR_IA32_PAT:
 		val = vm->pat;
@@ -73,6 +82,7 @@ void handle_rdmsr(struct vcpu *v)
 	default:
 		goto unhandled;
 	}
+done:
 	v->regs.rax = (uint32_t)val;
 	v->regs.rdx = val >> 32;
 	vcpu_skip_instruction(v);
@@ -86,31 +96,37 @@ void handle_wrmsr(struct vcpu *v)
 	uint32_t msr = (uint32_t)v->regs.rcx;
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 	struct vm *vm = v->vm;
+	uint64_t old_now;
 
+	switch (lapic_msr_write(v, msr, val)) {
+	case LAPIC_MSR_OK:
+		vcpu_skip_instruction(v);
+		return;
+	case LAPIC_MSR_GP:
+		vcpu_inject_exception(v, VEC_GP, true, 0);
+		return;
+	case LAPIC_MSR_NOT_MINE:
+		break;
+	}
 	switch (msr) {
 	case MSR_IA32_TIME_STAMP_COUNTER:
 		/* SDM Vol. 3B, "Time-Stamp Counter Adjustment": the new TSC, and
-		 * TSC_ADJUST moves by the same delta. */
+		 * TSC_ADJUST moves by the same delta. The APIC timer's host
+		 * instants follow (a TSC deadline is a TSC value). */
+		old_now = vtsc_guest_now(&v->clock);
 		tsc_write_tsc(&v->clock.tsc, val, vtsc_policy_ref(&v->clock));
 		vtsc_offset_changed(&v->clock);
+		lapic_guest_tsc_changed(v, old_now, vtsc_guest_now(&v->clock));
 		break;
 	case MSR_IA32_TSC_ADJUST:
 		if (!cpu_has_tsc_adjust()) {
 			gp_unhandled(v, msr, true, val);
 			return;
 		}
+		old_now = vtsc_guest_now(&v->clock);
 		tsc_write_adjust(&v->clock.tsc, val);
 		vtsc_offset_changed(&v->clock);
-		break;
-	case MSR_IA32_APIC_BASE:
-		/* x2APIC is not offered; the base stays where it is (moving the
-		 * xAPIC page is not supported). */
-		if ((val & APIC_BASE_EXTD) ||
-		    (val & APIC_BASE_ADDR_MASK) != (vm->apic_base & APIC_BASE_ADDR_MASK)) {
-			gp_unhandled(v, msr, true, val);
-			return;
-		}
-		vm->apic_base = (vm->apic_base & ~APIC_BASE_ENABLE) | (val & APIC_BASE_ENABLE);
+		lapic_guest_tsc_changed(v, old_now, vtsc_guest_now(&v->clock));
 		break;
 	case MSR_IA32_PAT:
 		vm->pat = val;

@@ -97,10 +97,30 @@ void tsc_write_adjust(struct vtsc *t, uint64_t a)
 
 uint64_t tsc_guest_to_host_ticks(uint64_t guest_ticks, uint64_t mult)
 {
+	if (mult == TSC_MULT_ONE)
+		return guest_ticks;         /* no scaling: no division (the timer path) */
 	if (!mult)
 		return UINT64_MAX;
 	u128 n = ((u128)guest_ticks << TSC_MULT_SHIFT) + mult - 1;
 	return div128_64(n, mult);
+}
+
+uint64_t tsc_deadline_to_host(uint64_t deadline, uint64_t offset, uint64_t mult, uint64_t host_now)
+{
+	uint64_t guest_now = tsc_scale(host_now, mult) + offset;
+
+	if (guest_now >= deadline)
+		return host_now;
+	/* The exact instant: the smallest h with scale(h) >= D - offset. It
+	 * is valid when it lies ahead of now, i.e. when the guest's clock does
+	 * not wrap through 2^64 on its way to D relative to the host's. */
+	uint64_t h = tsc_guest_to_host_ticks(deadline - offset, mult);
+	if (h != UINT64_MAX && h >= host_now)
+		return h;
+	/* Otherwise count from now: scale(a + b) >= scale(a) + scale(b), so
+	 * now + ceil(remaining / ratio) has reached D (at most a tick late). */
+	uint64_t d = tsc_guest_to_host_ticks(deadline - guest_now, mult);
+	return d >= UINT64_MAX - host_now ? UINT64_MAX : host_now + d;
 }
 
 uint64_t tsc_ticks_to_ns(uint64_t ticks, uint64_t khz)

@@ -24,6 +24,18 @@
  *                 (SDM Vol. 3B, "Time-Stamp Counter Adjustment"; every vCPU's
  *                 TSC_ADJUST starts at 0 whatever the host's is)
  *
+ *   deadline D    a value of the guest's own TSC (IA32_TSC_DEADLINE, or an
+ *                 APIC timer expiry counted in guest ticks). On a pCPU whose
+ *                 TSC_OFFSET is `offset` it is reached at the first host TSC h
+ *                 with scale(h) + offset >= D:
+ *                   h = ceil((D - offset) * 2^48 / mult)
+ *                 rounded up, so an interrupt armed at h is never early by
+ *                 the guest's own RDTSC there. With offset = off[v] and the
+ *                 reference timeline for h, the same equation gives the
+ *                 instant on ref (percpu); with the offset a policy writes
+ *                 without skew compensation (none, kvm2633) it gives that
+ *                 policy's own, skew-blind, view of the host TSC.
+ *
  * All of it is modulo 2^64 on purpose: a guest TSC that wraps, an offset
  * that is "negative", a guest that moves its own TSC backwards are all
  * ordinary unsigned arithmetic, exactly as the hardware adds TSC_OFFSET.
@@ -85,6 +97,13 @@ int64_t tsc_guest_error(uint64_t guest_read, uint64_t host_tsc, int64_t true_ske
 
 /* Guest TSC ticks to host ticks (inverse scaling), rounded up, for sleeps. */
 uint64_t tsc_guest_to_host_ticks(uint64_t guest_ticks, uint64_t mult);
+
+/* The first host TSC value at which a guest that reads scale(h) + offset
+ * has reached deadline (see the equation above), given the host TSC now.
+ * Rounded up: never early. host_now when the guest has reached it already
+ * (guest now >= deadline, unsigned, as the CPU compares); UINT64_MAX when
+ * it lies further ahead than the host TSC can count. */
+uint64_t tsc_deadline_to_host(uint64_t deadline, uint64_t offset, uint64_t mult, uint64_t host_now);
 
 /* Nanoseconds in `ticks` of a TSC running at khz. */
 uint64_t tsc_ticks_to_ns(uint64_t ticks, uint64_t khz);

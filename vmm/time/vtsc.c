@@ -172,6 +172,32 @@ uint64_t vtsc_guest_now(const struct vclock *c)
 	return tsc_scale(rdtsc(), c->tsc.mult) + c->offset;
 }
 
+uint64_t vtsc_timer_now(const struct vclock *c)
+{
+	switch (c->policy) {
+	case TSC_POLICY_PERCPU:
+		return vtsc_guest_now(c);
+	case TSC_POLICY_NONE:
+	case TSC_POLICY_KVM2633:
+	case NUM_TSC_POLICIES:
+		break;
+	}
+	return tsc_guest(&c->tsc, ref_now());
+}
+
+uint64_t vtsc_deadline_ref(const struct vclock *c, uint64_t deadline)
+{
+	return tsc_deadline_to_host(deadline, c->tsc.off, c->tsc.mult, ref_now());
+}
+
+uint64_t vtsc_deadline_host(const struct vclock *c, uint64_t deadline)
+{
+	if (c->policy == TSC_POLICY_PERCPU)
+		return tsc_deadline_to_host(deadline, c->offset, c->tsc.mult, rdtsc());
+	uint64_t r = vtsc_deadline_ref(c, deadline);
+	return r == UINT64_MAX ? r : ref_to_host(this_cpu()->cpu_id, r);
+}
+
 uint64_t vtsc_guest_khz(const struct vclock *c)
 {
 	/* tsc_khz= exactly as asked: the multiplier realises it to within

@@ -92,6 +92,28 @@ int64_t vtsc_guest_check(struct vclock *c, uint64_t guest_read, uint64_t host_ts
 /* What RDTSC in the guest would return now (the vCPU loaded here). */
 uint64_t vtsc_guest_now(const struct vclock *c);
 
+/*
+ * The guest's TSC as timers see it, and a deadline D on it (IA32_TSC_DEADLINE,
+ * an APIC timer expiry) as an instant (tsc_math.h: tsc_deadline_to_host,
+ * rounded up). Each policy uses its own view of the guest's clock:
+ *   percpu   the truth: vtsc_timer_now is what RDTSC returns on this pCPU,
+ *            and the instant on this pCPU comes from the TSC_OFFSET written
+ *            here, so a timer is never early by the guest's own RDTSC;
+ *   none,    skew-blind: they believe the guest reads scale(ref) + off[v]
+ *   kvm2633  (the offset they program, taken as if every pCPU's TSC were
+ *            the reference); the instant on ref is carried to this pCPU
+ *            correctly, so the guest, which really reads the pCPU's own
+ *            TSC plus that offset, sees its timers early or late by the
+ *            pCPU's skew: what those policies do to timers.
+ *   vtsc_timer_now      the guest TSC now, by the policy's view
+ *   vtsc_deadline_host  D as this pCPU's TSC (the vCPU loaded here)
+ *   vtsc_deadline_ref   D on the reference timeline (for the scheduler)
+ * UINT64_MAX: never.
+ */
+uint64_t vtsc_timer_now(const struct vclock *c);
+uint64_t vtsc_deadline_host(const struct vclock *c, uint64_t deadline);
+uint64_t vtsc_deadline_ref(const struct vclock *c, uint64_t deadline);
+
 /* The guest's TSC frequency in kHz (host rate scaled by its multiplier). */
 uint64_t vtsc_guest_khz(const struct vclock *c);
 

@@ -1,0 +1,193 @@
+/*
+ * vmm/inject.c - events into the guest at VM entry (the contract is in
+ * vmm/inject.h).
+ *
+ * Context: VMX root, on the pCPU where the vCPU's VMCS is current,
+ * interrupts off.
+ *
+ * One event per entry, in this order (SDM Vol. 3C, "Event Injection";
+ * SDM Vol. 3A, "Priority Among Simultaneous Exceptions and Interrupts"):
+ *   1. an exception an exit handler raised (vcpu_inject_exception), or the
+ *      event the exit interrupted (IDT-vectoring information), delivered
+ *      again as it was: never lost, whichever pCPU the vCPU resumes on;
+ *   2. an NMI, unless the guest blocks NMIs (virtual-NMI blocking) or is in
+ *      a MOV-SS/STI shadow: then NMI-window exiting (exit reason 8);
+ *   3. the local APIC's highest deliverable interrupt (its class above the
+ *      PPR), when RFLAGS.IF = 1 and no STI/MOV-SS shadow: the APIC moves
+ *      it from IRR to ISR as the CPU's acknowledge would; otherwise
+ *      interrupt-window exiting (exit reason 7), which fires as soon as
+ *      the guest can take it. An interrupt held back by the PPR needs no
+ *      window: the EOI or TPR write that lowers the PPR exits (with the TPR
+ *      shadow, the TPR threshold makes CR8 writes exit: reason 43).
+ * Whatever cannot go with this entry waits in ev_pending and the APIC.
+ *
+ * The common exit pays one load and two compares here: the work starts
+ * only when an event, a window, a TPR threshold or an APIC timer exists.
+ */
+#include "vmm/inject.h"
+#include "kernel/arch.h"
+#include "kernel/console.h"
+#include "lib/x86.h"
+#include "vmm/core/vcpu.h"
+#include "vmm/dev/lapic.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+
+/* What the VM-entry interruption-information field may carry: bits 30:12
+ * are reserved there (SDM Vol. 3C, "VM-Entry Controls for Event
+ * Injection"), while IDT-vectoring information may set bit 12. */
+#define ENTRY_INFO_BITS  (INTR_INFO_VALID | INTR_INFO_DELIVER_CODE | INTR_INFO_TYPE_MASK | \
+			  INTR_INFO_VECTOR_MASK)
+
+static bool needs_instruction_length(uint32_t info)
+{
+	uint32_t type = info & INTR_INFO_TYPE_MASK;
+
+	return type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
+	       type == INTR_TYPE_SW_EXCEPTION;
+}
+
+void inject_record_vectoring(struct vcpu *v, uint32_t idt_info)
+{
+	v->entry_work = true;
+	v->reinject_info = idt_info & ENTRY_INFO_BITS;
+	v->reinject_error = idt_info & INTR_INFO_DELIVER_CODE ? vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;
+	v->reinject_len = needs_instruction_length(idt_info) ? vmcs_read32(VM_EXIT_INSTRUCTION_LEN) : 0;
+	v->reinjected++;
+}
+
+static void write_entry(struct vcpu *v, uint32_t info, uint32_t error, uint32_t len)
+{
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	if (needs_instruction_length(info))
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, len);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	v->event_injected = true;
+}
+
+static void reinject(struct vcpu *v)
+{
+	uint32_t info = v->reinject_info;
+
+	v->reinject_info = 0;
+	/* With virtual NMIs an NMI may be injected only while NMIs are not
+	 * blocked (SDM Vol. 3C, "Checks on Guest Non-Register State"); its
+	 * delivery was interrupted, so it never blocked them. */
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+		uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+		if (intr & INTERRUPTIBILITY_NMI)
+			vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~INTERRUPTIBILITY_NMI);
+	}
+	write_entry(v, info, v->reinject_error, v->reinject_len);
+}
+
+static void inject_events(struct vcpu *v, uint32_t ev)
+{
+	uint32_t windows = 0, intr = 0;
+	bool busy = v->event_injected, have_intr = false;
+
+	if (v->reinject_info) {
+		if (busy) {
+			/* Only an exit during event delivery that also raised an
+			 * exception could get here; none of ours does. */
+			vcpu_dump(v);
+			vm_end(v->vm, VM_END_UNHANDLED_EXIT, "exception %#x raised while the exit had "
+			       "interrupted the delivery of event %#x", vmcs_read32(VM_ENTRY_INTR_INFO_FIELD),
+			       v->reinject_info);
+			v->reinject_info = 0;
+			return;
+		}
+		reinject(v);
+		busy = true;
+	}
+	if (ev & EV_NMI) {
+		intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+		have_intr = true;
+		if (!busy && !(intr & (INTERRUPTIBILITY_STI_MOVSS | INTERRUPTIBILITY_NMI))) {
+			__atomic_and_fetch(&v->ev_pending, ~(uint32_t)EV_NMI, __ATOMIC_SEQ_CST);
+			write_entry(v, INTR_INFO_VALID | INTR_TYPE_NMI | VEC_NMI, 0, 0);
+			busy = true;
+			v->injected_nmis++;
+		} else {
+			windows |= CPU_BASED_NMI_WINDOW_EXITING;
+		}
+	}
+	if (ev & EV_IRR) {
+		int vec = lapic_pending_irq(v);
+		if (vec >= 0) {
+			if (!have_intr)
+				intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+			bool open = (vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) &&
+				    !(intr & INTERRUPTIBILITY_STI_MOVSS);
+			if (!busy && open) {
+				lapic_ack_irq(v, (uint8_t)vec);
+				write_entry(v, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vec, 0, 0);
+				v->injected_irqs++;
+			} else {
+				windows |= CPU_BASED_INTR_WINDOW_EXITING;
+			}
+		}
+	}
+	/* TPR shadow: exit when the guest's CR8 drops below the class of an
+	 * interrupt the TPR holds back (0: none), which must never exceed
+	 * VTPR[7:4] at entry (SDM Vol. 3C, "Checks on VMX Controls"). */
+	if (v->vapic_page) {
+		uint32_t th = lapic_tpr_threshold(v);
+		if (th != v->tpr_threshold) {
+			vmcs_write32(TPR_THRESHOLD, th);
+			v->tpr_threshold = th;
+		}
+	}
+	uint32_t proc = (v->proc_ctls & ~(uint32_t)INJECT_WINDOW_BITS) | windows;
+	if (proc != v->proc_ctls) {
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+		v->proc_ctls = proc;
+	}
+}
+
+/* The earlier of the slice's end and the APIC timer, rounded up to the
+ * timer's unit (it counts down once every 2^rate TSC ticks, SDM Vol. 3C,
+ * "VMX-Preemption Timer"); an exit a little early only re-arms it. */
+static void arm_preemption_timer(struct vcpu *v)
+{
+	uint32_t rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
+	uint64_t now = rdtsc(), target = MIN(v->slice_end, v->timer_host);
+	uint64_t ticks = target > now ? target - now : 0;
+	uint64_t val = (ticks + (1ULL << rate) - 1) >> rate;
+
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)MIN(val, UINT32_MAX));
+	v->ptimer_short = v->timer_host != UINT64_MAX;
+}
+
+void vcpu_prepare_entry(struct vcpu *v)
+{
+	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
+
+	if (v->reinject_info || (ev & (EV_NMI | EV_IRR)) || (v->proc_ctls & INJECT_WINDOW_BITS) ||
+	    v->tpr_threshold)
+		inject_events(v, ev);
+	if (v->timer_host != UINT64_MAX || v->ptimer_short)
+		arm_preemption_timer(v);
+	/* the exception or event written now goes in with this entry */
+	v->event_injected = false;
+	v->entry_work = v->reinject_info || (v->proc_ctls & INJECT_WINDOW_BITS) ||
+			v->tpr_threshold || v->timer_host != UINT64_MAX || v->ptimer_short;
+}
+
+void inject_reset(struct vcpu *v)
+{
+	v->entry_work = true;           /* the next entry recomputes it */
+	v->reinject_info = 0;
+	v->event_injected = false;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	if (v->proc_ctls & INJECT_WINDOW_BITS) {
+		v->proc_ctls &= ~(uint32_t)INJECT_WINDOW_BITS;
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, v->proc_ctls);
+	}
+	if (v->tpr_threshold) {
+		v->tpr_threshold = 0;
+		vmcs_write32(TPR_THRESHOLD, 0);
+	}
+}
