@@ -162,8 +162,9 @@ bool vmm_handle_exit(struct guest_regs *regs)
 		v->counters.exits_by_reason[basic]++;
 		exit_handlers[basic](v);
 	}
-	/* Events, timers, windows: one test on the common path. */
-	if (__builtin_expect(__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) | v->entry_work, 0))
+	/* Events, timers, windows: one test on the common path (ev_pending,
+	 * set from any pCPU, and entry_work in one word). */
+	if (__builtin_expect(__atomic_load_n(&v->any_work, __ATOMIC_ACQUIRE) != 0, 0))
 		return exit_tail_slow(v, regs);
 	if (__builtin_expect(regs->exit_tsc >= __atomic_load_n(&v->leave_tsc, __ATOMIC_RELAXED), 0)) {
 		exit_leave(v);

@@ -103,14 +103,22 @@ struct vcpu {
 	 * set from any pCPU with atomics (vcpu_post_event); the rest belongs
 	 * to the pCPU that has the vCPU loaded.
 	 */
-	uint32_t ev_pending;          /* EV_* */
+	union {
+		struct {
+			uint32_t ev_pending;  /* EV_* */
+			bool entry_work;      /* vmm/inject.c has something to look at before the
+					       * next entry (set by whatever arms a timer, queues
+					       * an event, opens a window; recomputed there) */
+			uint8_t work_zero[3]; /* always 0: the two above fill any_work */
+		};
+		/* ev_pending and entry_work in one word, which the exit path
+		 * tests with one load (vmm/exit.c: every exit). */
+		uint64_t any_work;
+	} __attribute__((aligned(8)));
 	uint32_t reinject_info;       /* IDT-vectoring information of the last exit, to deliver again */
 	uint32_t reinject_error;
 	uint32_t reinject_len;
 	bool event_injected;          /* an exit handler filled the entry interruption field */
-	bool entry_work;              /* vmm/inject.c has something to look at before the next
-					 entry (set by whatever arms a timer, queues an event,
-					 opens a window; recomputed there) */
 	uint32_t proc_ctls;           /* CPU_BASED_VM_EXEC_CONTROL as last written (window bits) */
 	uint32_t tpr_threshold;       /* TPR_THRESHOLD as last written (TPR shadow) */
 	uint8_t *vapic_page;          /* the virtual-APIC page (TPR shadow), NULL without */
