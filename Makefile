@@ -10,7 +10,7 @@
 #   make unit       host unit tests only (cmocka)
 #   make deps       install the Debian packages the project needs
 #   make plot       pictures of the guest clock (docs/img/*.png) from the demo run (scripts/plot)
-#   make plot-timers  placeholder: no timer-lateness data until the timers issue lands
+#   make plot-timers  only the timer-lateness picture (docs/img/timer-lateness.png, one Bochs boot)
 #   make lab-N      lab N of the course (labs/README.md): build build/lab-N/tree, the tree with
 #                   lab N's piece removed (made once, then kept: it holds your work), and run
 #                   lab N's tests on it; LAB_TREE=DIR tests another tree (LAB_TREE=. the solution)

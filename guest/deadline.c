@@ -229,6 +229,12 @@ int main(int argc, char **argv)
 	}
 	apic_timer_stop();
 
+	/* samples=1: every fire's lateness in the order they came (make plot:
+	 * docs/img/timer-lateness.png); negative is an early fire. */
+	if (arg_get_int("samples", 0) == 1)
+		for (uint64_t i = 0; i < fires; i++)
+			printf("deadline: late %lu %ld\n", i, lateness[i]);
+
 	sort(lateness, fires);
 	printf("deadline: fires=%lu early=%lu lateness min=%ld median=%ld max=%ld ticks\n", fires,
 	       early, lateness[0], lateness[fires / 2], lateness[fires - 1]);
