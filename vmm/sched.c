@@ -41,10 +41,6 @@
 #include "vmm/time/vtsc.h"
 
 static uint64_t rng_state;
-/* How often an idle pCPU retires ended VMs and ends stuck ones (sched_loop):
- * 20000 ticks, 0.4 ms in Bochs, a few microseconds on hardware. */
-#define HOUSEKEEPING_TICKS    20000ULL
-
 static uint32_t ncpus;
 static uint32_t vms_left;             /* VMs not yet ended, under vcpu_state_lock */
 static uint32_t next_scan[MAX_CPUS];  /* round-robin start point per pCPU */
@@ -213,14 +209,6 @@ static void sched_loop(void *arg)
 	if (vmx_ctls.ack_intr)
 		host_apic_sw_enable();
 
-	/* An idle pCPU mostly polls pick(): the time it takes to notice a vCPU
-	 * given back for it is most of a move's cost (docs/performance.md).
-	 * The housekeeping (VMs that ended while none of their vCPUs ran, VMs
-	 * whose vCPUs can never run again) takes the lock and walks every vCPU,
-	 * and nothing about it is urgent: it runs at most every HOUSEKEEPING
-	 * ticks of this pCPU's TSC. */
-	uint64_t next_housekeeping = 0;
-
 	for (;;) {
 		struct vcpu *v = pick(me);
 		if (v) {
@@ -228,12 +216,8 @@ static void sched_loop(void *arg)
 			give_back(v, me);
 			continue;
 		}
-		uint64_t now = rdtsc();
-		if (now >= next_housekeeping) {
-			retire_idle_vms();
-			end_stuck_vms();
-			next_housekeeping = now + HOUSEKEEPING_TICKS;
-		}
+		retire_idle_vms();
+		end_stuck_vms();
 		if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))
 			return;
 		cpu_relax();
