@@ -51,6 +51,7 @@
 #include "guest/lib/apic_timer.h"
 #include "guest/lib/guest.h"
 #include "guest/lib/irq.h"
+#include "guest/lib/rand.h"
 #include "guest/lib/smp.h"
 
 #define MSR_IA32_TSC        0x00000010
@@ -61,7 +62,6 @@
 #define SAMPLES_MAX         10000        /* per mode: n is capped to it */
 #define TIMER_MIN_DIST      1000
 #define TIMER_MAX_DIST      1000000
-#define DECADE              10
 
 static inline uint64_t vmcall_nop(void)
 {
@@ -112,24 +112,41 @@ DEFINE_BRACKET(bracket_nop, "nop")
 DEFINE_BRACKET(bracket_rdmsr_tsc, "mov $0x10, %%ecx\n\trdmsr")
 DEFINE_BRACKET(bracket_mov_nop, "mov $0x10, %%ecx\n\tnop")
 
+typedef uint64_t (*bracket_fn)(uint64_t *rax_after);
+
+/* The fewest ticks of the bracket around the instruction under test and of
+ * the same bracket around NOP, over n tries of each. With rax_zero, RAX
+ * after the instruction must be 0 (HC_NOP's result): false on the first
+ * try where it is not, after a FAIL naming it. */
+static bool bracket_minima(bracket_fn insn, bracket_fn nop, long n, bool rax_zero,
+			   uint64_t *min_insn, uint64_t *min_nop)
+{
+	uint64_t r;
+
+	*min_insn = *min_nop = ~0ULL;
+	for (long i = 0; i < n; i++) {
+		uint64_t d = insn(&r);
+		if (rax_zero && r != 0) {
+			report(false, "HC_NOP returned %ld in the bracket", (long)r);
+			return false;
+		}
+		if (d < *min_insn)
+			*min_insn = d;
+		d = nop(&r);
+		if (d < *min_nop)
+			*min_nop = d;
+	}
+	return true;
+}
+
 /* The whole path: fewest ticks of the VMCALL bracket less fewest of the NOP
  * bracket. Prints it with both minima. */
 static void bench_whole_path(long n)
 {
-	uint64_t min_call = ~0ULL, min_nop = ~0ULL, r;
+	uint64_t min_call, min_nop;
 
-	for (long i = 0; i < n; i++) {
-		uint64_t d = bracket_vmcall(&r);
-		if (r != 0) {
-			report(false, "HC_NOP returned %ld in the bracket", (long)r);
-			return;
-		}
-		if (d < min_call)
-			min_call = d;
-		d = bracket_nop(&r);
-		if (d < min_nop)
-			min_nop = d;
-	}
+	if (!bracket_minima(bracket_vmcall, bracket_nop, n, true, &min_call, &min_nop))
+		return;
 	printf("bench: vmcall_whole_path=%lu vmcall_bracket_min=%lu nop_bracket_min=%lu n=%ld\n",
 	       min_call - min_nop, min_call, min_nop, n);
 	report(min_call > min_nop, "bench vmcall: whole path from %ld brackets", n);
@@ -236,15 +253,8 @@ static void bench_rdmsr_tsc(long n)
 	report(min > 0, "bench rdmsr_tsc: %ld RDMSR IA32_TSC", n);
 	if (!on_chronovisor())
 		return;
-	uint64_t min_msr = ~0ULL, min_nop = ~0ULL, r;
-	for (long i = 0; i < n; i++) {
-		uint64_t d = bracket_rdmsr_tsc(&r);
-		if (d < min_msr)
-			min_msr = d;
-		d = bracket_mov_nop(&r);
-		if (d < min_nop)
-			min_nop = d;
-	}
+	uint64_t min_msr, min_nop;
+	bracket_minima(bracket_rdmsr_tsc, bracket_mov_nop, n, false, &min_msr, &min_nop);
 	printf("bench: rdmsr_tsc_whole_path=%lu rdmsr_bracket_min=%lu nop_bracket_min=%lu\n",
 	       min_msr - min_nop, min_msr, min_nop);
 }
@@ -254,16 +264,6 @@ static void bench_rdmsr_tsc(long n)
 
 static uint64_t gaps[GAPS_MAX];
 
-static void sort_u64(uint64_t *a, size_t n)
-{
-	for (size_t i = 1; i < n; i++) {      /* insertion sort: a few thousand at most */
-		uint64_t x = a[i];
-		size_t j = i;
-		for (; j > 0 && a[j - 1] > x; j--)
-			a[j] = a[j - 1];
-		a[j] = x;
-	}
-}
 
 static void bench_gaps(long n)
 {
@@ -295,34 +295,7 @@ static void bench_gaps(long n)
 
 static uint64_t samples[SAMPLES_MAX];
 static volatile uint64_t handler_tsc, handler_count;
-static uint64_t rng_state = 1;
 
-static uint64_t rng_next(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
-
-/* Log-uniform by decade in [lo, hi]: a decade, then a value in it. */
-static uint64_t distance(uint64_t lo, uint64_t hi)
-{
-	uint64_t d0 = 1, n = 0;
-
-	while (d0 * DECADE <= lo)
-		d0 *= DECADE;
-	for (uint64_t d = d0; d <= hi; d *= DECADE)
-		n++;
-	uint64_t start = d0;
-	for (uint64_t k = rng_next() % n; k; k--)
-		start *= DECADE;
-	uint64_t a = start < lo ? lo : start, b = start * DECADE - 1 > hi ? hi : start * DECADE - 1;
-	return a + rng_next() % (b - a + 1);
-}
 
 static uint64_t exits_total(void)
 {
@@ -357,7 +330,7 @@ static void bench_timer(long n)
 	apic_timer_deadline_mode(VEC_BENCH_TIMER);
 	exits0 = exits_total();
 	for (long i = 0; i < n; i++) {
-		uint64_t dist = distance(TIMER_MIN_DIST, TIMER_MAX_DIST), seen = handler_count;
+		uint64_t dist = rand_log_uniform(TIMER_MIN_DIST, TIMER_MAX_DIST), seen = handler_count;
 		irq_disable();
 		uint64_t d = rdtsc() + dist;
 		apic_timer_deadline_arm(d);

@@ -46,6 +46,7 @@
 #include "guest/lib/apic_timer.h"
 #include "guest/lib/guest.h"
 #include "guest/lib/irq.h"
+#include "guest/lib/rand.h"
 #include "guest/lib/tsc_freq.h"
 
 #define VEC_DEADLINE        0xD0
@@ -65,34 +66,7 @@ static volatile bool armed, fired;
 static volatile uint64_t seen_tsc;
 static volatile uint64_t extra_fires;    /* fires with nothing armed */
 
-static uint64_t rng_state;
 
-static uint64_t rng_next(void)
-{
-	uint64_t x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
-
-/* A distance in [lo, hi], log-uniform by decade. */
-static uint64_t distance(uint64_t lo, uint64_t hi)
-{
-	uint64_t decades[20], n = 0;
-
-	for (uint64_t d = 1; d < hi && n < ARRAY_SIZE(decades); d *= 10)
-		if (d * 10 > lo)
-			decades[n++] = d;
-	if (n == 0)
-		return lo;      /* lo == hi */
-	uint64_t base = decades[rng_next() % n];
-	uint64_t a = base < lo ? lo : base, b = base * 10 - 1 > hi ? hi : base * 10 - 1;
-
-	return a + rng_next() % (b - a + 1);
-}
 
 static void deadline_handler(struct trap_frame *f)
 {
@@ -113,36 +87,7 @@ static bool has_tsc_adjust(void)
 	return cpuid(0).eax >= 7 && (cpuid_count(7, 0).ebx & CPUID_7_EBX_TSC_ADJUST);
 }
 
-/* In-place heapsort: the median of up to N_MAX values, no recursion. */
-static void sift(int64_t *a, size_t i, size_t n)
-{
-	for (;;) {
-		size_t c = 2 * i + 1;
 
-		if (c >= n)
-			return;
-		if (c + 1 < n && a[c + 1] > a[c])
-			c++;
-		if (a[i] >= a[c])
-			return;
-		int64_t t = a[i];
-		a[i] = a[c];
-		a[c] = t;
-		i = c;
-	}
-}
-
-static void sort(int64_t *a, size_t n)
-{
-	for (size_t i = n / 2; i-- > 0;)
-		sift(a, i, n);
-	for (size_t end = n; end-- > 1;) {
-		int64_t t = a[0];
-		a[0] = a[end];
-		a[end] = t;
-		sift(a, 0, end);
-	}
-}
 
 static void write_tsc_back(void)
 {
@@ -187,9 +132,7 @@ int main(int argc, char **argv)
 	    (strcmp(expect, "ontime") && strcmp(expect, "early")))
 		report_abort("deadline: bad arguments n=%ld (1-%d) min=%ld max=%ld expect=%s "
 			     "sabotage=%s", n, N_MAX, lo, hi, expect, sabotage ? sabotage : "");
-	rng_state = (uint64_t)arg_get_int("seed", 1);
-	if (!rng_state)
-		rng_state = 1;
+	rand_seed((uint64_t)arg_get_int("seed", 1));
 
 	printf("deadline: n=%ld seed=%ld distances %ld..%ld ticks, TSC %lu kHz (%s)%s%s\n", n,
 	       arg_get_int("seed", 1), lo, hi, tsc_khz(), tsc_khz_source(), wrtsc ? ", wrtsc" : "",
@@ -210,7 +153,7 @@ int main(int argc, char **argv)
 		if (wradjust && i == 2 * n / 3)
 			write_adjust_back();
 
-		uint64_t dist = distance((uint64_t)lo, (uint64_t)hi);
+		uint64_t dist = rand_log_uniform((uint64_t)lo, (uint64_t)hi);
 		irq_disable();
 		fired = false;
 		uint64_t d = rdtsc() + dist;
@@ -235,7 +178,7 @@ int main(int argc, char **argv)
 		for (uint64_t i = 0; i < fires; i++)
 			printf("deadline: late %lu %ld\n", i, lateness[i]);
 
-	sort(lateness, fires);
+	sort_i64(lateness, fires);
 	printf("deadline: fires=%lu early=%lu lateness min=%ld median=%ld max=%ld ticks\n", fires,
 	       early, lateness[0], lateness[fires / 2], lateness[fires - 1]);
 	if (extra_fires)

@@ -59,8 +59,12 @@ static inline uint64_t rdtsc_ordered(void)
  * Vol. 3B, "Time-Stamp Counter Adjustment"). */
 static inline bool cpu_has_tsc_adjust(void)
 {
-	return cpuid(0, 0).eax >= CPUID_LEAF_EXT_FEATURES &&
-	       (cpuid(CPUID_LEAF_EXT_FEATURES, 0).ebx & CPUID_7_EBX_TSC_ADJUST);
+	static int8_t cached = -1;      /* CPUID is slow (and exits when nested): ask once */
+
+	if (cached < 0)
+		cached = cpuid(0, 0).eax >= CPUID_LEAF_EXT_FEATURES &&
+			 (cpuid(CPUID_LEAF_EXT_FEATURES, 0).ebx & CPUID_7_EBX_TSC_ADJUST);
+	return cached;
 }
 
 static inline void outb(uint16_t port, uint8_t v)

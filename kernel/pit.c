@@ -47,16 +47,11 @@
 
 _Static_assert(CALIB_CLOCKS <= PIT_MAX_COUNT, "one calibration run must fit the 16-bit counter");
 
-static uint64_t calibrated_khz, calibrated_err_khz;
+static uint64_t calibrated_khz;
 
 uint64_t tsc_khz(void)
 {
 	return calibrated_khz;
-}
-
-uint64_t tsc_khz_err(void)
-{
-	return calibrated_err_khz;
 }
 
 struct pit_run {
@@ -133,8 +128,8 @@ bool tsc_calibrate(void)
 		spread = MAX(spread, mid[i] > mean ? mid[i] - mean : mean - mid[i]);
 
 	calibrated_khz = mean;
-	calibrated_err_khz = spread + half_max;
+	uint64_t err_khz = spread + half_max;
 	kprintf("[hv] tsc: calibrated against the PIT: %lu kHz +/- %lu kHz (%d runs of %llu PIT clocks; spread %lu, per-run bound %lu)\n",
-		mean, calibrated_err_khz, CALIB_RUNS, CALIB_CLOCKS, spread, half_max);
+		mean, err_khz, CALIB_RUNS, CALIB_CLOCKS, spread, half_max);
 	return true;
 }

@@ -140,6 +140,7 @@ void handle_hlt(struct vcpu *v)
 	v->halted = true;
 	v->sleeping = true;
 	v->parked_rip = v->rip;
+	vcpu_leave_now(v);      /* off the pCPU at this exit, not at the slice's end */
 }
 
 bool vcpu_hlt_resume(struct vcpu *v)

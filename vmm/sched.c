@@ -46,9 +46,10 @@ static uint32_t vms_left;             /* VMs not yet ended, under vcpu_state_loc
 static uint32_t next_scan[MAX_CPUS];  /* round-robin start point per pCPU */
 
 /* splitmix64: small, seedable, the same sequence on every run */
+#define SPLITMIX_GAMMA 0x9E3779B97F4A7C15ULL   /* its increment, also the seed's mask */
 static uint64_t rng_next(void)
 {
-	uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
+	uint64_t z = (rng_state += SPLITMIX_GAMMA);
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
 	return z ^ (z >> 31);
@@ -248,7 +249,7 @@ bool sched_run_all(void)
 			vm->nvcpus == 1 ? "" : "s");
 	}
 	char mig[32];
-	rng_state = hv_opts.migrate_seed ^ 0x9E3779B97F4A7C15ULL;
+	rng_state = hv_opts.migrate_seed ^ SPLITMIX_GAMMA;
 	if (hv_opts.migrate == MIGRATE_RANDOM)
 		cv_snprintf(mig, sizeof(mig), "random:%lu", hv_opts.migrate_seed);
 	else
