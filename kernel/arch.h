@@ -67,6 +67,18 @@ static inline bool cpu_has_tsc_adjust(void)
 	return cached;
 }
 
+/* Physical-address width, CPUID.80000008H:EAX[7:0]; 36 where the leaf is
+ * missing (SDM Vol. 3A, "Physical Address Space": MAXPHYADDR). */
+static inline uint32_t cpu_phys_addr_bits(void)
+{
+	static uint32_t bits;
+
+	if (!bits)
+		bits = cpuid(CPUID_MAX_EXT_LEAF, 0).eax >= CPUID_LEAF_ADDR_SIZES
+			? cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax & 0xffu : 36;
+	return bits;
+}
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));

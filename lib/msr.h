@@ -17,7 +17,14 @@
 #define MSR_IA32_SYSENTER_EIP          0x00000176
 #define MSR_IA32_BIOS_SIGN_ID          0x0000008B
 #define MSR_IA32_MISC_ENABLE           0x000001A0
+#define MSR_IA32_MTRRCAP               0x000000FE   /* VCNT 7:0, FIX bit 8, WC bit 10 */
+#define MSR_IA32_MTRR_PHYSBASE0        0x00000200   /* PHYSBASEn = 0x200 + 2n, PHYSMASKn = 0x201 + 2n */
+#define MSR_IA32_MTRR_FIX64K_00000     0x00000250
+#define MSR_IA32_MTRR_FIX16K_80000     0x00000258
+#define MSR_IA32_MTRR_FIX16K_A0000     0x00000259
+#define MSR_IA32_MTRR_FIX4K_C0000      0x00000268   /* .. FIX4K_F8000 = 0x26F */
 #define MSR_IA32_PAT                   0x00000277
+#define MSR_IA32_MTRR_DEF_TYPE         0x000002FF   /* type 7:0, FE bit 10, E bit 11 */
 #define MSR_IA32_TSC_DEADLINE          0x000006E0
 #define MSR_X2APIC_FIRST               0x00000800   /* x2APIC registers: 0x800 + offset / 16 */
 #define MSR_X2APIC_LAST                0x000008FF

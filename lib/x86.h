@@ -187,7 +187,10 @@
 #define CPUID_1_ECX_XSAVE           BIT(26)
 #define CPUID_1_ECX_HYPERVISOR      BIT(31)
 #define CPUID_1_EDX_APIC            BIT(9)
+#define CPUID_1_EDX_MTRR            BIT(12)
 #define CPUID_LEAF_EXT_FEATURES     7
+#define CPUID_MAX_EXT_LEAF          0x80000000u
+#define CPUID_LEAF_ADDR_SIZES       0x80000008u
 #define CPUID_7_EBX_TSC_ADJUST      BIT(1)
 
 /* The BIOS data area word holding the EBDA's segment (kernel/bios.c). */

@@ -12,6 +12,7 @@
 #include "kernel/console.h"
 #include "kernel/gdt.h"
 #include "kernel/mem.h"
+#include "kernel/mtrr.h"
 #include "kernel/multiboot.h"
 #include "vmm/options.h"
 #include "kernel/percpu.h"
@@ -217,6 +218,7 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 		platform_finish(VERDICT_FAIL);
 
 	mem_init(&boot_info);
+	mtrr_init();
 	if (!acpi_init(0))
 		kprintf("[hv] acpi: no RSDP found (UEFI without Multiboot2?): power-off will halt instead\n");
 	else

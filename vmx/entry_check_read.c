@@ -13,21 +13,6 @@
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
-#define CPUID_LEAF_ADDR_SIZES   0x80000008u
-#define CPUID_MAX_EXT_LEAF      0x80000000u
-#define PHYS_BITS_MASK          0xffu
-#define PHYS_BITS_DEFAULT       36   /* SDM Vol. 3A: without the leaf, 36 bits */
-
-static uint32_t phys_addr_bits(void)
-{
-	static uint32_t bits;
-
-	if (!bits)
-		bits = cpuid(CPUID_MAX_EXT_LEAF, 0).eax >= CPUID_LEAF_ADDR_SIZES
-			? cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax & PHYS_BITS_MASK : PHYS_BITS_DEFAULT;
-	return bits;
-}
-
 #define READ_SEG(s, i, NAME)                                             \
 	do {                                                             \
 		(s)->seg[i].sel = vmcs_read16(GUEST_##NAME##_SELECTOR);  \
@@ -47,7 +32,7 @@ void vmcs_snapshot_read(struct vmcs_snapshot *s)
 		.cr0_fixed0 = c->cr0_fixed0, .cr0_fixed1 = c->cr0_fixed1,
 		.cr4_fixed0 = c->cr4_fixed0, .cr4_fixed1 = c->cr4_fixed1,
 	};
-	s->phys_addr_bits = phys_addr_bits();
+	s->phys_addr_bits = cpu_phys_addr_bits();
 	s->host_ia32e = rdmsr(MSR_IA32_EFER) & EFER_LMA;
 
 	s->pin = vmcs_read32(PIN_BASED_VM_EXEC_CONTROL);

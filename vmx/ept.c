@@ -6,14 +6,22 @@
  * read/write/execute; in a leaf, bits 5:3 the memory type and bit 7 marks a
  * 2 MiB page in a PD entry. EPTP format: SDM Vol. 3C, "Extended-Page-Table
  * Pointer (EPTP)": memory type in bits 2:0, walk length minus one in 5:3.
+ *
+ * Memory types: SDM Vol. 3C, "EPT and Memory Typing". A leaf's type is the
+ * type the host's MTRRs give the host-physical memory behind it (kernel/mtrr.c),
+ * so memory the firmware marked UC (MMIO, the VGA hole) is never mapped WB.
+ * "Ignore PAT" (bit 6) stays 0: the guest's own PAT combines with the EPT
+ * type exactly as the host PAT combines with the MTRRs ("Memory Type Used for
+ * Translated Guest-Physical Addresses"). A 2 MiB page is used only where the
+ * MTRRs give its whole range one type.
  */
 #include "vmx/ept.h"
 #include "kernel/console.h"
 #include "kernel/mem.h"
+#include "kernel/mtrr.h"
 #include "vmx/vmx_defs.h"
 
 #define EPT_MEMTYPE_SHIFT   3
-#define EPT_LEAF_WB         ((uint64_t)VMX_MEMTYPE_WB << EPT_MEMTYPE_SHIFT)
 #define EPT_LARGE_PAGE      BIT(7)
 #define EPT_ADDR_MASK       0x000FFFFFFFFFF000ULL
 #define EPTP_WALK_4         (3ULL << 3)
@@ -49,27 +57,50 @@ static unsigned index_at(uint64_t gpa, int level)
 	return (gpa >> LEVEL_SHIFT(level)) & (EPT_ENTRIES - 1);
 }
 
+/* The EPT memory-type bits for [hpa, hpa + len), or -1 when the MTRRs give
+ * the range more than one type. A reserved type from the firmware counts as UC. */
+static int64_t leaf_type(uint64_t hpa, uint64_t len)
+{
+	uint8_t t = mtrr_range_type(host_mtrrs(), hpa, len);
+
+	if (t == MTRR_TYPE_MIXED)
+		return -1;
+	if (!mtrr_type_valid(t))
+		t = MTRR_TYPE_UC;
+	return (int64_t)t << EPT_MEMTYPE_SHIFT;
+}
+
 void ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t rights)
 {
+	uint64_t not_wb = 0;
+
 	assert(IS_ALIGNED(gpa | hpa | size, PAGE_SIZE));
 
 	while (size) {
 		uint64_t *pdpt = next_table(pml4, index_at(gpa, 3));
 		uint64_t *pd = next_table(pdpt, index_at(gpa, 2));
+		int64_t type;
 
-		if (IS_ALIGNED(gpa | hpa, SIZE_2M) && size >= SIZE_2M) {
-			pd[index_at(gpa, 1)] = hpa | rights | EPT_LEAF_WB | EPT_LARGE_PAGE;
+		if (IS_ALIGNED(gpa | hpa, SIZE_2M) && size >= SIZE_2M &&
+		    (type = leaf_type(hpa, SIZE_2M)) >= 0) {
+			pd[index_at(gpa, 1)] = hpa | rights | (uint64_t)type | EPT_LARGE_PAGE;
+			not_wb += type == (VMX_MEMTYPE_WB << EPT_MEMTYPE_SHIFT) ? 0 : SIZE_2M;
 			gpa += SIZE_2M;
 			hpa += SIZE_2M;
 			size -= SIZE_2M;
 			continue;
 		}
 		uint64_t *pt = next_table(pd, index_at(gpa, 1));
-		pt[index_at(gpa, 0)] = hpa | rights | EPT_LEAF_WB;
+		type = leaf_type(hpa, PAGE_SIZE);
+		pt[index_at(gpa, 0)] = hpa | rights | (uint64_t)type;
+		not_wb += type == (VMX_MEMTYPE_WB << EPT_MEMTYPE_SHIFT) ? 0 : PAGE_SIZE;
 		gpa += PAGE_SIZE;
 		hpa += PAGE_SIZE;
 		size -= PAGE_SIZE;
 	}
+	if (not_wb)
+		kprintf("[hv] ept: %llu KiB of this mapping are not write-back in the host's MTRRs: "
+			"mapped with the MTRR type\n", (unsigned long long)(not_wb / 1024));
 }
 
 static void destroy_level(uint64_t *t, int level)

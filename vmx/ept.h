@@ -1,8 +1,10 @@
 /*
  * vmx/ept.h - extended page tables: guest-physical to host-physical.
  *
- * Context: VMX root (kernel). 4-level tables, write-back memory type, 2 MiB
- * pages wherever both addresses are 2 MiB aligned, 4 KiB pages elsewhere.
+ * Context: VMX root (kernel). 4-level tables; each leaf has the memory type
+ * the host's MTRRs give its host-physical memory; 2 MiB pages wherever both
+ * addresses are 2 MiB aligned and the MTRRs give the 2 MiB one type, 4 KiB
+ * pages elsewhere.
  * SDM Vol. 3C, "EPT Translation Mechanism" and "EPT and Memory Typing".
  */
 #ifndef CV_EPT_H

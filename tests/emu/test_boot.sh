@@ -30,6 +30,12 @@ want_log '^RESULT: NOVMX' '"RESULT: NOVMX"'
 want_out 'no usable VMX' "cvrun's NOVMX explanation"
 end "wall ${CV_WALL[tcg]} s"
 
+# The host MTRRs as SeaBIOS leaves them (WB default, fixed ranges, one UC range for the
+# PCI hole): read at boot, before the VMX check; vmx/ept.c maps guest RAM with these types.
+begin host-mtrrs-read tcg
+want_log '^\[hv\] mtrr: default WB, fixed ranges on, [0-9]+ variable: 0x[0-9a-f]+\+0x[0-9a-f]+ UC$' 'the MTRR summary line'
+end
+
 # ---- command-line error: parsed before the VMX check ----
 # The error line itself, not the echoed command line (which also holds 'nosuch').
 BADOPT_RE="^\\[hv\\] error: bad command line: unknown option 'nosuch' \\(in 'nosuch=1'\\); known options: "
