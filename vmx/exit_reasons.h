@@ -37,7 +37,7 @@
 	X(VMRESUME, 24)                        \
 	X(VMWRITE, 25)                         \
 	X(VMOFF, 26)                           \
-	X(VMON, 27)                            \
+	X(VMXON, 27)                           \
 	X(CR_ACCESS, 28)                       \
 	X(DR_ACCESS, 29)                       \
 	X(IO_INSTRUCTION, 30)                  \

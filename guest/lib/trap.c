@@ -115,6 +115,8 @@ void trap_handler(struct trap_frame *f)
 		cpu->ex_error_code = f->error_code;
 		cpu->ex_rip = f->rip;
 		f->rip = e->fixup;
+		if (f->vector == VEC_DB)
+			f->rflags &= ~RFLAGS_TF;   /* an expected single step ends here */
 		return;
 	}
 

@@ -36,6 +36,8 @@
 #define VEC_GP   13
 #define VEC_PF   14
 
+#define RFLAGS_TF (1ULL << 8)    /* trap flag: single step */
+
 /* Saved by guest/lib/isr.asm; offsets are checked in trap.c. */
 struct trap_frame {
 	uint64_t rax;           /* 0 */

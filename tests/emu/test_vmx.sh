@@ -51,7 +51,7 @@ want_log '^\[hv\] vm2 "hostile.elf" exit code 1: PASS' 'vm2 survives its port wr
 end
 
 begin hostile-vmxon-ended multi
-want_log '^\[hv\] vm3 "hostile.elf" exit code none: FAIL \(forbidden instruction: guest executed VMON' 'vm3 ended for VMXON'
+want_log '^\[hv\] vm3 "hostile.elf" exit code none: FAIL \(forbidden instruction: guest executed VMXON' 'vm3 ended for VMXON'
 end
 
 begin hostile-triple-fault-ended multi
