@@ -63,6 +63,24 @@ bool host_apic_usable(void)
 	return true;
 }
 
+bool host_apic_enable_x2apic(void)
+{
+	uint64_t base = apic_base_msr();
+
+	if (base & APIC_BASE_EXTD)
+		return true;
+	if (!(cpuid(CPUID_LEAF_FEATURES, 0).ecx & CPUID_1_ECX_X2APIC)) {
+		kprintf("[hv] apic: x2apic=on, but this CPU has no x2APIC (CPUID.1:ECX[bit 21] = 0)\n");
+		return false;
+	}
+	if (!(base & APIC_BASE_ENABLE)) {
+		kprintf("[hv] apic: x2apic=on, but the local APIC is disabled (IA32_APIC_BASE %#lx)\n", base);
+		return false;
+	}
+	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EXTD);
+	return host_apic_x2apic();
+}
+
 uint32_t host_apic_id(void)
 {
 	if (host_apic_x2apic())

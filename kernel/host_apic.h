@@ -20,6 +20,12 @@ bool host_apic_usable(void);
 /* True when this pCPU's APIC is in x2APIC mode. */
 bool host_apic_x2apic(void);
 
+/* Switch this pCPU's APIC from xAPIC to x2APIC mode (IA32_APIC_BASE.EXTD;
+ * SDM Vol. 3A, "x2APIC State Transitions": xAPIC -> x2APIC is one WRMSR with
+ * EN and EXTD set). False, with the reason printed, where CPUID.1:ECX.x2APIC
+ * is 0 or the APIC is disabled. True at once if it is already on. */
+bool host_apic_enable_x2apic(void);
+
 /* This pCPU's APIC ID (8 bits in xAPIC mode, 32 in x2APIC mode). */
 uint32_t host_apic_id(void);
 

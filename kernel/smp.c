@@ -96,6 +96,10 @@ enum ap_state {
 
 /* What each AP must become, from smp_params (set before any AP starts). */
 static bool (*smp_ap_setup)(uint32_t cpu_id);
+/* x2apic=on, or the firmware left the boot CPU in x2APIC mode: every AP
+ * switches too (Bochs 2.7 brings an AP out of INIT in xAPIC mode; the SDM
+ * has INIT keep the mode, and then the switch is a no-op). */
+static bool want_x2apic;
 
 /* One call slot per pCPU. posted counts calls posted (caller), done calls
  * finished (the AP); a call is pending while they differ. */
@@ -182,6 +186,8 @@ void ap_main(uint32_t id)
 	percpu_init(id);
 	gdt_load_for_cpu(id);
 	idt_load();
+	if (want_x2apic && !host_apic_enable_x2apic())
+		kprintf("[hv] smp: pcpu %u stays in xAPIC mode\n", id);
 	percpu[id].apic_id = host_apic_id();
 	__atomic_store_n(&ap_state[id], AP_IN_C, __ATOMIC_RELEASE);
 
@@ -431,6 +437,14 @@ void smp_init(const struct boot_info *bi, const struct smp_params *p)
 		kprintf("[hv] smp: running on the boot CPU only\n");
 		return;
 	}
+	if (p->force_x2apic && !host_apic_x2apic()) {
+		if (!host_apic_enable_x2apic()) {
+			kprintf("[hv] smp: x2apic=on refused: running on the boot CPU only\n");
+			return;
+		}
+		kprintf("[hv] apic: boot CPU switched to x2APIC mode (x2apic=on)\n");
+	}
+	want_x2apic = host_apic_x2apic();
 	uint32_t bsp_id = host_apic_id();
 	percpu[0].apic_id = bsp_id;
 	const char *source = "MADT";

@@ -29,6 +29,7 @@ struct boot_info;
 struct smp_params {
 	uint32_t max_cpus;              /* pCPUs in all, the boot CPU included; 0 = every one */
 	bool mp_table_only;             /* ignore the ACPI MADT (exercises the MP fallback) */
+	bool force_x2apic;              /* switch every pCPU's APIC to x2APIC mode */
 	bool (*ap_setup)(uint32_t cpu_id);
 	const char *ready_state;        /* what "online" means, for the report line */
 };

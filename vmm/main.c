@@ -241,6 +241,7 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 	const struct smp_params smp = {
 		.max_cpus = hv_opts.cpus,
 		.mp_table_only = hv_opts.cpu_tables_mp,
+		.force_x2apic = hv_opts.x2apic,
 		.ap_setup = ap_enter_vmx,
 		.ready_state = "VMX root operation",
 	};

@@ -14,11 +14,12 @@
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
-		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, NUM_OPTIONS };
+		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, OPT_X2APIC, NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
 static const char *const apicv_choices[] = { "off", "on", NULL };
+static const char *const x2apic_choices[] = { "auto", "on", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
 
@@ -46,6 +47,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			      .help = "software VM-entry check: each vCPU's first VMLAUNCH on each pCPU (first, default), every VMLAUNCH (launch), also every run-loop VMRESUME (always), or off" },
 	[OPT_APICV] = { .key = "apicv", .type = OPT_ENUM, .choices = apicv_choices,
 			.help = "guest CR8/TPR: on (TPR shadow where the CPU has it, default) or off (every CR8 access exits)" },
+	[OPT_X2APIC] = { .key = "x2apic", .type = OPT_ENUM, .choices = x2apic_choices,
+			 .help = "host APIC mode: auto (as the firmware left it, default) or on (switch every pCPU to x2APIC mode)" },
 };
 
 struct hv_options hv_opts = {
@@ -128,6 +131,8 @@ bool options_parse(const char *cmdline)
 	}
 	if (vals[OPT_APICV].set)
 		hv_opts.apicv = vals[OPT_APICV].choice == 1;
+	if (vals[OPT_X2APIC].set)
+		hv_opts.x2apic = vals[OPT_X2APIC].choice == 1;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

@@ -43,6 +43,7 @@ struct hv_options {
 	enum migrate_mode migrate;    /* migrate= */
 	uint64_t migrate_seed;        /* migrate=random:SEED */
 	bool apicv;                   /* apicv=on: CR8 through the TPR shadow (else CR8 exits) */
+	bool x2apic;                  /* x2apic=on: every pCPU's own APIC in x2APIC mode */
 };
 
 extern struct hv_options hv_opts;

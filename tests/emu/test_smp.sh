@@ -24,11 +24,20 @@ INJECT_SLACK=16
 
 # ---- runs: two Bochs at a time, QEMU alongside ----
 cv_bg two  --emu bochs --cpus 2 --timeout $T_CPU2 --hv "skew=0,+1000000"
-cv_bg four --emu bochs --cpus 4 --timeout $T_CPU4 --hv "skew=0,-250000,+500000,-1000000"
+G=$TEST_BUILD/guest
+# x2apic=on: the 4-pCPU and the MP-table runs switch every pCPU's own APIC to x2APIC mode (the
+# firmware leaves xAPIC), then run guests with random moves, so that AP start-up, the skew
+# measurement and the IPI kicks all go through the x2APIC MSRs; "two" stays in xAPIC mode.
+cv_bg four --emu bochs --cpus 4 --timeout $T_CPU4 \
+  --hv "x2apic=on skew=0,-250000,+500000,-1000000 migrate=random:5 slice=200000" \
+  --guest "$G/warp.elf hv=1 mem=16M vcpus=4 rounds=3000 tsc=percpu expect=monotonic" \
+  --guest "$G/deadline.elf hv=1 mem=16M n=40 max=1000000"
 cv_wait two
 cv_bg one_of_two --emu bochs --cpus 2 --timeout $T_CPU2 --hv "cpus=1"
 cv_wait one_of_two
-cv_bg mptable --emu bochs --cpus 2 --timeout $T_CPU2 --hv "cpu_tables=mp"
+cv_bg mptable --emu bochs --cpus 2 --timeout $T_CPU2 \
+  --hv "cpu_tables=mp x2apic=on migrate=rr slice=200000" \
+  --guest "$G/warp.elf hv=1 mem=16M vcpus=2 rounds=3000 tsc=percpu expect=monotonic"
 cv_wait mptable
 cv_bg badskew --emu bochs --cpus 2 --timeout $T_CPU2 --hv "skew=1,x"
 cv tcg --emu qemu --cpus 2 --timeout $T_QEMU
@@ -102,7 +111,7 @@ end "$(skew_detail two 1)"
 # ---- 4 CPUs ----
 begin smp4-aps-in-vmx four
 want_rc 0
-want_log '^\[hv\] smp: MADT lists 4 CPU\(s\)' 'the MADT lists 4 CPUs'
+want_log '^\[hv\] smp: MADT lists 4 CPU\(s\): boot CPU APIC ID 0 \(x2APIC mode\)' 'the MADT lists 4 CPUs, x2APIC mode'
 for c in 0 1 2 3; do
   want_log "^\[hv\] vmx: pcpu $c in VMX root operation" "pcpu $c in VMX"
 done
@@ -110,6 +119,20 @@ want_log '^\[hv\] smp: 4 pCPU\(s\) online in VMX root operation' '4 pCPUs online
 want_nolog '^\[hv\] smp: pcpu [0-9]+ .*: left out' 'no AP left out'
 want_log '^RESULT: PASS' '"RESULT: PASS"'
 end "wall ${CV_WALL[four]} s"
+
+begin smp4-x2apic-forced-guests-pass four
+want_log '^\[hv\] apic: boot CPU switched to x2APIC mode \(x2apic=on\)' 'the boot CPU switched'
+want_nolog 'stays in xAPIC mode' 'every AP switched too'
+want_log '^\[hv\] vm0 "warp.elf" exit code 1: PASS' 'warp on 4 vCPUs PASS'
+want_log '^\[hv\] vm1 "deadline.elf" exit code 1: PASS' 'deadline PASS'
+want_desc 'vCPUs moved (IPI kicks through the x2APIC ICR)' \
+  grep -aqE '^\[hv\] vm0 vcpu[0-9] tsc: .*migrations [1-9]' "$(cv_log four)"
+end "$(tr -d '\r' <"$(cv_log four)" | sed -n 's/^\[vm0\] warp: //p' | tail -n 1)"
+
+begin smp2-xapic-left-as-is two
+want_log '^\[hv\] smp: MADT lists 2 CPU\(s\): boot CPU APIC ID 0 \(xAPIC mode\)' 'x2apic=auto keeps the firmware'"'"'s xAPIC mode'
+want_nolog 'switched to x2APIC' 'no switch'
+end
 
 begin smp4-skew-table four
 want_desc 'the skew table lists pcpu 0..3' table_has_exactly four 4
@@ -151,6 +174,8 @@ begin mp-table-fallback mptable
 want_rc 0
 want_log '^\[hv\] smp: MP table \(cpu_tables=mp\) lists 2 CPU\(s\)' 'the CPUs found in the MP table'
 want_log '^\[hv\] vmx: pcpu 1 in VMX root operation' 'the AP found there started and entered VMX'
+want_log '^\[hv\] smp: MP table .*\(x2APIC mode\)' 'x2apic=on with the MP table'
+want_log '^\[hv\] vm0 "warp.elf" exit code 1: PASS' 'warp on 2 vCPUs PASS in x2APIC mode'
 end
 
 finish
