@@ -15,6 +15,7 @@
 #                   lab N's piece removed (made once, then kept: it holds your work), and run
 #                   lab N's tests on it; LAB_TREE=DIR tests another tree (LAB_TREE=. the solution)
 #   make test-labs  every lab must fail on its stubbed tree and pass on this one (slow: Bochs)
+#   make soak       >= 10^5 vCPU moves on 4 skewed pCPUs beside a chaos VM (tests/soak/run; long)
 #
 # BUILD can be overridden (make BUILD=/tmp/b) to keep parallel builds apart.
 # V=1 shows the full commands.
@@ -55,7 +56,7 @@ HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs
+.PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs soak
 all: $(BUILD)/chronovisor.elf $(BUILD)/chronovisor32.elf guests
 
 # The exit path's two hot files (vmm/exit.c: every exit; vmm/dev/hypercall.c:
@@ -108,6 +109,11 @@ unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
 # ---- emulator-driven targets ----
+# make soak: >= 10^5 vCPU moves on 4 skewed pCPUs with a chaos VM beside them (tests/soak/run;
+# tens of minutes, not part of make test). SOAK_READS, SOAK_SLICE, SOAK_SEED... tune it.
+soak: deps all
+	tests/soak/run
+
 deps:
 	scripts/install-deps
 
