@@ -1,5 +1,5 @@
 ; boot/trampoline.asm - where an application processor (AP) starts: real mode
-; to long mode on the boot page tables, then C (ap_main in kernel/smp.c).
+; to long mode on the host page tables (kernel/paging.c), then C (ap_main in kernel/smp.c).
 ;
 ; Context: runs on each AP right after its STARTUP IPI, from a COPY of the
 ; bytes between trampoline_start and trampoline_end that kernel/smp.c places on
