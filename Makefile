@@ -36,7 +36,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 KCFLAGS  := -std=gnu11 -O2 -g $(WARN) -I. -ffreestanding -fno-builtin -nostdinc \
             -isystem $(shell $(CC) -print-file-name=include) \
             -m64 -mno-red-zone -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 \
-            -fno-pic -fno-pie -mcmodel=small -fno-stack-protector \
+            -fno-pic -fno-pie -mcmodel=small \
+            -fstack-protector-strong -mstack-protector-guard=global \
             -fno-omit-frame-pointer -fno-strict-aliasing -fno-common \
             -fno-asynchronous-unwind-tables -MMD -MP
 KASFLAGS := -f elf64 -g -F dwarf -w+all -w+error -Iboot/ -I$(BUILD)/gen/

@@ -8,8 +8,11 @@
 ; Steps: save EAX/EBX, check for CPUID and long mode (print a clear message and
 ; halt when absent), build identity page tables for the first 4 GiB with 2 MiB
 ; pages, enable PAE, EFER.LME and paging (SDM Vol. 3A, "Initializing IA-32e
-; Mode"), load a 64-bit GDT, far-jump to 64-bit code, call kmain(magic, mbi).
-; kernel/gdt.c later replaces this GDT with the full one (a TSS per CPU slot).
+; Mode"), load a 64-bit GDT, far-jump to 64-bit code, set the stack-protector
+; canary, call kmain(magic, mbi).
+; kernel/gdt.c later replaces this GDT with the full one (a TSS per CPU slot),
+; and kernel/paging.c these page tables with the final ones (4 KiB pages with
+; rights for the image, NX for the rest, unmapped stack guard pages).
 
 MB_MAGIC        equ 0x1BADB002
 MB_FLAG_ALIGN   equ 1 << 0          ; modules page aligned
@@ -23,6 +26,10 @@ PTE_PS          equ 1 << 7          ; 2 MiB page in a page-directory entry
 
 COM1            equ 0x3F8
 BOOT_STACK_SIZE equ 16384
+PAGE_SIZE       equ 4096
+CPUID_1_ECX_RDRAND equ 30           ; bit number, SDM Vol. 2A, "CPUID"
+RDRAND_RETRIES  equ 10              ; SDM Vol. 1, "Random Number Generator Instructions"
+CANARY_MIX      equ 0x9E3779B97F4A7C15  ; odd constant: spreads the TSC's low bits
 
 section .multiboot
 align 4
@@ -203,10 +210,37 @@ long_mode_entry:
 	mov rsp, boot_stack_top
 	xor rbp, rbp                     ; ends the frame-pointer chain for backtraces
 
-	; Zero .bss except what we already use (page tables, stack, saved
-	; EAX/EBX live in .data or before __bss_start)...
 	; Multiboot loaders zero .bss for us (it is part of the ELF memory size),
 	; so nothing to do here.
+
+	; The stack-protector canary (-fstack-protector-strong with a global
+	; guard, lib/stack_protector.c), set before any C function runs, so no
+	; live frame holds an older value. RDRAND where CPUID.1:ECX[30] shows it
+	; (it may fail: CF = 0, retried), else the TSC stirred by a multiply.
+	; The low byte is 0, so a string copy running over a buffer stops at it.
+	mov eax, 1
+	cpuid
+	bt ecx, CPUID_1_ECX_RDRAND
+	jnc .canary_tsc
+	mov ecx, RDRAND_RETRIES
+.canary_rdrand:
+	rdrand rax
+	jc .canary_from_rdrand
+	dec ecx
+	jnz .canary_rdrand
+.canary_tsc:
+	rdtsc
+	shl rdx, 32
+	or rax, rdx
+	mov rdx, CANARY_MIX
+	imul rax, rdx
+	jmp .canary_store
+.canary_from_rdrand:
+	mov byte [boot_canary_rdrand], 1
+.canary_store:
+	xor al, al
+	extern __stack_chk_guard
+	mov [__stack_chk_guard], rax
 
 	mov edi, [boot_magic]
 	mov esi, [boot_mbi]
@@ -239,9 +273,10 @@ boot_gdt_ptr:
 	dq boot_gdt
 
 section .data
-global boot_magic, boot_mbi
+global boot_magic, boot_mbi, boot_canary_rdrand
 boot_magic: dd 0
 boot_mbi:   dd 0
+boot_canary_rdrand: db 0             ; 1: the canary came from RDRAND, 0: from the TSC
 
 section .bss
 align 4096
@@ -249,7 +284,10 @@ global boot_pml4
 boot_pml4:  resb 4096
 boot_pdpt:  resb 4096
 boot_pd:    resb 4 * 4096
-align 16
-global boot_stack_top
+; The boot CPU's stack, with a guard page under it that kernel/paging.c
+; leaves unmapped: an overflow faults instead of running into other data.
+align PAGE_SIZE
+global boot_stack_guard, boot_stack_top
+boot_stack_guard: resb PAGE_SIZE
 boot_stack: resb BOOT_STACK_SIZE
 boot_stack_top:

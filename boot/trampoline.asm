@@ -1,5 +1,5 @@
 ; boot/trampoline.asm - where an application processor (AP) starts: real mode
-; to long mode on the boot page tables, then C (ap_main in kernel/smp.c).
+; to long mode on the host page tables (kernel/paging.c), then C (ap_main in kernel/smp.c).
 ;
 ; Context: runs on each AP right after its STARTUP IPI, from a COPY of the
 ; bytes between trampoline_start and trampoline_end that kernel/smp.c places on
@@ -16,7 +16,7 @@
 ;
 ; Parameters (written by kernel/smp.c into the copy before each STARTUP IPI;
 ; C finds each by its label, so no offset is written twice):
-;   trampoline_cr3    physical address of boot_pml4 (below 4 GiB)
+;   trampoline_cr3    physical address of the host PML4 (kernel/paging.c:paging_root)
 ;   trampoline_efer   EFER bits to set besides LME (the boot CPU's NXE, SCE)
 ;   trampoline_stack  top of this AP's stack (16-byte aligned)
 ;   trampoline_entry  address of ap_main(uint32_t cpu_id), never returns

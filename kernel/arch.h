@@ -9,6 +9,7 @@
 
 #include "lib/types.h"
 #include "lib/x86.h"
+#include "lib/msr.h"
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -77,6 +78,25 @@ static inline uint32_t cpu_phys_addr_bits(void)
 		bits = cpuid(CPUID_MAX_EXT_LEAF, 0).eax >= CPUID_LEAF_ADDR_SIZES
 			? cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax & 0xffu : 36;
 	return bits;
+}
+
+/* Whether this CPU has IA32_PRED_CMD.IBPB (CPUID.(EAX=7,ECX=0):EDX[26],
+ * "IBRS and IBPB"; Intel, "Speculative Execution Side Channel Mitigations"). */
+static inline bool cpu_has_ibpb(void)
+{
+	static int8_t cached = -1;
+
+	if (cached < 0)
+		cached = cpuid(0, 0).eax >= CPUID_LEAF_EXT_FEATURES &&
+			 (cpuid(CPUID_LEAF_EXT_FEATURES, 0).edx & CPUID_7_EDX_IBRS_IBPB);
+	return cached;
+}
+
+/* Indirect branch prediction barrier: branch targets predicted before it
+ * cannot steer indirect branches after it. Only where cpu_has_ibpb(). */
+static inline void ibpb(void)
+{
+	wrmsr(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
 }
 
 static inline void outb(uint16_t port, uint8_t v)

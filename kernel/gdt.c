@@ -6,6 +6,7 @@
  */
 #include "kernel/gdt.h"
 #include "kernel/percpu.h"
+#include "kernel/stacks.h"
 #include "lib/string.h"
 
 #define SEG_CODE64  0x00AF9A000000FFFFULL  /* P, DPL0, code exec/read, L=1 */
@@ -48,8 +49,9 @@ void gdt_load_for_cpu(uint32_t cpu)
 	gdt[2] = SEG_DATA;
 
 	memset(&tss[cpu], 0, sizeof(tss[cpu]));
-	/* IST1: a known-good stack for #DF, NMI and #MC, even if RSP is bad. */
-	tss[cpu].ist[0] = (uint64_t)(uintptr_t)(percpu[cpu].exc_stack + EXC_STACK_SIZE);
+	/* IST1: a known-good stack for #DF, NMI and #MC, even if RSP is bad
+	 * (a stack overflow ends in #DF: kernel/stacks.h). */
+	tss[cpu].ist[0] = stack_ist_top(cpu);
 	tss[cpu].iomap_base = sizeof(struct tss64);   /* no I/O bitmap */
 	set_tss_descriptor(cpu);
 

@@ -10,7 +10,7 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
-#define MAPPED_LIMIT   (4 * GiB)                 /* identity map of boot/entry.asm */
+#define MAPPED_LIMIT   (4 * GiB)                 /* the identity map (kernel/paging.c) */
 #define MAX_FRAMES     (MAPPED_LIMIT / PAGE_SIZE)
 
 extern char __image_start[], __image_end[];

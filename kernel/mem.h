@@ -1,7 +1,7 @@
 /*
  * kernel/mem.h - the hypervisor's physical memory: one frame allocator for all.
  *
- * Context: kernel. Memory is identity mapped below 4 GiB (boot/entry.asm), so
+ * Context: kernel. Memory is identity mapped below 4 GiB (kernel/paging.c), so
  * a frame's physical address is also a pointer to it. RAM above 4 GiB is not
  * used yet (it is counted and reported).
  */

@@ -12,6 +12,10 @@
  * down (kernel/platform.c). */
 NORETURN void panic(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
+/* Route the stack protector's failures (lib/stack_protector.h) to a named
+ * panic. Called once, as soon as the console works. */
+void panic_init(void);
+
 #define assert(cond)                                                         \
 	do {                                                                 \
 		if (!(cond))                                                 \

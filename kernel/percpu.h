@@ -13,7 +13,6 @@
 struct vcpu;
 
 #define MAX_CPUS          16
-#define EXC_STACK_SIZE    8192    /* IST stack for #DF, NMI, #MC */
 
 struct percpu {
 	struct percpu *self;          /* offset 0: this_cpu() loads it via gs:0 */
@@ -22,7 +21,8 @@ struct percpu {
 	bool online;
 	void *vmxon_region;           /* set once this pCPU is in VMX root operation */
 	struct vcpu *current_vcpu;    /* the vCPU whose VMCS is current here, or NULL */
-	uint8_t exc_stack[EXC_STACK_SIZE] __attribute__((aligned(16)));
+	const void *last_vm;          /* the VM whose vCPU ran here last (IBPB on a change) */
+	uint64_t ibpb_count;          /* IBPBs issued on this pCPU */
 };
 
 extern struct percpu percpu[MAX_CPUS];

@@ -26,8 +26,10 @@
 #include "kernel/mem.h"
 #include "lib/msr.h"
 #include "kernel/multiboot.h"
+#include "kernel/paging.h"
 #include "kernel/percpu.h"
 #include "kernel/pit.h"
+#include "kernel/stacks.h"
 #include "lib/string.h"
 #include "kernel/trap.h"
 
@@ -84,7 +86,6 @@ _Static_assert(sizeof(struct madt_local_x2apic) == 16, "MADT type 9 layout");
 #define AP_START_TIMEOUT_US      1000000
 #define AP_SETUP_TIMEOUT_US        2000000
 #define US_PER_MS                1000
-#define AP_STACK_PAGES           4
 #define CACHE_LINE               64
 
 enum ap_state {
@@ -113,11 +114,9 @@ struct mailbox {
 extern const uint8_t trampoline_start[], trampoline_end[];
 extern const uint8_t trampoline_cr3[], trampoline_efer[], trampoline_stack[],
 	trampoline_entry[], trampoline_cpu_id[];
-extern uint8_t boot_pml4[];
 
 static struct mailbox mailbox[MAX_CPUS];
 static uint32_t ap_state[MAX_CPUS];
-static void *ap_stack[MAX_CPUS];
 static uint32_t ncpus = 1;
 static uint8_t *tramp;             /* the trampoline's copy below 1 MiB */
 
@@ -183,6 +182,7 @@ static NORETURN void ap_idle(uint32_t id)
 
 void ap_main(uint32_t id)
 {
+	paging_cpu_init(id);
 	percpu_init(id);
 	gdt_load_for_cpu(id);
 	idt_load();
@@ -365,6 +365,11 @@ static void *tramp_field(const uint8_t *label)
 
 /* ---- starting one AP ---- */
 
+static void tlb_flush_local(void *unused)
+{
+	write_cr3(read_cr3());
+}
+
 static uint64_t us_to_ticks(uint64_t us)
 {
 	return us * tsc_khz() / US_PER_MS;
@@ -387,10 +392,7 @@ static bool start_ap(uint32_t id, uint32_t apic_id)
 {
 	uint8_t vector = (uint8_t)(virt_to_phys(tramp) >> PAGE_SHIFT);
 
-	if (!ap_stack[id])
-		ap_stack[id] = frames_alloc(AP_STACK_PAGES, 1);
-	*(uint64_t *)tramp_field(trampoline_stack) =
-		virt_to_phys(ap_stack[id]) + AP_STACK_PAGES * PAGE_SIZE;
+	*(uint64_t *)tramp_field(trampoline_stack) = stack_ap_top(id);
 	*(uint32_t *)tramp_field(trampoline_cpu_id) = id;
 	__atomic_store_n(&ap_state[id], AP_WAITING, __ATOMIC_RELEASE);
 
@@ -478,11 +480,14 @@ void smp_init(const struct boot_info *bi, const struct smp_params *p)
 	}
 	tramp = phys_to_virt(page);
 	memcpy(tramp, trampoline_start, (size_t)(trampoline_end - trampoline_start));
-	*(uint64_t *)tramp_field(trampoline_cr3) = virt_to_phys(boot_pml4);
+	*(uint64_t *)tramp_field(trampoline_cr3) = paging_root();
 	*(uint64_t *)tramp_field(trampoline_efer) = rdmsr(MSR_IA32_EFER) & (EFER_SCE | EFER_NXE);
 	*(uint64_t *)tramp_field(trampoline_entry) = (uint64_t)(uintptr_t)ap_main;
 	kprintf("[hv] smp: AP trampoline at %#lx (STARTUP vector %#lx), starting up to %u AP(s)\n",
 		page, page >> PAGE_SHIFT, MIN(l->n, limit - 1));
+	/* The trampoline runs its far jumps with paging on from this page:
+	 * executable while APs start, never executable again afterwards. */
+	paging_set_exec(page, true);
 
 	uint64_t t0 = rdtsc();
 	uint32_t left_out = 0;
@@ -493,6 +498,12 @@ void smp_init(const struct boot_info *bi, const struct smp_params *p)
 			left_out++;
 	}
 	uint64_t ms = (rdtsc() - t0) / tsc_khz();
+	paging_set_exec(page, false);
+	for (uint32_t i = 1; i < ncpus; i++) {   /* each AP drops its own TLB entry */
+		smp_call(i, tlb_flush_local, NULL);
+		smp_wait(i);
+	}
+	paging_report_cpus(ncpus);
 	kprintf("[hv] smp: %u pCPU(s) online in %s (%u AP(s) started in %lu ms, %u left out)\n",
 		ncpus, p->ready_state, ncpus - 1, ms, left_out);
 }

@@ -5,7 +5,11 @@
  * expects no exception: each one is a bug, so the handler prints everything a
  * reader needs (vector name, error code decoded, RIP, CR0/CR2/CR3/CR4, EFER,
  * every general register, a frame-pointer backtrace), stops the CPU and, on
- * the boot CPU, ends the run with RESULT: FAIL. Gate format: SDM Vol. 3A,
+ * the boot CPU, ends the run with RESULT: FAIL. A fault in a stack's guard
+ * page (kernel/stacks.h) is named as that stack's overflow: it arrives as
+ * #DF on the IST1 stack, because delivering the #PF on the overflowed stack
+ * faults again (SDM Vol. 3A, "Interrupt 8-Double Fault Exception (#DF)").
+ * Gate format: SDM Vol. 3A,
  * "64-Bit Mode IDT"; which vectors push an error code: SDM Vol. 3A,
  * "Exception and Interrupt Reference".
  */
@@ -14,6 +18,8 @@
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/gdt.h"
+#include "kernel/paging.h"
+#include "kernel/stacks.h"
 #include "lib/msr.h"
 #include "kernel/percpu.h"
 #include "kernel/platform.h"
@@ -91,11 +97,13 @@ static void print_pf_error(uint64_t e)
 		e & 32 ? ", protection key" : "");
 }
 
-/* Walk the saved-RBP chain; stop at anything outside the identity map. */
+/* Walk the saved-RBP chain; stop at anything not mapped (a guard page, past
+ * 4 GiB): a fault inside the dump would hide the first one. */
 static void backtrace(uint64_t rbp)
 {
 	kprintf("[hv] backtrace (addr2line -e build/chronovisor.elf):");
-	for (int i = 0; i < BACKTRACE_DEPTH && rbp && !(rbp & 7) && rbp < 4 * GiB; i++) {
+	for (int i = 0; i < BACKTRACE_DEPTH && rbp && !(rbp & 7) && paging_is_mapped(rbp) &&
+	     paging_is_mapped(rbp + 8); i++) {
 		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
 		if (!frame[1])
 			break;
@@ -114,6 +122,13 @@ void trap_handler(struct trap_frame *tf)
 	kprintf("[hv] vector %lu: %s, error code %#lx\n", tf->vector, name, tf->error);
 	if (tf->vector == VEC_PF)
 		print_pf_error(tf->error);
+	char which[64];
+	uint64_t cr2 = read_cr2();
+	if ((tf->vector == VEC_PF || tf->vector == VEC_DF) &&
+	    (stack_guard_name(cr2, which, sizeof(which)) ||
+	     stack_guard_name(tf->rsp, which, sizeof(which))))
+		kprintf("[hv] STACK OVERFLOW: %s ran into its guard page (CR2 %#lx, RSP %#lx)\n",
+			which, cr2, tf->rsp);
 	kprintf("[hv] RIP %016lx  CS %04lx  RFLAGS %016lx\n", tf->rip, tf->cs, tf->rflags);
 	kprintf("[hv] RSP %016lx  SS %04lx\n", tf->rsp, tf->ss);
 	kprintf("[hv] CR0 %016lx  CR2 %016lx  CR3 %016lx\n", read_cr0(), read_cr2(), read_cr3());

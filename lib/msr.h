@@ -15,6 +15,7 @@
 #define MSR_IA32_SYSENTER_CS           0x00000174
 #define MSR_IA32_SYSENTER_ESP          0x00000175
 #define MSR_IA32_SYSENTER_EIP          0x00000176
+#define MSR_IA32_PRED_CMD              0x00000049   /* write-only: bit 0 = IBPB */
 #define MSR_IA32_BIOS_SIGN_ID          0x0000008B
 #define MSR_IA32_MISC_ENABLE           0x000001A0
 #define MSR_IA32_MTRRCAP               0x000000FE   /* VCNT 7:0, FIX bit 8, WC bit 10 */
@@ -69,6 +70,8 @@
 #define EFER_LME                       (1ULL << 8)
 #define EFER_LMA                       (1ULL << 10)
 #define EFER_NXE                       (1ULL << 11)
+
+#define PRED_CMD_IBPB                  (1ULL << 0)  /* indirect branch prediction barrier */
 
 /* IA32_DEBUGCTL bits (SDM Vol. 3B, "IA32_DEBUGCTL MSR"): 5:2 and 63:16 reserved */
 #define DEBUGCTL_BTF                   (1ULL << 1)

@@ -32,6 +32,8 @@
 #define CR4_VMXE            BIT(13)
 #define CR4_PCIDE           BIT(17)
 #define CR4_OSXSAVE         BIT(18)
+#define CR4_SMEP            BIT(20)    /* no supervisor execution of user pages */
+#define CR4_SMAP            BIT(21)    /* no supervisor access to user pages */
 
 /* RFLAGS, SDM Vol. 1, "EFLAGS Register" */
 #define RFLAGS_RESERVED1    BIT(1)     /* always 1; VM entry checks it */
@@ -192,6 +194,12 @@
 #define CPUID_MAX_EXT_LEAF          0x80000000u
 #define CPUID_LEAF_ADDR_SIZES       0x80000008u
 #define CPUID_7_EBX_TSC_ADJUST      BIT(1)
+#define CPUID_7_EBX_SMEP            BIT(7)
+#define CPUID_7_EBX_SMAP            BIT(20)
+#define CPUID_7_EDX_IBRS_IBPB       BIT(26)    /* IA32_SPEC_CTRL.IBRS and IA32_PRED_CMD.IBPB */
+#define CPUID_LEAF_EXT_MAX          0x80000000u
+#define CPUID_LEAF_EXT_INFO         0x80000001u
+#define CPUID_80000001_EDX_NX       BIT(20)    /* execute-disable bit (EFER.NXE) */
 
 /* The BIOS data area word holding the EBDA's segment (kernel/bios.c). */
 #define BDA_EBDA_SEGMENT    0x40E

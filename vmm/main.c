@@ -14,6 +14,8 @@
 #include "kernel/mem.h"
 #include "kernel/mtrr.h"
 #include "kernel/multiboot.h"
+#include "kernel/paging.h"
+#include "kernel/panic.h"
 #include "vmm/options.h"
 #include "kernel/percpu.h"
 #include "kernel/pit.h"
@@ -62,6 +64,36 @@ static void print_boot_info(const struct boot_info *bi)
 	}
 }
 
+/* crash=stack: a frame of NESTED_FRAME bytes per call until the stack runs
+ * into its guard page (the volatile bound keeps GCC from seeing an endless
+ * recursion, which it would warn about or turn into a loop). */
+#define NESTED_FRAME 256
+static volatile uint64_t recursion_limit = UINT64_MAX;
+
+static __attribute__((noinline)) uint64_t recurse(uint64_t depth)
+{
+	volatile uint8_t frame[NESTED_FRAME];
+
+	frame[0] = (uint8_t)depth;
+	if (depth == recursion_limit)
+		return 0;
+	return recurse(depth + 1) + frame[0];
+}
+
+/* crash=canary: write past the end of a local array, over the canary
+ * that -fstack-protector-strong put between it and the return address. */
+static __attribute__((noinline)) void overflow_local_buffer(void)
+{
+	char buf[16];
+	volatile size_t n = sizeof(buf) + sizeof(uint64_t);
+
+	memset(buf, 0x5A, n);
+	__asm__ volatile("" ::"r"(buf) : "memory");
+}
+
+/* crash=xdata: one RET instruction in .data (initialized, so not .bss). */
+static uint8_t data_ret[16] = { 0xC3 };
+
 /* crash=: provoke one exception on purpose so students see the dump. */
 static void provoke_crash(enum crash_kind kind)
 {
@@ -85,6 +117,22 @@ static void provoke_crash(enum crash_kind kind)
 		break;
 	case CRASH_BP:
 		__asm__ volatile("int3");
+		break;
+	case CRASH_STACK:
+		/* the boot stack's guard page: #PF, then #DF on the IST1 stack */
+		recurse(0);
+		break;
+	case CRASH_WTEXT:
+		/* text is read+execute: a write to it is a #PF (CR0.WP) */
+		*(volatile uint8_t *)(uintptr_t)&kmain = 0xCC;
+		break;
+	case CRASH_XDATA:
+		/* data is never executable: a #PF on the fetch (EFER.NXE) */
+		((void (*)(void))(uintptr_t)data_ret)();
+		break;
+	case CRASH_CANARY:
+		/* the stack protector's named panic (lib/stack_protector.h) */
+		overflow_local_buffer();
 		break;
 	case CRASH_NONE:
 		return;
@@ -206,6 +254,10 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 	idt_load();
 	kprintf("[hv] chronovisor %s: bare-metal VMX microhypervisor with per-pCPU TSC compensation\n",
 		CV_VERSION);
+	panic_init();
+	paging_init();
+	kprintf("[hv] hostmem: IBPB when a pCPU switches VMs: %s (CPUID.(EAX=7,ECX=0):EDX[26])\n",
+		cpu_has_ibpb() ? "yes" : "no, the CPU has no IA32_PRED_CMD");
 
 	struct phys_view pv = { .base = 0, .size = 4 * GiB };
 	if (mb_parse(&pv, magic, mbi_addr, &boot_info, err, sizeof(err)) != 0) {
@@ -255,5 +307,10 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 	create_vms(&boot_info);
 	bool all = sched_run_all();
 	kprintf("[hv] %u VM(s) run: %s\n", nvms, all ? "all passed" : "not all passed");
+	uint64_t ibpbs = 0;
+	for (uint32_t i = 0; i < smp_ncpus(); i++)
+		ibpbs += __atomic_load_n(&percpu[i].ibpb_count, __ATOMIC_RELAXED);
+	if (cpu_has_ibpb())
+		kprintf("[hv] hostmem: %lu IBPB(s) on pCPU switches between VMs\n", (unsigned long)ibpbs);
 	platform_finish(all ? VERDICT_PASS : VERDICT_FAIL);
 }

@@ -20,7 +20,8 @@ static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
 static const char *const apicv_choices[] = { "off", "on", NULL };
 static const char *const x2apic_choices[] = { "auto", "on", NULL };
-static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
+static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp",
+					     "stack", "wtext", "xdata", "canary", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
 
 static const struct opt_desc option_table[NUM_OPTIONS] = {

@@ -12,8 +12,10 @@
 #include "vmm/time/vtsc.h"
 
 /* crash=: teaching aid that provokes an exception in the hypervisor to show
- * the register dump (see kernel/trap.c). */
-enum crash_kind { CRASH_NONE, CRASH_UD, CRASH_GP, CRASH_PF, CRASH_DE, CRASH_BP };
+ * the register dump (see kernel/trap.c); stack, wtext, xdata and canary
+ * show the host memory protections (docs/design.md, "Host memory map"). */
+enum crash_kind { CRASH_NONE, CRASH_UD, CRASH_GP, CRASH_PF, CRASH_DE, CRASH_BP,
+		  CRASH_STACK, CRASH_WTEXT, CRASH_XDATA, CRASH_CANARY };
 
 /* entry_check=: when the software VM-entry checker (vmx/entry_check.h) runs:
  * first (default): the first VMLAUNCH of each vCPU on each pCPU (the host

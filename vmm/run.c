@@ -84,6 +84,15 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 	uint32_t me = cpu->cpu_id;
 	uint64_t pa = virt_to_phys(v->vmcs);
 
+	/* Another VM ran here last: its branch predictions must not steer
+	 * this one's (nor the host's on its behalf). */
+	if (cpu->last_vm != v->vm) {
+		if (cpu->last_vm && cpu_has_ibpb()) {
+			ibpb();
+			cpu->ibpb_count++;
+		}
+		cpu->last_vm = v->vm;
+	}
 	if (v->loaded_on == (int32_t)me) {
 		if (cpu->current_vcpu != v) {
 			VMX_CHECK("vmptrld", pa, vmptrld(pa));

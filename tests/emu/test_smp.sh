@@ -144,6 +144,14 @@ want_desc "pcpu 2 within +/- U + $INJECT_SLACK of +500000" skew_found four 2 500
 want_desc "pcpu 3 within +/- U + $INJECT_SLACK of -1000000" skew_found four 3 -1000000
 end "$(skew_detail four 1); $(skew_detail four 2); $(skew_detail four 3)"
 
+# Every AP runs with the boot CPU's host memory protections (kernel/paging.c:paging_cpu_init
+# reads them back on the AP: EFER.NXE, CR0.WP, CR4.SMEP, CR4.SMAP).
+begin smp4-aps-hostmem-protections four
+want_log '^\[hv\] hostmem: pcpu 0: EFER\.NXE=1 CR0\.WP=1 ' 'pcpu 0 with NXE and WP'
+want_log '^\[hv\] hostmem: pcpus 1-3: the same protections as pcpu 0' 'pcpus 1-3 the same'
+want_nolog '^\[hv\] hostmem: error' 'an AP lacking a protection'
+end
+
 # ---- cpus=1 on a 2-CPU machine: no AP is started ----
 begin cpus1-starts-no-ap one_of_two
 want_rc 0
