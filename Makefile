@@ -15,6 +15,7 @@
 #                   lab N's piece removed (made once, then kept: it holds your work), and run
 #                   lab N's tests on it; LAB_TREE=DIR tests another tree (LAB_TREE=. the solution)
 #   make test-labs  every lab must fail on its stubbed tree and pass on this one (slow: Bochs)
+#   make test-long  the slow suites (tests/long/: 8 pCPUs in Bochs, with and without x2apic=on)
 #   make soak       >= 10^5 vCPU moves on 4 skewed pCPUs beside a chaos VM (tests/soak/run; long)
 #
 # BUILD can be overridden (make BUILD=/tmp/b) to keep parallel builds apart.
@@ -57,7 +58,7 @@ HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs soak
+.PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs soak test-long
 all: $(BUILD)/chronovisor.elf $(BUILD)/chronovisor32.elf guests
 
 # The exit path's two hot files (vmm/exit.c: every exit; vmm/dev/hypercall.c:
@@ -110,6 +111,10 @@ unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
 # ---- emulator-driven targets ----
+# make test-long: the suites too slow for make test (8 pCPUs in Bochs; tests/long/).
+test-long: deps all
+	@rc=0; for t in tests/long/test_*.sh; do echo "== $$t"; $$t || rc=1; done; exit $$rc
+
 # make soak: >= 10^5 vCPU moves on 4 skewed pCPUs with a chaos VM beside them (tests/soak/run;
 # tens of minutes, not part of make test). SOAK_READS, SOAK_SLICE, SOAK_SEED... tune it.
 soak: deps all

@@ -12,7 +12,7 @@
 
 struct vcpu;
 
-#define MAX_CPUS          16
+#define MAX_CPUS          256     /* x2APIC machines have more than 255 APIC IDs */
 
 struct percpu {
 	struct percpu *self;          /* offset 0: this_cpu() loads it via gs:0 */

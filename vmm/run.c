@@ -40,7 +40,6 @@
 #include "vmm/time/vtsc.h"
 #include "vmx/entry_check.h"
 
-_Static_assert(MAX_CPUS <= 64, "entry_checked is a 64-bit set of pCPUs");
 #include "vmx/exit_reasons.h"
 #include "vmx/tlb.h"
 #include "vmx/vmcs.h"
@@ -209,7 +208,7 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 		vmcs_init_realmode(&v->regs, v->sipi_vector);
 		inject_reset(v);
 		v->pending_sipi = false;
-		v->entry_checked = 0;       /* a new guest state: check it again */
+		cpuset_clear_all(&v->entry_checked);       /* a new guest state: check it again */
 	}
 	lapic_timer_load(v);
 	if ((v->halted || v->parked) && !vcpu_hlt_resume(v))
@@ -223,13 +222,13 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 		break_apply(v, (enum break_kind)hv_opts.brk,
 			    hv_opts.entry_check != ENTRY_CHECK_OFF);
 		v->break_applied = true;
-		v->entry_checked = 0;
+		cpuset_clear_all(&v->entry_checked);
 	}
-	uint64_t here = BIT(this_cpu()->cpu_id);
+	uint32_t here = this_cpu()->cpu_id;
 	bool check = true;
 	switch (hv_opts.entry_check) {
 	case ENTRY_CHECK_FIRST:      /* each (vCPU, pCPU) pair's first VMLAUNCH: the host state differs per pCPU */
-		check = !v->launched && !(v->entry_checked & here);
+		check = !v->launched && !cpuset_has(&v->entry_checked, here);
 		break;
 	case ENTRY_CHECK_LAUNCH:
 		check = !v->launched;
@@ -244,7 +243,7 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 	if (v->vm->state == VM_RUNNING)
 		vcpu_prepare_entry(v);      /* the checker sees the event it injects */
 	if (check && v->vm->state == VM_RUNNING && entry_allowed(v))
-		v->entry_checked |= here;
+		cpuset_add(&v->entry_checked, here);
 	if (v->vm->state == VM_RUNNING) {
 		int r = vmx_run(&v->regs, v->launched, vmm_handle_exit);
 		if (r != 0)

@@ -12,6 +12,7 @@
 #define CV_VM_H
 
 #include "lib/types.h"
+#include "kernel/cpuset.h"
 #include "vmm/core/hypercall_abi.h"
 #include "lib/spinlock.h"
 #include "vmm/time/vtsc.h"
@@ -64,7 +65,7 @@ struct vcpu {
 	int32_t host_state_cpu;       /* pCPU whose host state the VMCS holds; -1: none yet */
 	uint16_t vpid;                /* tags its TLB entries (VPID on) */
 	bool launched;                /* VMLAUNCH done since the last VMCLEAR */
-	uint64_t entry_checked;       /* pCPUs (bit = id) where the entry checker passed this state */
+	struct cpuset entry_checked;  /* pCPUs where the entry checker passed this state */
 
 	/* scheduling (vmm/sched.c) */
 	enum vcpu_state state;
