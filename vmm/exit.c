@@ -121,8 +121,8 @@ static __attribute__((noinline)) bool exit_tail_slow(struct vcpu *v, struct gues
 {
 	if (regs->exit_tsc >= v->timer_host)
 		lapic_timer_service(v);
-	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
-		return false;           /* vmm/run.c takes it, off the guest */
+	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & (EV_INIT | EV_SNAP))
+		return false;           /* vmm/run.c takes an INIT, vmm/snap.c a save, off the guest */
 	if (regs->exit_tsc >= __atomic_load_n(&v->leave_tsc, __ATOMIC_RELAXED)) {
 		exit_leave(v);
 		return false;

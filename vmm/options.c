@@ -14,7 +14,7 @@
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
-		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, OPT_X2APIC, NUM_OPTIONS };
+		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, OPT_X2APIC, OPT_SAVE, NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
@@ -50,6 +50,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			.help = "guest CR8/TPR: on (TPR shadow where the CPU has it, default) or off (every CR8 access exits)" },
 	[OPT_X2APIC] = { .key = "x2apic", .type = OPT_ENUM, .choices = x2apic_choices,
 			 .help = "host APIC mode: auto (as the firmware left it, default) or on (switch every pCPU to x2APIC mode)" },
+	[OPT_SAVE] = { .key = "save", .type = OPT_STRING,
+		       .help = "save VM N once its guest TSC reaches TICKS, as an image on COM2 (cvrun --save FILE): vmN@TICKS" },
 };
 
 struct hv_options hv_opts = {
@@ -59,7 +61,31 @@ struct hv_options hv_opts = {
 	.migrate = MIGRATE_OFF,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
 	.apicv = true,
+	.save_vm = -1,
 };
+
+/* save=vmN@TICKS: both decimal. */
+static bool parse_save(const char *s, char *err, size_t errlen)
+{
+	uint64_t n = 0, t = 0;
+	const char *p = s;
+	bool ok = p[0] == 'v' && p[1] == 'm' && p[2] >= '0' && p[2] <= '9';
+
+	for (p += 2; ok && *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	ok = ok && n < 1000 && *p == '@' && p[1] >= '0' && p[1] <= '9';
+	for (p++; ok && *p >= '0' && *p <= '9'; p++) {
+		ok = t <= (UINT64_MAX - 9) / 10;
+		t = t * 10 + (uint64_t)(*p - '0');
+	}
+	if (!ok || *p) {
+		cv_snprintf(err, errlen, "option 'save': '%s' is not vmN@TICKS (e.g. save=vm0@20000000)", s);
+		return false;
+	}
+	hv_opts.save_vm = (int32_t)n;
+	hv_opts.save_at = t;
+	return true;
+}
 
 static bool parse_migrate(const char *s, char *err, size_t errlen)
 {
@@ -134,6 +160,10 @@ bool options_parse(const char *cmdline)
 		hv_opts.apicv = vals[OPT_APICV].choice == 1;
 	if (vals[OPT_X2APIC].set)
 		hv_opts.x2apic = vals[OPT_X2APIC].choice == 1;
+	if (vals[OPT_SAVE].set && !parse_save(vals[OPT_SAVE].str, err, sizeof(err))) {
+		kprintf("[hv] error: bad command line: %s\n", err);
+		return false;
+	}
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

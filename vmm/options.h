@@ -46,6 +46,8 @@ struct hv_options {
 	uint64_t migrate_seed;        /* migrate=random:SEED */
 	bool apicv;                   /* apicv=on: CR8 through the TPR shadow (else CR8 exits) */
 	bool x2apic;                  /* x2apic=on: every pCPU's own APIC in x2APIC mode */
+	int32_t save_vm;              /* save=vmN@TICKS: N (-1: no save) */
+	uint64_t save_at;             /* ... TICKS of that VM's guest TSC */
 };
 
 extern struct hv_options hv_opts;

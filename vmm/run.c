@@ -36,6 +36,7 @@
 #include "vmm/exit.h"
 #include "vmm/inject.h"
 #include "vmm/options.h"
+#include "vmm/snap.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmm/time/vtsc.h"
 #include "vmx/entry_check.h"
@@ -200,6 +201,8 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 
 	if (!vcpu_load(v, slice_ticks, every_exit))
 		return;                     /* the VM ended: its VMCS is not current here */
+	if (snap_on_load(v))
+		goto put;                   /* its VM is being saved: copied, not run */
 	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
 		take_init(v);
 	if (v->to_wait_sipi)
@@ -250,6 +253,7 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 			vmm_entry_failed(v, r);     /* VMLAUNCH/VMRESUME failed */
 		else if (!(v->exit_reason & EXIT_REASON_FAILED_VMENTRY))
 			v->launched = true;         /* it ran: the next entry is VMRESUME */
+		snap_check_trigger(v);
 	}
 	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
 		take_init(v);

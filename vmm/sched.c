@@ -80,8 +80,8 @@ static bool halt_over(struct vcpu *v, uint64_t now)
 {
 	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
 
-	if (ev & (EV_NMI | EV_INIT))
-		return true;
+	if (ev & (EV_NMI | EV_INIT | EV_SNAP))
+		return true;            /* EV_SNAP: only to be captured (vmm/snap.c) */
 	if (v->parked)
 		return false;
 	if (v->timer_wake != UINT64_MAX && now >= v->timer_wake)
@@ -240,7 +240,7 @@ bool sched_run_all(void)
 		vm->watchdog_ref = hv_opts.watchdog ? ref_now() + hv_opts.watchdog : UINT64_MAX;
 		for (uint32_t c = 0; c < vm->nvcpus; c++) {
 			struct vcpu *v = &vm->vcpus[c];
-			v->state = c == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+			v->state = c == 0 || v->start_runnable ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 			v->last_pcpu = -1;
 			v->next_pcpu = hv_opts.migrate == MIGRATE_OFF ? (int32_t)(nall % ncpus) : -1;
 			all_vcpus[nall++] = v;

@@ -28,6 +28,7 @@
 #include "lib/string.h"
 #include "vmm/vm_create.h"
 #include "vmm/time/vtsc.h"
+#include "vmm/snap.h"
 #include "vmm/time/tsc_sync.h"
 #include "kernel/pit.h"
 #include "vmx/ept.h"
@@ -250,6 +251,11 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 
 	if (!guest_options(vm))
 		return vm;
+	const uint8_t *file = phys_to_virt(mod->start);
+	uint64_t file_len = mod->end - mod->start;
+	bool restore = snap_is_image(file, file_len);
+	if (restore && !snap_restore_prepare(vm, file, file_len))
+		return vm;
 	uint64_t mult = guest_tsc_mult(vm);
 	if (!mult)
 		return vm;
@@ -261,7 +267,12 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 		return vm;
 	}
 
-	const uint8_t *file = phys_to_virt(mod->start);
+	if (restore) {
+		snap_restore_ram(vm, file, file_len);
+		img = (struct guest_image){ .entry = 0 };
+		mbi = 0;
+		goto memory_ready;
+	}
 	if (elf_load_multiboot(file, mod->end - mod->start, vm->ram, vm->ram_size, vm->name,
 			       &img, err, sizeof(err)) != 0) {
 		vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
@@ -282,13 +293,21 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 		return vm;
 	}
 
+memory_ready:
 	vm->ept_pml4 = ept_create();
 	ept_map(vm->ept_pml4, 0, virt_to_phys(vm->ram), vm->ram_size, EPT_RWX);
 	vm->eptp = ept_pointer(vm->ept_pml4);
 	vm->pat = PAT_POWER_ON;
 	setup_bitmaps(vm);
-	for (uint32_t c = 0; c < vm->nvcpus_wanted; c++)
+	for (uint32_t c = 0; c < vm->nvcpus_wanted; c++) {
 		create_vcpu(vm, c, (uint32_t)img.entry, mbi, mult);
+		if (restore) {
+			uint64_t pa = virt_to_phys(vm->vcpus[c].vmcs);
+			VMX_CHECK("vmptrld", pa, vmptrld(pa));
+			snap_restore_vcpu(&vm->vcpus[c], file, file_len);
+			VMX_CHECK("vmclear", pa, vmclear(pa));
+		}
+	}
 
 	kprintf("[hv] vm%u \"%s\": %lu MiB RAM at host %#lx, %u vCPU(s), entry %#lx, "
 		"%u segment(s), %u module(s), TSC %lu kHz%s, tsc=%s, cmdline \"%s\"\n", vm->id, vm->name,

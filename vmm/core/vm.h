@@ -133,12 +133,15 @@ struct vcpu {
 	struct vclock clock;          /* its virtual TSC and the tsc= policy's work (vmm/time/vtsc.h) */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
 	uint64_t watchdog_deadline;   /* host TSC after which the VM is ended */
+	bool snap_captured;           /* its state is in the save being made (vmm/snap.c) */
+	bool start_runnable;          /* a restored AP that had started: runnable at once */
 };
 
 /* vcpu.ev_pending */
 #define EV_IRR      BIT(0)        /* its APIC's IRR has a bit set (a hint: the APIC decides) */
 #define EV_NMI      BIT(1)        /* an NMI is pending (one is latched, as on hardware) */
 #define EV_INIT     BIT(2)        /* an INIT arrived: reset, then wait for a SIPI */
+#define EV_SNAP     BIT(3)        /* its VM is being saved: stop at a boundary (vmm/snap.c) */
 
 struct uart_state {
 	char line[UART_LINE_MAX];
@@ -189,6 +192,10 @@ struct vm {
 	enum vm_end_kind end_kind;
 	uint32_t exit_status;         /* VM_END_DEBUG_EXIT: QEMU's (v << 1) | 1 */
 	char end_reason[VM_REPORT_MAX];
+
+	uint8_t snap_state;           /* vmm/snap.c: SNAP_* */
+	uint32_t snap_ncaptured;      /* vCPUs captured in the save being made */
+	bool restored;                /* created from a saved image (vmm/snap.c) */
 
 	uint32_t nvcpus;              /* created */
 	uint32_t nvcpus_wanted;       /* vcpus= */

@@ -60,7 +60,8 @@ enum snap_section {
 #define SNAP_KEY_LAPIC        (SNAP_KEY_PRIVATE + 6)   /* the vLAPIC register state */
 #define SNAP_KEY_LAPIC_TIMER  (SNAP_KEY_PRIVATE + 7)   /* armed deadline in guest TSC, mode */
 #define SNAP_KEY_EVENTS       (SNAP_KEY_PRIVATE + 8)   /* pending events */
-#define SNAP_KEY_MSRS         (SNAP_KEY_PRIVATE + 9)   /* (u32 index, u32 0, u64 value) pairs */
+#define SNAP_KEY_MSRS         (SNAP_KEY_PRIVATE + 9)   /* the travelling MSRs, in vmm/run.c's order */
+#define SNAP_KEY_COUNTERS     (SNAP_KEY_PRIVATE + 10)  /* struct hc_counters (used | OPTIONAL) */
 #define SNAP_KEY_OPTIONAL     0x80000000u
 
 /* ---- writing: a stream of bytes through emit(ctx, buf, len) ---- */
