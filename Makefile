@@ -2,7 +2,8 @@
 #
 #   make            build/chronovisor.elf (ELF64 Multiboot1), build/chronovisor32.elf
 #                   (elf32-i386 copy for qemu -kernel) and the guests in build/guest/
-#   make iso        build/chronovisor.iso (GRUB, BIOS and UEFI when grub-efi is installed)
+#   make iso        build/chronovisor.iso: hybrid BIOS+UEFI GRUB image, multiboot2, a menu with one
+#                   entry per TSC policy and a serial-console one (docs/hardware.md)
 #   make run        the demo under Bochs (installs missing packages first)
 #   make run-qemu   QEMU + KVM with nested VMX (-cpu host), the path on real Intel hosts
 #   make debug      QEMU TCG with a gdb stub (non-VMX path); see .gdbinit
@@ -92,7 +93,7 @@ $(BUILD)/chronovisor32.elf: $(BUILD)/chronovisor.elf
 
 iso: $(BUILD)/chronovisor.iso
 $(BUILD)/chronovisor.iso: $(BUILD)/chronovisor.elf scripts/mkiso
-	scripts/mkiso --out $@ --kernel $<
+	scripts/mkiso --out $@ --kernel $< --menu
 
 -include guest/guest.mk
 

@@ -14,11 +14,13 @@
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
-		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, NUM_OPTIONS };
+		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, OPT_CONSOLE,
+		    NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
 static const char *const apicv_choices[] = { "off", "on", NULL };
+static const char *const console_choices[] = { "all", "serial", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
 
@@ -46,6 +48,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			      .help = "software VM-entry check: each vCPU's first VMLAUNCH on each pCPU (first, default), every VMLAUNCH (launch), also every run-loop VMRESUME (always), or off" },
 	[OPT_APICV] = { .key = "apicv", .type = OPT_ENUM, .choices = apicv_choices,
 			.help = "guest CR8/TPR: on (TPR shadow where the CPU has it, default) or off (every CR8 access exits)" },
+	[OPT_CONSOLE] = { .key = "console", .type = OPT_ENUM, .choices = console_choices,
+			  .help = "all (serial, port 0xE9 and the screen, default) or serial (no screen output after the boot lines)" },
 };
 
 struct hv_options hv_opts = {
@@ -88,7 +92,7 @@ static bool parse_migrate(const char *s, char *err, size_t errlen)
 bool options_parse(const char *cmdline)
 {
 	static struct opt_value vals[NUM_OPTIONS];
-	static char usage[2048];
+	static char usage[4096];
 	char err[256];
 
 	if (cmdline_parse(cmdline, option_table, NUM_OPTIONS, vals, err, sizeof(err)) != 0) {
@@ -128,6 +132,8 @@ bool options_parse(const char *cmdline)
 	}
 	if (vals[OPT_APICV].set)
 		hv_opts.apicv = vals[OPT_APICV].choice == 1;
+	if (vals[OPT_CONSOLE].set)
+		hv_opts.console_serial = vals[OPT_CONSOLE].choice == 1;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

@@ -43,6 +43,7 @@ struct hv_options {
 	enum migrate_mode migrate;    /* migrate= */
 	uint64_t migrate_seed;        /* migrate=random:SEED */
 	bool apicv;                   /* apicv=on: CR8 through the TPR shadow (else CR8 exits) */
+	bool console_serial;          /* console=serial: no screen output (serial and port 0xE9 only) */
 };
 
 extern struct hv_options hv_opts;
