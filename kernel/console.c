@@ -10,9 +10,11 @@
  * kernel/fbcon.c. Lines end in "\n" only, so emulator logs are clean; set
  * your terminal to add CR on LF.
  *
- * A UART that joins later first gets the console output so far, replayed
- * from a buffer of the first EARLY_LOG_SIZE bytes, so its log starts at the
- * banner as COM1's does.
+ * A UART or a screen that joins later first gets the console output so far,
+ * replayed from a buffer of the first EARLY_LOG_SIZE bytes, so its log starts
+ * at the banner as COM1's does. An I/O-port UART is set to the baud rate the
+ * SPCR names (divisor for the standard 1.8432 MHz clock); an MMIO UART keeps
+ * the firmware's divisor, since its clock is often another one.
  *
  * Serialisation: one lock for whole kprintf calls. A CPU that faults while
  * printing re-enters kprintf; the lock records its owner so that CPU goes
@@ -235,6 +237,13 @@ enum console_screen console_screen_init(const struct boot_fb *fb)
 		fb_on = true;
 		s = CONSOLE_SCREEN_FRAMEBUFFER;
 	}
+	/* The screen starts with the banner too: what was printed before it existed. */
+	for (size_t i = 0; i < early_len; i++) {
+		if (vga)
+			vga_putc(early_log[i]);
+		if (fb_on)
+			fbcon_putc(&fbcon, early_log[i]);
+	}
 	console_lock_release(taken);
 	return s;
 }
@@ -264,6 +273,10 @@ bool console_add_uart(const struct uart_desc *u)
 			goto out;
 	if (nuarts < MAX_UARTS) {
 		uarts[nuarts] = *u;
+		/* An MMIO UART's input clock is often not 1.8432 MHz (Intel LPSS):
+		 * keep the divisor the firmware programmed. */
+		if (u->mmio)
+			uarts[nuarts].baud = 0;
 		uart_setup(&uarts[nuarts]);
 		for (size_t i = 0; i < early_len; i++)
 			uart_putc(&uarts[nuarts], early_log[i]);

@@ -229,9 +229,12 @@ static void spcr_setup(void)
 		kprintf("[hv] console: ACPI SPCR not used: %s\n", err);
 		return;
 	}
-	kprintf("[hv] console: ACPI SPCR: 16550-compatible UART at %s 0x%lx (%s), %s\n",
-		u.mmio ? "MMIO" : "I/O port", u.base, u.mmio ? (u.access == 4 ? "32-bit registers" : "8-bit registers") : "8-bit registers",
-		u.baud ? "115200 or the baud rate it names" : "baud rate as the firmware set it");
+	kprintf("[hv] console: ACPI SPCR: 16550-compatible UART at %s 0x%lx (%s registers), ",
+		u.mmio ? "MMIO" : "I/O port", u.base, u.access == 4 ? "32-bit" : "8-bit");
+	if (u.baud && !u.mmio)
+		kprintf("%u baud\n", u.baud);
+	else
+		kprintf("the baud rate the firmware set\n");
 	if (console_add_uart(&u))
 		kprintf("[hv] console: now also on the SPCR UART at %s 0x%lx (the output so far was replayed there)\n",
 			u.mmio ? "MMIO" : "I/O port", u.base);

@@ -115,7 +115,7 @@ want_log '^\[hv\] VMX not available' '"VMX not available"'
 want_log '^RESULT: NOVMX' '"RESULT: NOVMX"'
 end "wall ${CV_WALL[uefi]} s"
 begin uefi-spcr-uart uefi
-want_log '^\[hv\] console: ACPI SPCR: 16550-compatible UART at I/O port 0x2f8' 'the SPCR line'
+want_log '^\[hv\] console: ACPI SPCR: 16550-compatible UART at I/O port 0x2f8 \(8-bit registers\), 115200 baud' 'the SPCR line'
 want_log '^\[hv\] console: now also on the SPCR UART at I/O port 0x2f8' '"now also on the SPCR UART"'
 want_desc "COM2 lacks the banner (replayed)" grep -aq '^\[hv\] chronovisor 0\.1' <(tr -d '\r' <"$dir/com2/uefi.log")
 want_desc "COM2 lacks RESULT: NOVMX" grep -aq '^RESULT: NOVMX' <(tr -d '\r' <"$dir/com2/uefi.log")
