@@ -19,9 +19,13 @@
 #     nothing of chronovisor's on COM2; no framebuffer tag, so no screen either.
 #   - the menu ISO with its Multiboot1 entry as default, booted by Bochs BIOS: PASS through the
 #     Multiboot1 header (BIOS boots through either header), and no Multiboot2 line.
+#   - the menu ISO with its serial-console entry (console=serial) as default, under OVMF: the
+#     screen dump shows the line that stops the screen, and not the verdict that came after it
+#     on the serial port (the screen check's negative control).
 # The parser's own negative controls (each corrupt tag refused) are in tests/unit/test_multiboot2.c.
 #
-# Usual times on 2 idle cores: OVMF boot to verdict 15-20 s (30 s on busy cores), Bochs 15 s.
+# Usual times on 2 idle cores: OVMF boot to verdict 15-20 s (30 s on busy cores), Bochs 15-25 s;
+# the suite 80-90 s.
 # At most one QEMU and one Bochs run at a time. Timeouts >= 5x the usual time.
 
 source "$(dirname "$0")/lib.sh"
@@ -45,12 +49,14 @@ GUEST="$TEST_BUILD/guest/hello.elf hv=1"
 ISO=$dir/hybrid.iso          # the menu ISO, default entry percpu (multiboot2)
 ISO_MB1=$dir/hybrid-mb1.iso  # the same, default entry mb1 (BIOS, Multiboot1 header)
 ISO_OLD=$dir/hybrid-old.iso  # single entry through GRUB's Multiboot1 `multiboot`
+ISO_SER=$dir/hybrid-serial.iso  # the menu ISO, default entry serial (console=serial)
 
 # ---- the ISOs ----
 begin iso-hybrid-menu
 want "$TEST_REPO/scripts/mkiso" --out "$ISO" --kernel "$KERNEL" --menu --timeout 1 --module "$GUEST"
 want "$TEST_REPO/scripts/mkiso" --out "$ISO_MB1" --kernel "$KERNEL" --menu --timeout 1 --default mb1 --module "$GUEST"
 want "$TEST_REPO/scripts/mkiso" --out "$ISO_OLD" --kernel "$KERNEL" --module "$GUEST"
+want "$TEST_REPO/scripts/mkiso" --out "$ISO_SER" --kernel "$KERNEL" --menu --timeout 1 --default serial --module "$GUEST"
 eltorito=$(xorriso -indev "$ISO" -report_el_torito plain 2>/dev/null)
 grep -q 'El Torito boot img : *1 *BIOS' <<<"$eltorito" || _chk_fail "no BIOS El Torito image"
 grep -q 'El Torito boot img : *2 *UEFI' <<<"$eltorito" || _chk_fail "no UEFI El Torito image"
@@ -78,7 +84,7 @@ want_desc "gcc could not build $FBCHECK" \
 end
 
 # cvrun empties its log directory: COM2's files and the screen dump go next to it
-rm -rf "$dir/com2" "$dir/uefi-screen.ppm"
+rm -rf "$dir/com2" "$dir/uefi-screen.ppm" "$dir/uefi-serial-screen.ppm"
 mkdir -p "$dir/com2"
 SPCR_ARGS=(--qemu-arg -acpitable --qemu-arg "sig=SPCR,rev=2,oem_id=CHRONO,data=$spcr")
 cv_bg uefi --emu qemu --uefi --iso "$ISO" --timeout $QEMU_T "${SPCR_ARGS[@]}" \
@@ -89,6 +95,7 @@ cv_bg uefi_mb1 --emu qemu --uefi --iso "$ISO_OLD" --timeout $QEMU_T "${SPCR_ARGS
   --qemu-arg -serial --qemu-arg "file:$dir/com2/uefi_mb1.log"
 cv_bg bios_mb1 --emu bochs --iso "$ISO_MB1" --timeout $BOCHS_T
 cv_wait uefi_mb1 bios_mb1
+cv uefi_serial --emu qemu --uefi --iso "$ISO_SER" --timeout $QEMU_T --screendump "$dir/uefi-serial-screen.ppm"
 
 # ---- UEFI, multiboot2 ----
 begin uefi-grub-menu-on-serial uefi
@@ -131,6 +138,21 @@ else
   _chk_fail "no screen dump from QEMU's monitor ($(cv_dir uefi)/monitor.log)"
 fi
 end "text ${row:-?}; image $dir/uefi-screen.ppm"
+
+begin uefi-console-serial-stops-screen uefi_serial
+want_rc 4
+want_log '^\[hv\] command line: "tsc=percpu console=serial"' 'the serial entry'"'"'s command line'
+want_log '^\[hv\] console: console=serial: nothing more on the screen' 'the console=serial line'
+want_log '^RESULT: NOVMX' '"RESULT: NOVMX" on the serial port'
+if [[ -s $dir/uefi-serial-screen.ppm ]]; then
+  "$FBCHECK" "$dir/uefi-serial-screen.ppm" "[hv] console: console=serial: nothing more" >/dev/null ||
+    _chk_fail "the screen dump does not show the console=serial line"
+  "$FBCHECK" "$dir/uefi-serial-screen.ppm" "RESULT: NOVMX" >/dev/null &&
+    _chk_fail "the screen shows \"RESULT: NOVMX\" although console=serial stopped it"
+else
+  _chk_fail "no screen dump"
+fi
+end "wall ${CV_WALL[uefi_serial]} s"
 
 # ---- negative control: UEFI through GRUB's Multiboot1 loader ----
 begin uefi-multiboot1-has-no-rsdp uefi_mb1
