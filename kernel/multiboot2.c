@@ -347,7 +347,7 @@ static int parse_framebuffer(struct mb_ctx *c, const struct mb2_walk *w)
 		break;
 	}
 	case MB2_FB_EGA_TEXT:
-		if (t.pitch < t.width * 2)
+		if ((uint64_t)t.pitch < (uint64_t)t.width * 2)
 			return mb_fail(c, "framebuffer tag: EGA text pitch %u < 2 x %u columns",
 				       t.pitch, t.width);
 		fb->kind = BOOT_FB_EGA_TEXT;
@@ -415,7 +415,7 @@ int mb2_parse(const struct phys_view *pv, uint32_t mbi_addr, struct boot_info *b
 {
 	struct mb_ctx c = { .proto = "multiboot2", .pv = pv, .bi = bi, .err = err,
 			    .errlen = errlen };
-	static struct mb2_walk w;   /* 400 bytes: kept off the boot stack */
+	static struct mb2_walk w;   /* a few hundred bytes: kept off the 16 KiB boot stack */
 	uint32_t total;
 
 	memset(bi, 0, sizeof(*bi));
