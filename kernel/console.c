@@ -24,6 +24,7 @@
 #include "kernel/arch.h"
 #include "kernel/fbcon.h"
 #include "kernel/mem.h"
+#include "kernel/paging.h"
 #include "kernel/percpu.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
@@ -223,8 +224,9 @@ enum console_screen console_screen_init(const struct boot_fb *fb)
 	fb_on = false;
 	if (fb->kind == BOOT_FB_NONE || fb->kind == BOOT_FB_INDEXED) {
 		s = CONSOLE_SCREEN_NONE;
-	} else if (fb->addr >= MAPPED_LIMIT || bytes > MAPPED_LIMIT - fb->addr) {
-		s = CONSOLE_SCREEN_UNMAPPED;
+	} else if ((fb->addr >= MAPPED_LIMIT || bytes > MAPPED_LIMIT - fb->addr) &&
+		   !paging_map_mmio(fb->addr, bytes)) {
+		s = CONSOLE_SCREEN_UNMAPPED;    /* beyond 2^47, or the table pool ran out */
 	} else if (fb->kind == BOOT_FB_EGA_TEXT) {
 		vga = phys_to_virt(fb->addr);
 		vga_cols = fb->width;

@@ -21,11 +21,13 @@ enum console_screen {
 	CONSOLE_SCREEN_NONE,            /* no usable screen: serial only */
 	CONSOLE_SCREEN_VGA_TEXT,        /* EGA/VGA text mode */
 	CONSOLE_SCREEN_FRAMEBUFFER,     /* RGB framebuffer, kernel/fbcon.c */
-	CONSOLE_SCREEN_UNMAPPED,        /* a framebuffer above 4 GiB: not drawn on */
+	CONSOLE_SCREEN_UNMAPPED,        /* a framebuffer that could not be mapped: not drawn on */
 };
 
 /* Use the screen the Multiboot2 framebuffer tag describes (replaces the
- * VGA text screen of console_init). Clears it. */
+ * VGA text screen of console_init). Clears it. A framebuffer above the 4 GiB
+ * boot map is mapped uncached first (kernel/paging.h): call this before the
+ * APs start. */
 enum console_screen console_screen_init(const struct boot_fb *fb);
 /* Text columns and rows of the screen in use (0 x 0: none). */
 void console_screen_text_size(unsigned *cols, unsigned *rows);

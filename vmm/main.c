@@ -179,15 +179,17 @@ static void screen_init(const struct boot_info *bi)
 	console_screen_text_size(&cols, &rows);
 	switch (s) {
 	case CONSOLE_SCREEN_FRAMEBUFFER:
-		kprintf("[hv] console: COM1 (0x3f8), port 0xe9, framebuffer %ux%u %u bpp at 0x%lx (%ux%u text)\n",
-			fb->width, fb->height, fb->bpp, fb->addr, cols, rows);
+		kprintf("[hv] console: COM1 (0x3f8), port 0xe9, framebuffer %ux%u %u bpp at 0x%lx (%ux%u text%s)\n",
+			fb->width, fb->height, fb->bpp, fb->addr, cols, rows,
+			fb->addr + (uint64_t)fb->pitch * fb->height > 4 * GiB ?
+				", mapped uncached above 4 GiB" : "");
 		break;
 	case CONSOLE_SCREEN_VGA_TEXT:
 		kprintf("[hv] console: COM1 (0x3f8), port 0xe9, VGA text %ux%u at 0x%lx\n",
 			cols, rows, fb->addr);
 		break;
 	case CONSOLE_SCREEN_UNMAPPED:
-		kprintf("[hv] console: COM1 (0x3f8), port 0xe9; the framebuffer at 0x%lx lies above 4 GiB: no screen output\n",
+		kprintf("[hv] console: COM1 (0x3f8), port 0xe9; the framebuffer at 0x%lx could not be mapped: no screen output\n",
 			fb->addr);
 		break;
 	case CONSOLE_SCREEN_NONE:
