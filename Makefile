@@ -2,7 +2,8 @@
 #
 #   make            build/chronovisor.elf (ELF64 Multiboot1), build/chronovisor32.elf
 #                   (elf32-i386 copy for qemu -kernel) and the guests in build/guest/
-#   make iso        build/chronovisor.iso (GRUB, BIOS and UEFI when grub-efi is installed)
+#   make iso        build/chronovisor.iso: hybrid BIOS+UEFI GRUB image, multiboot2, a menu with one
+#                   entry per TSC policy and a serial-console one (docs/hardware.md)
 #   make run        the demo under Bochs (installs missing packages first)
 #   make run-qemu   QEMU + KVM with nested VMX (-cpu host), the path on real Intel hosts
 #   make debug      QEMU TCG with a gdb stub (non-VMX path); see .gdbinit
@@ -51,9 +52,29 @@ KOBJS     := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS_C)) \
              $(patsubst %.asm,$(BUILD)/k/%.o,$(KSRCS_ASM))
 
 # Plain-C pieces with no hardware access: built for the host and unit-tested.
-HOSTLIB_SRCS := $(wildcard lib/printf.c lib/cmdline.c lib/mtrr.c kernel/multiboot.c kernel/frame.c \
-                 vmm/loader/elf.c vmm/loader/guest_boot.c vmm/loader/linux_boot.c vmm/loader/snapshot.c vmm/dev/insn_decode.c vmm/loader/guest_mem.c vmx/caps_decode.c vmx/entry_check.c vmm/time/tsc_math.c \
-                 vmm/time/skew_parse.c vmm/dev/lapic_regs.c)
+HOSTLIB_SRCS := $(wildcard \
+                 lib/printf.c \
+                 lib/cmdline.c \
+                 lib/mtrr.c \
+                 kernel/multiboot.c \
+                 kernel/multiboot2.c \
+                 kernel/mb_common.c \
+                 kernel/spcr.c \
+                 kernel/fbcon.c \
+                 kernel/font.c \
+                 kernel/paging.c \
+                 kernel/frame.c \
+                 vmm/loader/elf.c \
+                 vmm/loader/guest_boot.c \
+                 vmm/loader/linux_boot.c \
+                 vmm/loader/snapshot.c \
+                 vmm/dev/insn_decode.c \
+                 vmm/loader/guest_mem.c \
+                 vmx/caps_decode.c \
+                 vmx/entry_check.c \
+                 vmm/time/tsc_math.c \
+                 vmm/time/skew_parse.c \
+                 vmm/dev/lapic_regs.c)
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
@@ -95,7 +116,7 @@ $(BUILD)/chronovisor32.elf: $(BUILD)/chronovisor.elf
 
 iso: $(BUILD)/chronovisor.iso
 $(BUILD)/chronovisor.iso: $(BUILD)/chronovisor.elf scripts/mkiso
-	scripts/mkiso --out $@ --kernel $<
+	scripts/mkiso --out $@ --kernel $< --menu
 
 -include guest/guest.mk
 

@@ -1,9 +1,15 @@
-; boot/entry.asm - Multiboot1 header and the way from the boot loader to 64-bit C.
+; boot/entry.asm - Multiboot1 and Multiboot2 headers and the way from the boot loader to 64-bit C.
 ;
 ; Context: runs once on the boot CPU, straight from GRUB or qemu -kernel.
-; Multiboot1 state on entry (Multiboot Specification 0.6.96, "Machine state"):
-; 32-bit protected mode, paging off, flat CS/DS, EAX = 0x2BADB002,
-; EBX = physical address of the Multiboot information, no usable stack, IF = 0.
+; Both protocols enter here in the same state (Multiboot Specification 0.6.96,
+; "Machine state"; Multiboot2 Specification 2.0, "I386 machine state"):
+; 32-bit protected mode, paging off, flat CS/DS, EBX = physical address of the
+; information, no usable stack, IF = 0; EAX = 0x2BADB002 (Multiboot1) or
+; 0x36D76289 (Multiboot2). kmain tells the two apart by EAX.
+; The Multiboot2 header asks for no EFI boot-services tags (types 7, 8, 9), so
+; GRUB's multiboot2 on UEFI exits boot services and enters in that same i386
+; state too (never the EFI amd64 state with boot services alive). Under UEFI,
+; CR0.WP and EFER.NXE may arrive set: we OR our bits in.
 ;
 ; Steps: save EAX/EBX, check for CPUID and long mode (print a clear message and
 ; halt when absent), build identity page tables for the first 4 GiB with 2 MiB
@@ -31,12 +37,53 @@ CPUID_1_ECX_RDRAND equ 30           ; bit number, SDM Vol. 2A, "CPUID"
 RDRAND_RETRIES  equ 10              ; SDM Vol. 1, "Random Number Generator Instructions"
 CANARY_MIX      equ 0x9E3779B97F4A7C15  ; odd constant: spreads the TSC's low bits
 
+; Multiboot2 header (Multiboot2 Specification 2.0, "Header layout" and
+; "Header tags"): 8-byte aligned, in the first 32 KiB of the file.
+MB2_MAGIC        equ 0xE85250D6
+MB2_ARCH_I386    equ 0                 ; 32-bit protected mode entry
+MB2_TAG_END      equ 0
+MB2_TAG_INFO_REQ equ 1                 ; information request
+MB2_TAG_OPTIONAL equ 1                 ; tag flag: the loader may ignore it
+; Information tags asked for (kernel/multiboot2.h lists them all)
+MB2_INFO_CMDLINE     equ 1
+MB2_INFO_MODULE      equ 3
+MB2_INFO_MMAP        equ 6
+MB2_INFO_FRAMEBUFFER equ 8
+MB2_INFO_ACPI_OLD    equ 14
+MB2_INFO_ACPI_NEW    equ 15
+MB2_INFO_EFI_MMAP    equ 17
+
 section .multiboot
 align 4
 multiboot_header:
 	dd MB_MAGIC
 	dd MB_FLAGS
 	dd -(MB_MAGIC + MB_FLAGS)
+
+; No framebuffer header tag (type 5): GRUB then keeps VGA text mode where
+; the machine has it (BIOS: an EGA text framebuffer tag) and, where it does
+; not (UEFI), still sets its default video mode and hands over that GOP
+; framebuffer, which is what kernel/console.c expects. GRUB on UEFI prints
+; "WARNING: no console will be available to OS" for a kernel without the
+; framebuffer header tag; the warning is harmless here (checked with OVMF).
+; With the tag, GRUB would switch BIOS machines to a graphics mode too.
+align 8
+multiboot2_header:
+	dd MB2_MAGIC
+	dd MB2_ARCH_I386
+	dd multiboot2_header_end - multiboot2_header
+	dd -(MB2_MAGIC + MB2_ARCH_I386 + (multiboot2_header_end - multiboot2_header))
+	align 8
+.info_request:
+	dw MB2_TAG_INFO_REQ, MB2_TAG_OPTIONAL
+	dd .info_request_end - .info_request
+	dd MB2_INFO_CMDLINE, MB2_INFO_MODULE, MB2_INFO_MMAP, MB2_INFO_FRAMEBUFFER
+	dd MB2_INFO_ACPI_OLD, MB2_INFO_ACPI_NEW, MB2_INFO_EFI_MMAP
+.info_request_end:
+	align 8
+	dw MB2_TAG_END, 0
+	dd 8
+multiboot2_header_end:
 
 section .text.boot
 bits 32

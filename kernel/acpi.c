@@ -44,6 +44,7 @@ struct acpi_rsdp {
 #define AML_ONE_OP           0x01
 #define AML_BYTE_PREFIX      0x0A
 
+#define ACPI_RSDP_V1_LEN     20       /* the part the first checksum covers */
 #define BIOS_ROM_START       0xE0000
 #define BIOS_ROM_END         0x100000
 #define MAX_TABLE_LENGTH     (16 * MiB)
@@ -60,15 +61,20 @@ static bool checksum_ok(const void *p, size_t len)
 	return sum == 0;
 }
 
+/* An RSDP whose signature and checksums hold (the extended one for 2.0+). */
+static bool rsdp_valid(const struct acpi_rsdp *r, size_t avail)
+{
+	if (avail < ACPI_RSDP_V1_LEN || memcmp(r->signature, "RSD PTR ", 8) != 0 ||
+	    !checksum_ok(r, ACPI_RSDP_V1_LEN))
+		return false;
+	return r->revision < 2 || (avail >= sizeof(*r) && checksum_ok(r, sizeof(*r)));
+}
+
 static const struct acpi_rsdp *rsdp_at(uint64_t addr)
 {
 	const struct acpi_rsdp *r = phys_to_virt(addr);
 
-	if (memcmp(r->signature, "RSD PTR ", 8) != 0 || !checksum_ok(r, 20))
-		return NULL;
-	if (r->revision >= 2 && !checksum_ok(r, sizeof(*r)))
-		return NULL;
-	return r;
+	return rsdp_valid(r, sizeof(*r)) ? r : NULL;
 }
 
 static const struct acpi_rsdp *rsdp_scan(uint64_t start, uint64_t end)
@@ -81,24 +87,51 @@ static const struct acpi_rsdp *rsdp_scan(uint64_t start, uint64_t end)
 	return NULL;
 }
 
-bool acpi_init(uint64_t rsdp_hint)
+/* Where rsdp points when the loader's copy is used. */
+static struct acpi_rsdp loader_rsdp;
+
+static const char *const source_names[] = {
+	[ACPI_RSDP_NONE] = "none",
+	[ACPI_RSDP_LOADER] = "Multiboot2 tag",
+	[ACPI_RSDP_EBDA] = "EBDA scan",
+	[ACPI_RSDP_BIOS_ROM] = "BIOS ROM scan",
+};
+
+const char *acpi_rsdp_source_name(enum acpi_rsdp_source src)
 {
-	if (rsdp_hint)
-		rsdp = rsdp_at(rsdp_hint);
+	return (unsigned)src < ARRAY_SIZE(source_names) ? source_names[src] : "?";
+}
+
+enum acpi_rsdp_source acpi_init(const void *loader_copy, size_t len)
+{
+	enum acpi_rsdp_source src = ACPI_RSDP_NONE;
+
+	rsdp = NULL;
+	if (loader_copy && len) {
+		memset(&loader_rsdp, 0, sizeof(loader_rsdp));
+		memcpy(&loader_rsdp, loader_copy, MIN(len, sizeof(loader_rsdp)));
+		if (rsdp_valid(&loader_rsdp, len)) {
+			rsdp = &loader_rsdp;
+			src = ACPI_RSDP_LOADER;
+		} else {
+			kprintf("[hv] acpi: the boot loader's RSDP copy (%zu bytes, revision %u) fails its signature or checksum: ignored, scanning the BIOS area\n",
+				len, loader_rsdp.revision);
+		}
+	}
 	if (!rsdp) {
 		/* SeaBIOS and Bochs' BIOS keep it in the BIOS ROM area; older
-		 * firmware in the first KiB of the EBDA. */
+		 * firmware in the first KiB of the EBDA. UEFI: in neither. */
 		uint64_t ebda = bios_ebda_base();
-		if (ebda)
-			rsdp = rsdp_scan(ebda, ebda + KiB);
+		if (ebda && (rsdp = rsdp_scan(ebda, ebda + KiB)))
+			src = ACPI_RSDP_EBDA;
 	}
-	if (!rsdp)
-		rsdp = rsdp_scan(BIOS_ROM_START, BIOS_ROM_END);
+	if (!rsdp && (rsdp = rsdp_scan(BIOS_ROM_START, BIOS_ROM_END)))
+		src = ACPI_RSDP_BIOS_ROM;
 	if (rsdp) {
 		memcpy(oem_id, rsdp->oem_id, 6);
 		oem_id[6] = '\0';
 	}
-	return rsdp != NULL;
+	return src;
 }
 
 const char *acpi_oem_id(void)

@@ -1,11 +1,20 @@
 /*
- * kernel/console.c - hypervisor console: COM1 (16550), port 0xE9 and VGA text.
+ * kernel/console.c - hypervisor console: serial UARTs, port 0xE9 and a screen.
  *
- * Context: kernel, any pCPU, interrupts off. Every byte goes to all three
- * sinks: COM1 for logs and real serial consoles, port 0xE9 for Bochs' and
- * QEMU's debug console, VGA text for a screen on a BIOS machine (under UEFI
- * the VGA writes simply go nowhere). Lines end in "\n" only, so emulator
- * logs are clean; set your terminal to add CR on LF.
+ * Context: kernel, any pCPU, interrupts off. Every byte goes to every sink:
+ * COM1 (0x3F8) for logs and real serial consoles; the UART the ACPI SPCR
+ * table names when it is another one (console_add_uart: servers often put
+ * their console on COM2, laptops and NUCs on an MMIO UART); port 0xE9 for
+ * Bochs' and QEMU's debug console; and the screen: VGA text (a BIOS machine,
+ * or Multiboot2's EGA text framebuffer) or the UEFI GOP framebuffer through
+ * kernel/fbcon.c. Lines end in "\n" only, so emulator logs are clean; set
+ * your terminal to add CR on LF.
+ *
+ * A UART or a screen that joins later first gets the console output so far,
+ * replayed from a buffer of the first EARLY_LOG_SIZE bytes, so its log starts
+ * at the banner as COM1's does. An I/O-port UART is set to the baud rate the
+ * SPCR names (divisor for the standard 1.8432 MHz clock); an MMIO UART keeps
+ * the firmware's divisor, since its clock is often another one.
  *
  * Serialisation: one lock for whole kprintf calls. A CPU that faults while
  * printing re-enters kprintf; the lock records its owner so that CPU goes
@@ -13,12 +22,14 @@
  */
 #include "kernel/console.h"
 #include "kernel/arch.h"
+#include "kernel/fbcon.h"
+#include "kernel/mem.h"
 #include "kernel/percpu.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
-/* 16550 UART registers (offsets from the base port) */
+/* 16550 UART registers (register numbers; times the stride from the base) */
 #define COM1_BASE       0x3F8
 #define UART_THR        0       /* transmit holding (write) */
 #define UART_IER        1       /* interrupt enable */
@@ -34,74 +45,145 @@
 #define MCR_DTR_RTS     0x03
 #define LSR_THRE        0x20    /* transmit holding register empty */
 #define LSR_TEMT        0x40    /* transmitter (shift register too) empty */
-#define UART_DIVISOR_115200 1
+#define UART_CLOCK_BAUD 115200  /* 1.8432 MHz / 16: divisor 1 */
 #define UART_SPIN_LIMIT 1000000 /* give up on a dead or absent UART */
+#define MAX_UARTS       2       /* COM1 and the SPCR one */
 
 #define DEBUGCON_PORT   0xE9
 
-#define VGA_TEXT        ((volatile uint16_t *)0xB8000)
+#define VGA_TEXT_DEFAULT 0xB8000
 #define VGA_COLS        80
 #define VGA_ROWS        25
 #define VGA_ATTR        0x0700  /* light grey on black */
 
+#define FB_TEXT_MAX     (240 * 135)   /* 1920x2160 worth of 8x16 cells; larger screens are cut */
+#define EARLY_LOG_SIZE  8192
+#define MAPPED_LIMIT    (4 * GiB)     /* identity map of boot/entry.asm */
+
 static struct spinlock console_lock;
 static volatile int32_t console_owner = -1;
-static unsigned vga_row, vga_col;
 
-static void uart_putc(char c)
+static struct uart_desc uarts[MAX_UARTS];
+static unsigned nuarts;
+
+static volatile uint16_t *vga;          /* NULL: no VGA text screen */
+static unsigned vga_cols, vga_rows, vga_pitch, vga_row, vga_col;
+
+static struct fbcon fbcon;
+static bool fb_on;
+static uint8_t fb_text[FB_TEXT_MAX], fb_shown[FB_TEXT_MAX];
+
+static char early_log[EARLY_LOG_SIZE];
+static size_t early_len;
+
+static uint8_t uart_in(const struct uart_desc *u, unsigned reg)
+{
+	uint64_t a = u->base + (uint64_t)reg * u->stride;
+
+	if (!u->mmio)
+		return inb((uint16_t)a);
+	if (u->access == 4)
+		return (uint8_t)*(volatile uint32_t *)phys_to_virt(a);
+	return *(volatile uint8_t *)phys_to_virt(a);
+}
+
+static void uart_out(const struct uart_desc *u, unsigned reg, uint8_t v)
+{
+	uint64_t a = u->base + (uint64_t)reg * u->stride;
+
+	if (!u->mmio)
+		outb((uint16_t)a, v);
+	else if (u->access == 4)
+		*(volatile uint32_t *)phys_to_virt(a) = v;
+	else
+		*(volatile uint8_t *)phys_to_virt(a) = v;
+}
+
+/* 8N1 at u->baud (0: the divisor the firmware left), FIFOs on, no interrupts. */
+static void uart_setup(const struct uart_desc *u)
+{
+	uart_out(u, UART_IER, 0);
+	if (u->baud) {
+		uint32_t div = UART_CLOCK_BAUD / u->baud;
+
+		uart_out(u, UART_LCR, LCR_DLAB);
+		uart_out(u, UART_DLL, (uint8_t)(div & 0xFF));
+		uart_out(u, UART_DLM, (uint8_t)(div >> 8));
+	}
+	uart_out(u, UART_LCR, LCR_8N1);
+	uart_out(u, UART_FCR, FCR_ENABLE_CLEAR);
+	uart_out(u, UART_MCR, MCR_DTR_RTS);
+}
+
+static void uart_putc(const struct uart_desc *u, char c)
 {
 	for (int i = 0; i < UART_SPIN_LIMIT; i++)
-		if (inb(COM1_BASE + UART_LSR) & LSR_THRE)
+		if (uart_in(u, UART_LSR) & LSR_THRE)
 			break;
-	outb(COM1_BASE + UART_THR, (uint8_t)c);
+	uart_out(u, UART_THR, (uint8_t)c);
+}
+
+static void vga_clear(void)
+{
+	for (unsigned r = 0; r < vga_rows; r++)
+		for (unsigned c = 0; c < vga_cols; c++)
+			vga[r * vga_pitch + c] = VGA_ATTR | ' ';
+	vga_row = vga_col = 0;
 }
 
 static void vga_scroll(void)
 {
-	for (unsigned i = 0; i < (VGA_ROWS - 1) * VGA_COLS; i++)
-		VGA_TEXT[i] = VGA_TEXT[i + VGA_COLS];
-	for (unsigned i = 0; i < VGA_COLS; i++)
-		VGA_TEXT[(VGA_ROWS - 1) * VGA_COLS + i] = VGA_ATTR | ' ';
-	vga_row = VGA_ROWS - 1;
+	for (unsigned r = 0; r + 1 < vga_rows; r++)
+		for (unsigned c = 0; c < vga_cols; c++)
+			vga[r * vga_pitch + c] = vga[(r + 1) * vga_pitch + c];
+	for (unsigned c = 0; c < vga_cols; c++)
+		vga[(vga_rows - 1) * vga_pitch + c] = VGA_ATTR | ' ';
+	vga_row = vga_rows - 1;
 }
 
 static void vga_putc(char c)
 {
 	if (c == '\n') {
 		vga_col = 0;
-		if (++vga_row == VGA_ROWS)
+		if (++vga_row == vga_rows)
 			vga_scroll();
 		return;
 	}
-	VGA_TEXT[vga_row * VGA_COLS + vga_col] = VGA_ATTR | (uint8_t)c;
-	if (++vga_col == VGA_COLS) {
+	vga[vga_row * vga_pitch + vga_col] = VGA_ATTR | (uint8_t)c;
+	if (++vga_col == vga_cols) {
 		vga_col = 0;
-		if (++vga_row == VGA_ROWS)
+		if (++vga_row == vga_rows)
 			vga_scroll();
 	}
 }
 
-void console_init(void)
+void console_init(bool vga_text)
 {
-	outb(COM1_BASE + UART_IER, 0);
-	outb(COM1_BASE + UART_LCR, LCR_DLAB);
-	outb(COM1_BASE + UART_DLL, UART_DIVISOR_115200 & 0xFF);
-	outb(COM1_BASE + UART_DLM, UART_DIVISOR_115200 >> 8);
-	outb(COM1_BASE + UART_LCR, LCR_8N1);
-	outb(COM1_BASE + UART_FCR, FCR_ENABLE_CLEAR);
-	outb(COM1_BASE + UART_MCR, MCR_DTR_RTS);
-
-	for (unsigned i = 0; i < VGA_ROWS * VGA_COLS; i++)
-		VGA_TEXT[i] = VGA_ATTR | ' ';
-	vga_row = vga_col = 0;
+	uarts[0] = (struct uart_desc){ .base = COM1_BASE, .stride = 1, .access = 1,
+				       .baud = UART_CLOCK_BAUD };
+	nuarts = 1;
+	uart_setup(&uarts[0]);
+	vga = NULL;
+	if (vga_text) {
+		vga = phys_to_virt(VGA_TEXT_DEFAULT);
+		vga_cols = vga_pitch = VGA_COLS;
+		vga_rows = VGA_ROWS;
+		vga_clear();
+	}
 }
 
 static void console_put(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		uart_putc(s[i]);
+		for (unsigned u = 0; u < nuarts; u++)
+			uart_putc(&uarts[u], s[i]);
 		outb(DEBUGCON_PORT, (uint8_t)s[i]);
-		vga_putc(s[i]);
+		if (vga)
+			vga_putc(s[i]);
+		if (fb_on)
+			fbcon_putc(&fbcon, s[i]);
+		if (early_len < EARLY_LOG_SIZE)
+			early_log[early_len++] = s[i];
 	}
 }
 
@@ -131,6 +213,83 @@ static void console_lock_release(bool taken)
 	spin_unlock(&console_lock);
 }
 
+enum console_screen console_screen_init(const struct boot_fb *fb,
+					bool (*map_mmio)(uint64_t base, uint64_t len))
+{
+	bool taken = console_lock_take();
+	enum console_screen s = CONSOLE_SCREEN_NONE;
+	uint64_t bytes = (uint64_t)fb->pitch * fb->height;
+
+	vga = NULL;
+	fb_on = false;
+	if (fb->kind == BOOT_FB_NONE || fb->kind == BOOT_FB_INDEXED) {
+		s = CONSOLE_SCREEN_NONE;
+	} else if ((fb->addr >= MAPPED_LIMIT || bytes > MAPPED_LIMIT - fb->addr) &&
+		   !map_mmio(fb->addr, bytes)) {
+		s = CONSOLE_SCREEN_UNMAPPED;    /* beyond 2^47, or the table pool ran out */
+	} else if (fb->kind == BOOT_FB_EGA_TEXT) {
+		vga = phys_to_virt(fb->addr);
+		vga_cols = fb->width;
+		vga_rows = fb->height;
+		vga_pitch = fb->pitch / 2;
+		vga_clear();
+		s = CONSOLE_SCREEN_VGA_TEXT;
+	} else if (fbcon_init(&fbcon, fb, phys_to_virt(fb->addr), fb_text, fb_shown,
+			      sizeof(fb_text))) {
+		fb_on = true;
+		s = CONSOLE_SCREEN_FRAMEBUFFER;
+	}
+	/* The screen starts with the banner too: what was printed before it existed. */
+	for (size_t i = 0; i < early_len; i++) {
+		if (vga)
+			vga_putc(early_log[i]);
+		if (fb_on)
+			fbcon_putc(&fbcon, early_log[i]);
+	}
+	console_lock_release(taken);
+	return s;
+}
+
+void console_screen_text_size(unsigned *cols, unsigned *rows)
+{
+	*cols = fb_on ? fbcon.cols : vga ? vga_cols : 0;
+	*rows = fb_on ? fbcon.rows : vga ? vga_rows : 0;
+}
+
+void console_screen_off(void)
+{
+	bool taken = console_lock_take();
+
+	vga = NULL;
+	fb_on = false;
+	console_lock_release(taken);
+}
+
+bool console_add_uart(const struct uart_desc *u)
+{
+	bool taken = console_lock_take();
+	bool added = false;
+
+	for (unsigned i = 0; i < nuarts; i++)
+		if (uarts[i].mmio == u->mmio && uarts[i].base == u->base)
+			goto out;
+	if (nuarts < MAX_UARTS) {
+		uarts[nuarts] = *u;
+		/* An MMIO UART's input clock is often not 1.8432 MHz (Intel LPSS):
+		 * keep the divisor the firmware programmed. */
+		if (u->mmio)
+			uarts[nuarts].baud = 0;
+		uart_setup(&uarts[nuarts]);
+		for (size_t i = 0; i < early_len; i++)
+			uart_putc(&uarts[nuarts], early_log[i]);
+		nuarts++;
+		added = true;
+	}
+out:
+	console_lock_release(taken);
+	return added;
+}
+
 void console_write(const char *s, size_t len)
 {
 	bool taken = console_lock_take();
@@ -140,9 +299,10 @@ void console_write(const char *s, size_t len)
 
 void console_flush(void)
 {
-	for (int i = 0; i < UART_SPIN_LIMIT; i++)
-		if (inb(COM1_BASE + UART_LSR) & LSR_TEMT)
-			return;
+	for (unsigned u = 0; u < nuarts; u++)
+		for (int i = 0; i < UART_SPIN_LIMIT; i++)
+			if (uart_in(&uarts[u], UART_LSR) & LSR_TEMT)
+				break;
 }
 
 void kvprintf(const char *fmt, va_list ap)

@@ -1,12 +1,15 @@
 /*
- * kernel/multiboot.h - Multiboot 1 boot information: raw layout and a checked parser.
+ * kernel/multiboot.h - Multiboot boot information: the Multiboot 1 layout, the
+ * checked parser of both protocols, and what it hands the kernel.
  *
  * Context: any; pure C with no hardware access, built into the kernel and
- * unit-tested on the host (tests/unit/test_multiboot.c) against fake memory.
- * Layout from the Multiboot Specification version 0.6.96, "Boot information
- * format". mb_parse() trusts nothing the boot loader wrote: every pointer and
- * length is checked against the memory view and the memory map before it is
- * followed, and the result is copied into a self-contained struct boot_info.
+ * unit-tested on the host (tests/unit/test_multiboot.c, test_multiboot2.c)
+ * against fake memory. Multiboot 1 layout from the Multiboot Specification
+ * version 0.6.96, "Boot information format"; Multiboot 2 in
+ * kernel/multiboot2.h. mb_parse() trusts nothing the boot loader wrote: every
+ * pointer and length is checked against the memory view and the memory map
+ * before it is followed, and the result is copied into a self-contained
+ * struct boot_info, the same for both protocols.
  */
 #ifndef CV_MULTIBOOT_H
 #define CV_MULTIBOOT_H
@@ -89,7 +92,7 @@ struct phys_view {
 	uint64_t size;
 };
 
-#define MB_MAX_RANGES              64
+#define MB_MAX_RANGES              128
 #define MB_MAX_MODULES             16
 #define MB_CMDLINE_MAX             1024     /* every string, NUL included */
 #define MB_LOADER_NAME_MAX         64       /* kept (cut) copy of the loader name */
@@ -106,8 +109,30 @@ struct boot_module {
 	char cmdline[MB_CMDLINE_MAX];
 };
 
+/* The screen the loader left, from the Multiboot 2 framebuffer tag (type 8). */
+enum boot_fb_kind {
+	BOOT_FB_NONE = 0,       /* no tag (Multiboot 1, or no video) */
+	BOOT_FB_RGB,            /* linear framebuffer, direct RGB (UEFI GOP, VBE) */
+	BOOT_FB_EGA_TEXT,       /* VGA text mode: width x height characters at addr */
+	BOOT_FB_INDEXED,        /* palette modes: reported, not drawn on */
+};
+
+struct boot_fb {
+	uint32_t kind;                  /* enum boot_fb_kind */
+	uint64_t addr;                  /* physical address of the first pixel / character */
+	uint32_t pitch;                 /* bytes per line */
+	uint32_t width, height;         /* pixels (characters for EGA text) */
+	uint8_t bpp;                    /* bits per pixel (16 for EGA text) */
+	uint8_t red_pos, red_size;      /* RGB only: field position and width in bits */
+	uint8_t green_pos, green_size;
+	uint8_t blue_pos, blue_size;
+};
+
+#define MB_RSDP_MAX                36       /* an ACPI 2.0+ RSDP */
+
 struct boot_info {
-	uint32_t flags;                          /* the loader's flags, as given */
+	uint32_t protocol;                       /* 1: Multiboot 1, 2: Multiboot 2 */
+	uint32_t flags;                          /* Multiboot 1: the loader's flags, as given; 2: 0 */
 	char cmdline[MB_CMDLINE_MAX];            /* hypervisor command line, "" if none */
 	char loader_name[MB_LOADER_NAME_MAX];    /* "" if none; cut if longer */
 	uint32_t nranges;
@@ -121,10 +146,21 @@ struct boot_info {
 	 */
 	uint32_t nreserved;
 	struct mem_range reserved[MB_MAX_RESERVED];
+
+	/* Multiboot 2 only (zero under Multiboot 1): */
+	struct boot_fb fb;                       /* tag 8 */
+	uint32_t rsdp_tag;                       /* 14 (ACPI 1.0 RSDP) or 15 (2.0+); 0: none */
+	uint32_t rsdp_len;                       /* bytes in rsdp[]: 20 or 36 */
+	uint8_t rsdp[MB_RSDP_MAX];               /* the loader's copy of the RSDP (signature checked) */
+	bool map_from_efi;                       /* no tag 6: ranges[] converted from the EFI map */
+	uint32_t efi_mmap_entries;               /* descriptors in the EFI memory map (tag 17) */
+	uint64_t efi_system_table;               /* tag 12 (or 11): booted by UEFI; 0: not */
 };
 
 /*
- * Check and copy the Multiboot 1 information at physical mbi_addr into bi.
+ * Check and copy the Multiboot information at physical mbi_addr into bi:
+ * Multiboot 1 when magic is MB_BOOTLOADER_MAGIC, Multiboot 2 (mb2_parse,
+ * kernel/multiboot2.h) when it is MB2_BOOTLOADER_MAGIC.
  * Returns 0, or -1 with a one-line message in err (cut to errlen, always
  * NUL-terminated; err may be NULL) naming the field and its values. bi is
  * cleared first and must not be used after a failure.

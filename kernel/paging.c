@@ -13,9 +13,63 @@
  * 4 KiB pages. A non-leaf entry grants everything (P, R/W, no XD); the
  * leaf alone decides, so changing one page is one store and one INVLPG.
  * No entry sets U/S: the host view has no user page, so SMEP and SMAP only
- * forbid what the host never does.
+ * forbid what the host never does. Above 4 GiB only what paging_map_mmio
+ * adds (a framebuffer) is mapped; pt_map_identity_2m, which adds it, is
+ * plain C and host-tested.
  */
 #include "kernel/paging.h"
+#include "lib/string.h"
+
+#define PT_ENTRIES       512
+#define PML4_SHIFT      39
+#define PDPT_SHIFT      30
+#define PD_SHIFT        21
+#define PT_POOL_PAGES   4       /* a PDPT and PDs: framebuffers of up to 2 GiB, anywhere */
+
+/* The table an entry points to, allocating it when the entry is empty. */
+static uint64_t *next_table(uint64_t *entry, struct pt_pool *pool)
+{
+	if (*entry & PT_PRESENT)
+		return (uint64_t *)(uintptr_t)(*entry & PT_ADDR_MASK);
+	if (pool->used >= pool->npages)
+		return NULL;
+	uint64_t *t = pool->pages + (size_t)pool->used++ * PT_ENTRIES;
+
+	memset(t, 0, PT_ENTRIES * sizeof(*t));
+	*entry = (uint64_t)(uintptr_t)t | PT_PRESENT | PT_WRITE;
+	return t;
+}
+
+int pt_map_identity_2m(uint64_t *pml4, uint64_t base, uint64_t len, uint64_t flags,
+		       struct pt_pool *pool)
+{
+	if (len == 0 || len > UINT64_MAX - base || base + len > PT_CANONICAL_TOP)
+		return -1;
+	for (uint64_t a = ALIGN_DOWN(base, PT_LARGE_2M); a < base + len; a += PT_LARGE_2M) {
+		uint64_t *pdpte = &pml4[(a >> PML4_SHIFT) % PT_ENTRIES];
+		uint64_t *pdpt = next_table(pdpte, pool);
+
+		if (!pdpt)
+			return -1;
+		uint64_t *pde_parent = &pdpt[(a >> PDPT_SHIFT) % PT_ENTRIES];
+		if ((*pde_parent & PT_PRESENT) && (*pde_parent & PT_PS))
+			continue;               /* inside a 1 GiB page already */
+		uint64_t *pd = next_table(pde_parent, pool);
+
+		if (!pd)
+			return -1;
+		uint64_t *pde = &pd[(a >> PD_SHIFT) % PT_ENTRIES];
+		if (*pde & PT_PRESENT) {
+			if (!(*pde & PT_PS))
+				return -1;      /* a 4 KiB table: not ours to change */
+			continue;
+		}
+		*pde = a | PT_PRESENT | PT_WRITE | PT_PS | flags;
+	}
+	return 0;
+}
+
+#ifndef CV_HOST_TEST
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
@@ -28,7 +82,6 @@
 #define PTE_PS           BIT(7)        /* 2 MiB page in a page-directory entry */
 #define PTE_XD           BIT(63)       /* execute-disable (needs EFER.NXE) */
 #define PTE_ADDR_MASK    0x000FFFFFFFFFF000ULL
-#define PT_ENTRIES       512
 #define LARGE_PAGE       (2 * MiB)
 #define MAPPED_LIMIT     (4 * GiB)
 #define NUM_PDS          (MAPPED_LIMIT / GiB)
@@ -220,3 +273,15 @@ bool paging_is_mapped(uint64_t va)
 		return *pte_of(va) & PTE_P;
 	return pd[va / GiB][(va % GiB) / LARGE_PAGE] & PTE_P;
 }
+
+static uint64_t pool_pages[PT_POOL_PAGES * PT_ENTRIES] __attribute__((aligned(4096)));
+static struct pt_pool pool = { .pages = pool_pages, .npages = PT_POOL_PAGES };
+
+bool paging_map_mmio(uint64_t base, uint64_t len)
+{
+	int rc = pt_map_identity_2m(pml4, base, len, PT_PCD | PT_XD, &pool);
+
+	write_cr3(read_cr3());  /* drop any cached paging-structure entries */
+	return rc == 0;
+}
+#endif

@@ -14,8 +14,10 @@
 #include "kernel/mem.h"
 #include "kernel/mtrr.h"
 #include "kernel/multiboot.h"
+#include "kernel/multiboot2.h"
 #include "kernel/paging.h"
 #include "kernel/panic.h"
+#include "kernel/spcr.h"
 #include "vmm/options.h"
 #include "kernel/percpu.h"
 #include "kernel/pit.h"
@@ -50,6 +52,16 @@ static const char *mem_type_name(uint32_t type)
 
 static void print_boot_info(const struct boot_info *bi)
 {
+	if (bi->protocol == 2)
+		kprintf("[hv] boot: Multiboot2%s, memory map from %s%s\n",
+			bi->efi_system_table ? " from UEFI" : "",
+			bi->map_from_efi ? "the EFI memory map" : "the Multiboot2 memory map",
+			bi->efi_mmap_entries ? " (EFI memory map checked too)" : "");
+	else
+		kprintf("[hv] boot: Multiboot1\n");
+	if (bi->efi_system_table)
+		kprintf("[hv] boot: EFI system table at 0x%lx, EFI memory map of %u descriptors\n",
+			bi->efi_system_table, bi->efi_mmap_entries);
 	kprintf("[hv] boot loader: %s\n", bi->loader_name[0] ? bi->loader_name : "(not named)");
 	kprintf("[hv] command line: \"%s\"\n", bi->cmdline);
 	for (uint32_t i = 0; i < bi->nranges; i++) {
@@ -202,6 +214,85 @@ static void create_vms(struct boot_info *bi)
 	}
 }
 
+/* The screen, from the Multiboot2 framebuffer tag (Multiboot1: VGA text). */
+static void screen_init(const struct boot_info *bi)
+{
+	const struct boot_fb *fb = &bi->fb;
+	unsigned cols, rows;
+
+	if (bi->protocol != 2) {
+		kprintf("[hv] console: COM1 (0x3f8), port 0xe9, VGA text 80x25\n");
+		return;
+	}
+	enum console_screen s = console_screen_init(fb, paging_map_mmio);
+	console_screen_text_size(&cols, &rows);
+	switch (s) {
+	case CONSOLE_SCREEN_FRAMEBUFFER:
+		kprintf("[hv] console: COM1 (0x3f8), port 0xe9, framebuffer %ux%u %u bpp at 0x%lx (%ux%u text%s)\n",
+			fb->width, fb->height, fb->bpp, fb->addr, cols, rows,
+			fb->addr + (uint64_t)fb->pitch * fb->height > 4 * GiB ?
+				", mapped uncached above 4 GiB" : "");
+		break;
+	case CONSOLE_SCREEN_VGA_TEXT:
+		kprintf("[hv] console: COM1 (0x3f8), port 0xe9, VGA text %ux%u at 0x%lx\n",
+			cols, rows, fb->addr);
+		break;
+	case CONSOLE_SCREEN_UNMAPPED:
+		kprintf("[hv] console: COM1 (0x3f8), port 0xe9; the framebuffer at 0x%lx could not be mapped: no screen output\n",
+			fb->addr);
+		break;
+	case CONSOLE_SCREEN_NONE:
+		kprintf("[hv] console: COM1 (0x3f8), port 0xe9; no screen (%s)\n",
+			fb->kind == BOOT_FB_INDEXED ? "palette framebuffer" : "no framebuffer tag");
+		break;
+	}
+}
+
+/* The RSDP: the Multiboot2 copy when there is one, else the BIOS-area scan. */
+static void acpi_setup(const struct boot_info *bi)
+{
+	enum acpi_rsdp_source src = acpi_init(bi->rsdp_tag ? bi->rsdp : NULL, bi->rsdp_len);
+
+	if (src == ACPI_RSDP_NONE)
+		kprintf("[hv] acpi: no RSDP found (%s): power-off will halt instead\n",
+			bi->protocol == 2 ? "no Multiboot2 tag 14/15 and none in the BIOS area"
+					  : "UEFI without Multiboot2?");
+	else if (src == ACPI_RSDP_LOADER)
+		kprintf("[hv] acpi: RSDP from the Multiboot2 tag %u (ACPI %s), OEM \"%s\"\n",
+			bi->rsdp_tag, bi->rsdp_tag == MB2_TAG_ACPI_NEW ? "2.0+" : "1.0",
+			acpi_oem_id());
+	else
+		kprintf("[hv] acpi: RSDP found by the %s, OEM \"%s\"\n",
+			acpi_rsdp_source_name(src), acpi_oem_id());
+}
+
+/* The serial console the firmware names in the ACPI SPCR table, when it is
+ * not COM1: the console writes there too. */
+static void spcr_setup(void)
+{
+	const struct acpi_sdt_header *t = acpi_find_table("SPCR");
+	struct uart_desc u;
+	char err[128];
+
+	if (!t)
+		return;
+	if (spcr_parse(t, t->length, &u, err, sizeof(err))) {
+		kprintf("[hv] console: ACPI SPCR not used: %s\n", err);
+		return;
+	}
+	kprintf("[hv] console: ACPI SPCR: 16550-compatible UART at %s 0x%lx (%s registers), ",
+		u.mmio ? "MMIO" : "I/O port", u.base, u.access == 4 ? "32-bit" : "8-bit");
+	if (u.baud && !u.mmio)
+		kprintf("%u baud\n", u.baud);
+	else
+		kprintf("the baud rate the firmware set\n");
+	if (console_add_uart(&u))
+		kprintf("[hv] console: now also on the SPCR UART at %s 0x%lx (the output so far was replayed there)\n",
+			u.mmio ? "MMIO" : "I/O port", u.base);
+	else
+		kprintf("[hv] console: the SPCR UART is COM1, already in use\n");
+}
+
 static enum verdict vmx_check(void)
 {
 	struct vmx_caps_raw *raw = &vmx_caps;
@@ -248,7 +339,7 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 	char err[256];
 
 	boot_ref_tsc = rdtsc();          /* pCPU 0 is the reference: skew 0 */
-	console_init();
+	console_init(magic != MB2_BOOTLOADER_MAGIC);   /* Multiboot2: the tag says what the screen is */
 	percpu_init(0);
 	gdt_load_for_cpu(0);
 	idt_load();
@@ -264,17 +355,20 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 		kprintf("[hv] error: bad boot information: %s\n", err);
 		platform_finish(VERDICT_FAIL);
 	}
+	screen_init(&boot_info);
 	print_boot_info(&boot_info);
 
 	if (!options_parse(boot_info.cmdline))
 		platform_finish(VERDICT_FAIL);
+	if (hv_opts.console_serial) {
+		kprintf("[hv] console: console=serial: nothing more on the screen\n");
+		console_screen_off();
+	}
 
 	mem_init(&boot_info);
 	mtrr_init();
-	if (!acpi_init(0))
-		kprintf("[hv] acpi: no RSDP found (UEFI without Multiboot2?): power-off will halt instead\n");
-	else
-		kprintf("[hv] acpi: RSDP found, OEM \"%s\"\n", acpi_oem_id());
+	acpi_setup(&boot_info);
+	spcr_setup();
 
 	if (hv_opts.crash != CRASH_NONE)
 		provoke_crash(hv_opts.crash);

@@ -14,12 +14,17 @@
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
-		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, OPT_X2APIC, OPT_SAVE, NUM_OPTIONS };
+		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV,
+		    OPT_X2APIC,
+		    OPT_SAVE,
+		    OPT_CONSOLE,
+		    NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
 static const char *const apicv_choices[] = { "off", "on", NULL };
 static const char *const x2apic_choices[] = { "auto", "on", NULL };
+static const char *const console_choices[] = { "all", "serial", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp",
 					     "stack", "wtext", "xdata", "canary", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
@@ -52,6 +57,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			 .help = "host APIC mode: auto (as the firmware left it, default) or on (switch every pCPU to x2APIC mode)" },
 	[OPT_SAVE] = { .key = "save", .type = OPT_STRING,
 		       .help = "save VM N once its guest TSC reaches TICKS, as an image on COM2 (cvrun --save FILE): vmN@TICKS" },
+	[OPT_CONSOLE] = { .key = "console", .type = OPT_ENUM, .choices = console_choices,
+			  .help = "all (serial, port 0xE9 and the screen, default) or serial (no screen output after the boot lines)" },
 };
 
 struct hv_options hv_opts = {
@@ -118,7 +125,7 @@ static bool parse_migrate(const char *s, char *err, size_t errlen)
 bool options_parse(const char *cmdline)
 {
 	static struct opt_value vals[NUM_OPTIONS];
-	static char usage[2048];
+	static char usage[4096];
 	char err[256];
 
 	if (cmdline_parse(cmdline, option_table, NUM_OPTIONS, vals, err, sizeof(err)) != 0) {
@@ -164,6 +171,8 @@ bool options_parse(const char *cmdline)
 		kprintf("[hv] error: bad command line: %s\n", err);
 		return false;
 	}
+	if (vals[OPT_CONSOLE].set)
+		hv_opts.console_serial = vals[OPT_CONSOLE].choice == 1;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

@@ -48,6 +48,7 @@ struct hv_options {
 	bool x2apic;                  /* x2apic=on: every pCPU's own APIC in x2APIC mode */
 	int32_t save_vm;              /* save=vmN@TICKS: N (-1: no save) */
 	uint64_t save_at;             /* ... TICKS of that VM's guest TSC */
+	bool console_serial;          /* console=serial: no screen output (serial and port 0xE9 only) */
 };
 
 extern struct hv_options hv_opts;
