@@ -22,6 +22,12 @@ struct percpu {
 	bool online;
 	void *vmxon_region;           /* set once this pCPU is in VMX root operation */
 	struct vcpu *current_vcpu;    /* the vCPU whose VMCS is current here, or NULL */
+	/* Host events no guest owns (kernel/trap.c, vmm/exits_core.c): counted,
+	 * never fatal, reported at the end of the run. */
+	uint64_t nmis_root;           /* NMIs taken through the host IDT (VMX root) */
+	uint64_t nmis_guest;          /* NMIs that arrived during guest execution (NMI exiting) */
+	uint64_t stray_irqs;          /* host interrupts with no owner (acknowledged on exit, EOI'd) */
+	uint64_t stray_seen[4];       /* which stray vectors were already reported (bit = vector) */
 	uint8_t exc_stack[EXC_STACK_SIZE] __attribute__((aligned(16)));
 };
 

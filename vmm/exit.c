@@ -41,6 +41,10 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_CPUID] = handle_cpuid,
 	[EXIT_REASON_HLT] = handle_hlt,
 	[EXIT_REASON_INVD] = handle_invd,
+	[EXIT_REASON_RDPMC] = handle_rdpmc,
+	[EXIT_REASON_MWAIT_INSTRUCTION] = handle_mwait,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_monitor,
+	[EXIT_REASON_WBINVD] = handle_wbinvd,
 	[EXIT_REASON_VMCALL] = handle_vmcall,
 	[EXIT_REASON_VMCLEAR] = handle_vmx_instruction,
 	[EXIT_REASON_VMLAUNCH] = handle_vmx_instruction,
@@ -67,6 +71,39 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 };
 #pragma GCC diagnostic pop
 
+/*
+ * The exits that can happen while the CPU delivers an event through the
+ * guest's IDT (SDM Vol. 3C, "Information for VM Exits That Occur During
+ * Event Delivery"): an exception in the exception bitmap (or an NMI),
+ * triple fault, task switch, APIC access, EPT violation or
+ * misconfiguration, a full page-modification log, a sub-page-permission
+ * exit; external interrupts and the preemption timer are kept here too (the
+ * field is read once on those rarer exits). For these, and only these, the
+ * dispatcher reads the IDT-vectoring information before the handler runs
+ * and keeps the event to deliver again at the next entry (vmm/inject.c),
+ * whichever pCPU that is on (SDM Vol. 3C, "Reinjection"). A handler that
+ * deliberately replaces the event (the VM ends; an exception it raises
+ * combines with it as the CPU's double-fault rules say, vmm/inject.c)
+ * clears or leaves v->reinject_info; no handler needs to remember to read
+ * it. Every other exit is an instruction's, which never interrupts a
+ * delivery. An array, not a bit mask: reasons go past 64.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const bool exit_during_delivery[EXIT_REASON_MAX] = {
+	[EXIT_REASON_EXCEPTION_NMI] = true,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = true,
+	[EXIT_REASON_TRIPLE_FAULT] = true,
+	[EXIT_REASON_TASK_SWITCH] = true,
+	[EXIT_REASON_APIC_ACCESS] = true,
+	[EXIT_REASON_EPT_VIOLATION] = true,
+	[EXIT_REASON_EPT_MISCONFIG] = true,
+	[EXIT_REASON_PREEMPTION_TIMER] = true,
+	[EXIT_REASON_PML_FULL] = true,
+	[EXIT_REASON_SPP] = true,
+};
+#pragma GCC diagnostic pop
+
 _Static_assert(EXIT_REASON_MAX < HC_EXIT_REASONS, "every basic reason has its own counter");
 
 void vmm_entry_failed(struct vcpu *v, int fail_class)
@@ -89,7 +126,6 @@ static __attribute__((noinline, cold)) void exit_unhandled(struct vcpu *v)
 {
 	uint32_t basic = EXIT_REASON_BASIC(v->exit_reason);
 
-	vcpu_capture_vectoring(v);
 	vcpu_exit_qualification(v);
 	vcpu_dump(v);
 	if (v->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
@@ -137,8 +173,8 @@ static __attribute__((noinline)) bool exit_tail_slow(struct vcpu *v, struct gues
  * The hot path, every exit (make bench measures it whole: from the stub's
  * first instruction to VMRESUME). Kept short on purpose: the reason and RIP
  * are read once (the qualification only by handlers that need it; the
- * IDT-vectoring information only by the exits that can interrupt an
- * event's delivery, vcpu_capture_vectoring), the exit is counted, one
+ * IDT-vectoring information, here, only for the exits that can interrupt
+ * an event's delivery: exit_during_delivery), the exit is counted, one
  * bounds-checked table call, one test for pending events or entry work
  * (timers, windows, re-injection: exit_tail_slow), and one compare decides
  * whether to resume: leave_tsc is the earlier of the slice's end and the
@@ -160,6 +196,8 @@ bool vmm_handle_exit(struct guest_regs *regs)
 		exit_unhandled(v);
 	} else {
 		v->counters.exits_by_reason[basic]++;
+		if (exit_during_delivery[basic])
+			vcpu_capture_vectoring(v);
 		exit_handlers[basic](v);
 	}
 	/* Events, timers, windows: one test on the common path (ev_pending,

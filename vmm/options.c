@@ -14,11 +14,13 @@
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
-		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, NUM_OPTIONS };
+		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, OPT_EXC_INTERCEPT, OPT_NMI_TEST,
+		    NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
 static const char *const apicv_choices[] = { "off", "on", NULL };
+static const char *const on_off_choices[] = { "off", "on", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
 
@@ -46,6 +48,10 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			      .help = "software VM-entry check: each vCPU's first VMLAUNCH on each pCPU (first, default), every VMLAUNCH (launch), also every run-loop VMRESUME (always), or off" },
 	[OPT_APICV] = { .key = "apicv", .type = OPT_ENUM, .choices = apicv_choices,
 			.help = "guest CR8/TPR: on (TPR shadow where the CPU has it, default) or off (every CR8 access exits)" },
+	[OPT_EXC_INTERCEPT] = { .key = "exc_intercept", .type = OPT_ENUM, .choices = on_off_choices,
+				.help = "#AC and #DB exit and are reflected to the guest: on (default) or off (negative control: a hostile IDT can loop the CPU inside their delivery)" },
+	[OPT_NMI_TEST] = { .key = "nmi_test", .type = OPT_UINT, .min = 0, .max = 1000000,
+			   .help = "send N host NMIs during the run (to this pCPU and to pCPUs running guests) to show they are counted and survived (teaching aid)" },
 };
 
 struct hv_options hv_opts = {
@@ -55,6 +61,7 @@ struct hv_options hv_opts = {
 	.migrate = MIGRATE_OFF,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
 	.apicv = true,
+	.exc_intercept = true,
 };
 
 static bool parse_migrate(const char *s, char *err, size_t errlen)
@@ -128,6 +135,10 @@ bool options_parse(const char *cmdline)
 	}
 	if (vals[OPT_APICV].set)
 		hv_opts.apicv = vals[OPT_APICV].choice == 1;
+	if (vals[OPT_EXC_INTERCEPT].set)
+		hv_opts.exc_intercept = vals[OPT_EXC_INTERCEPT].choice == 1;
+	if (vals[OPT_NMI_TEST].set)
+		hv_opts.nmi_test = (uint32_t)vals[OPT_NMI_TEST].u;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

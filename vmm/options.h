@@ -43,6 +43,8 @@ struct hv_options {
 	enum migrate_mode migrate;    /* migrate= */
 	uint64_t migrate_seed;        /* migrate=random:SEED */
 	bool apicv;                   /* apicv=on: CR8 through the TPR shadow (else CR8 exits) */
+	bool exc_intercept;           /* exc_intercept=on: #AC and #DB exit and are reflected */
+	uint32_t nmi_test;            /* nmi_test=N: send N host NMIs during the run (teaching aid) */
 };
 
 extern struct hv_options hv_opts;

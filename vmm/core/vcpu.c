@@ -26,6 +26,25 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 	v->entry_work = true;
 }
 
+void vcpu_inject_event(struct vcpu *v, uint32_t info, uint32_t error, uint32_t len)
+{
+	uint32_t type = info & INTR_INFO_TYPE_MASK;
+
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
+	    type == INTR_TYPE_SW_EXCEPTION)
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, len);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	v->event_injected = true;
+	v->entry_work = true;
+}
+
+void vcpu_inject_gp0(struct vcpu *v)
+{
+	vcpu_inject_exception(v, VEC_GP, (vmcs_readnat(GUEST_CR0) & CR0_PE) != 0, 0);
+}
+
 void vcpu_kick(struct vcpu *target)
 {
 	/* The poster stored the event before this load (both under a lock

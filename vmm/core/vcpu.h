@@ -47,6 +47,17 @@ static inline void vcpu_leave_now(struct vcpu *v)
  * field taken, so vmm/inject.c delivers nothing else with this entry. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 
+/* Any event, as the VM-entry interruption-information field takes it
+ * (info), with its error code and, for a software interrupt or exception
+ * (types 4, 5, 6), the instruction length. */
+void vcpu_inject_event(struct vcpu *v, uint32_t info, uint32_t error, uint32_t len);
+
+/* #GP(0), or #GP with no error code where the guest runs in real mode
+ * (CR0.PE = 0), where exceptions push none and an entry that injects one
+ * with an error code fails (SDM Vol. 3C, "VM-Entry Controls for Event
+ * Injection"). */
+void vcpu_inject_gp0(struct vcpu *v);
+
 /* Post EV_* bits to a vCPU of any VM from any pCPU, then kick it
  * (vcpu_kick) so that a running target notices without waiting for its
  * slice to end. */
