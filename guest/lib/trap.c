@@ -111,6 +111,10 @@ void trap_handler(struct trap_frame *f)
 	}
 	e = ex_table_find(f->rip);
 	if (e) {
+		/* an expected #DB ends single-stepping (RFLAGS.TF), or the
+		 * fixup's first instruction would trap again */
+		if (f->vector == VEC_DB)
+			f->rflags &= ~(1ull << 8);
 		cpu->ex_vector = (int)f->vector;
 		cpu->ex_error_code = f->error_code;
 		cpu->ex_rip = f->rip;
