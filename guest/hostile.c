@@ -19,6 +19,16 @@
  *               expected: the VM never yields; chronovisor keeps the host and
  *               the other VMs running and ends it at its time limit. With n=
  *               set the guest passes after n iterations.
+ *   ac-loop     a hostile IDT for #AC (CVE-2015-5307): leave long mode for 32-bit
+ *               protected mode, gate 17 (#AC) through a conforming code segment
+ *               (so the handler runs at CPL 3), CR0.AM and EFLAGS.AC on, then at
+ *               CPL 3 a push onto a misaligned stack. Delivering the #AC pushes
+ *               onto that stack, which raises #AC again: for ever.
+ *               expected: with #AC intercepted every round is a VM exit and the
+ *               watchdog ends the VM; without the intercept, hardware loops
+ *               inside the CPU (Bochs makes the third nested exception a
+ *               triple fault instead). The handler must never run: if it does,
+ *               it writes "hostile: #AC handler reached" to port 0xE9.
  *   db-loop     a hostile IDT for #DB (CVE-2015-8104): #DB on an IST stack and a
  *               data breakpoint (DR0/DR7) on that stack's top slot, then a write
  *               to it. Delivering the #DB pushes onto the slot, which raises the
@@ -174,6 +184,94 @@ static void case_cpuid_loop(void)
 	report(true, "%lu CPUIDs, %lu TSC ticks each", i, ticks / (i ? i : 1));
 }
 
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+/* ---- #AC ---- */
+#define SEL_CS32        0x18            /* 32-bit code, DPL 0 */
+#define SEL_USER_CS     0x23            /* 32-bit code, DPL 3, RPL 3 */
+#define SEL_USER_DS     0x2B            /* 32-bit data, DPL 3, RPL 3 */
+#define SEL_CONFORMING  0x30            /* 32-bit conforming code, DPL 0 */
+#define AC_STACK_SIZE   4096
+
+extern char hostile_ac_handler32[];     /* in case_ac_loop's 32-bit code */
+static uint64_t ac_gdt[7] __attribute__((aligned(16)));
+static uint64_t ac_idt[32] __attribute__((aligned(16)));
+static uint8_t ac_stack[AC_STACK_SIZE] __attribute__((aligned(16)));
+static const char ac_reached[] = "hostile: #AC handler reached\n";
+static struct {
+	uint16_t limit;
+	uint32_t base;
+} __attribute__((packed)) ac_idt_ptr;   /* LIDT in 32-bit mode: a 32-bit base */
+
+static void case_ac_loop(void)
+{
+	struct desc_ptr g;
+	uint32_t h = (uint32_t)(uintptr_t)hostile_ac_handler32;
+
+	asm volatile("sgdt %0" : "=m"(g));
+	memcpy(ac_gdt, (void *)g.base, 3 * sizeof(uint64_t));   /* null, CS64, flat data */
+	ac_gdt[3] = 0x00CF9A000000FFFFull;     /* 0x18: flat 32-bit code, DPL 0 */
+	ac_gdt[4] = 0x00CFFA000000FFFFull;     /* 0x20: flat 32-bit code, DPL 3 */
+	ac_gdt[5] = 0x00CFF2000000FFFFull;     /* 0x28: flat data, DPL 3 */
+	ac_gdt[6] = 0x00CF9E000000FFFFull;     /* 0x30: flat 32-bit conforming code, DPL 0 */
+	/* gate 17: 32-bit interrupt gate to the conforming segment: an #AC at
+	 * CPL 3 is delivered at CPL 3, on the same (misaligned) stack (SDM
+	 * Vol. 3A, "Exception- or Interrupt-Handler Procedures") */
+	ac_idt[17] = (h & 0xFFFF) | (uint64_t)SEL_CONFORMING << 16 | 0x8Eull << 40 |
+		     (uint64_t)(h >> 16) << 48;
+	ac_idt_ptr.limit = sizeof(ac_idt) - 1;
+	ac_idt_ptr.base = (uint32_t)(uintptr_t)ac_idt;
+	g = (struct desc_ptr){ sizeof(ac_gdt) - 1, (uintptr_t)ac_gdt };
+
+	about_to("leave long mode, make #AC's delivery at CPL 3 push onto a misaligned stack "
+		 "(#AC delivery raises #AC again, for ever)");
+	asm volatile("cli\n\t"
+		     "lgdt %[gdt]\n\t"
+		     "pushq $%c[cs32]\n\t"
+		     "leaq 1f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "lretq\n\t"
+		     ".code32\n"
+		     "1:\n\t"
+		     "movl %%cr0, %%eax\n\t"
+		     "andl $0x7fffffff, %%eax\n\t"    /* paging off: out of IA-32e mode */
+		     "movl %%eax, %%cr0\n\t"
+		     "lidt (%%ebx)\n\t"
+		     "orl $0x40000, %%eax\n\t"        /* CR0.AM */
+		     "movl %%eax, %%cr0\n\t"
+		     "pushl $%c[uds]\n\t"             /* SS */
+		     "pushl %%esi\n\t"                /* ESP: 2 bytes off alignment */
+		     "pushl $0x43002\n\t"             /* EFLAGS: AC, IOPL 3 (port 0xE9), bit 1 */
+		     "pushl $%c[ucs]\n\t"             /* CS */
+		     "pushl $2f\n\t"
+		     "iretl\n"
+		     "2:\n\t"                         /* CPL 3 */
+		     "movw $%c[uds], %%ax\n\t"
+		     "movw %%ax, %%ds\n\t"
+		     "pushl %%eax\n\t"                /* misaligned: #AC */
+		     "3: jmp 3b\n"
+		     ".globl hostile_ac_handler32\n"
+		     "hostile_ac_handler32:\n\t"      /* never reached while the CPU loops */
+		     "movw $0xe9, %%dx\n\t"
+		     "movl %%edi, %%esi\n"
+		     "4: lodsb\n\t"
+		     "testb %%al, %%al\n\t"
+		     "jz 5f\n\t"
+		     "outb %%al, %%dx\n\t"
+		     "jmp 4b\n"
+		     "5: jmp 5b\n\t"
+		     ".code64\n\t"
+		     :
+		     : [gdt] "m"(g), "b"(&ac_idt_ptr), "S"(ac_stack + AC_STACK_SIZE - 2),
+		       "D"(ac_reached), [cs32] "i"(SEL_CS32), [ucs] "i"(SEL_USER_CS),
+		       [uds] "i"(SEL_USER_DS)
+		     : "rax", "rdx", "memory", "cc");
+	__builtin_unreachable();
+}
+
 /* ---- #DB ---- */
 #define DR6_B0          (1ull << 0)
 #define DR6_BS          (1ull << 14)
@@ -203,11 +301,6 @@ static void write_dr(int n, uint64_t v)
 	case 7: asm volatile("mov %0, %%dr7" : : "r"(v)); break;
 	}
 }
-
-struct desc_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
 
 static uint8_t db_stack[DB_STACK_SIZE] __attribute__((aligned(4096)));
 static uint8_t tss[TSS_LIMIT + 1] __attribute__((aligned(16)));
@@ -407,6 +500,7 @@ static const struct {
 	const char *name;
 	void (*run)(void);
 } cases[] = {
+	{ "ac-loop", case_ac_loop },
 	{ "db-loop", case_db_loop },
 	{ "db", case_db },
 	{ "insns", case_insns },
@@ -433,6 +527,6 @@ int main(int argc, char **argv)
 			report_summary();
 		}
 	}
-	printf("hostile: case=ept|port|vmxon|triple|cpuid-loop|db-loop|db|insns|cr\n");
+	printf("hostile: case=ept|port|vmxon|triple|cpuid-loop|ac-loop|db-loop|db|insns|cr\n");
 	report_abort("unknown or missing case=%s", name ? name : "");
 }

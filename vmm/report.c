@@ -48,8 +48,8 @@ static void report_contained(const struct vm *vm)
 		      v->cr_refused | v->deferred_reinject | v->reinjected))
 			continue;
 		kprintf("[hv] vm%u vcpu%u contained: #AC reflected %lu, #DB reflected %lu, "
-			"INVD/WBINVD as NOP %lu, RDPMC #GP %lu, CR0/CR4 write #GP %lu, events "
-			"re-injected %lu (%lu after a window)\n", vm->id, c, v->reflected_ac,
+			"INVD/WBINVD as NOP %lu, RDPMC #GP %lu, CR0/CR4 write #GP %lu, "
+			"interrupted deliveries %lu (%lu waited for a window)\n", vm->id, c, v->reflected_ac,
 			v->reflected_db, v->cache_flushes, v->rdpmc_refused, v->cr_refused,
 			v->reinjected, v->deferred_reinject);
 	}
