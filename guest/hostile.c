@@ -39,7 +39,9 @@
  *               delivery, with no instruction boundary and no exit
  *   db          #DB reflected with DR6 as the CPU writes it: a data breakpoint
  *               (DR6.B0, RIP after the write), single-step with RFLAGS.TF
- *               (DR6.BS), ICEBP (INT1); expected: PASS
+ *               (DR6.BS), single-step over CPUID (which the hypervisor
+ *               completes, so it must raise the trap), ICEBP (INT1)
+ *               expected: PASS
  *   insns       MONITOR and MWAIT (hidden in CPUID: #UD; MWAIT with IF = 0),
  *               WBINVD and INVD (NOPs), RDPMC (no PMU in CPUID leaf 0xA: #GP)
  *               expected: PASS
@@ -396,7 +398,28 @@ static void case_db(void)
 	report(exception_vector() == VEC_DB && (dr6 & DR6_BS),
 	       "single-step: #DB with DR6 %#lx (BS set)", dr6);
 
-	/* 3. ICEBP (INT1): #DB, RIP after it */
+	/* 3. single-step over an instruction that exits (CPUID): the CPU never
+	 * completes it, the hypervisor does, and must raise the trap itself */
+	uint32_t eax = 0;
+	write_dr(6, 0);
+	exception_clear();
+	asm volatile("lea 1f(%%rip), %0\n\t"
+		     "pushfq\n\t"
+		     "orq %2, (%%rsp)\n\t"
+		     "popfq\n\t"
+		     "cpuid\n\t"              /* the first instruction run with TF = 1 */
+		     "1: nop\n\t"
+		     "2:\n\t"
+		     EX_TABLE_ENTRY("1b", "2b")
+		     : "=&r"(at), "+a"(eax)
+		     : "i"(RFLAGS_TF)
+		     : "rbx", "rcx", "rdx", "memory", "cc");
+	dr6 = read_dr6();
+	report(exception_vector() == VEC_DB && (dr6 & DR6_BS) && this_cpu()->ex_rip == at,
+	       "single-step over CPUID (emulated): #DB right after it, DR6 %#lx (BS set), RIP %#lx",
+	       dr6, this_cpu()->ex_rip);
+
+	/* 4. ICEBP (INT1): #DB, RIP after it */
 	exception_clear();
 	asm volatile(".byte 0xf1\n\t"
 		     "1: nop\n\t"

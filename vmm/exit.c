@@ -24,6 +24,39 @@
 #include "vmx/vmcs.h"
 
 static void exit_unhandled(struct vcpu *v);
+static void exit_during_delivery(struct vcpu *v);
+
+/*
+ * The exits that can happen while the CPU delivers an event through the
+ * guest's IDT (SDM Vol. 3C, "Information for VM Exits That Occur During
+ * Event Delivery"): an exception in the exception bitmap (or an NMI), triple
+ * fault, task switch, APIC access, EPT violation or misconfiguration, a full
+ * page-modification log, a sub-page-permission exit; external interrupts
+ * and the preemption timer are kept with them (the field is read once on
+ * those rarer exits). Their slot in exit_handlers is exit_during_delivery,
+ * which reads the IDT-vectoring information, keeps the event to deliver
+ * again at the next entry (vmm/inject.c), whichever pCPU that is on (SDM
+ * Vol. 3C, "Reinjection"), and then calls their handler from this table. So
+ * the event is captured once, here, for every such exit, and no handler can
+ * forget it; an instruction's exit (CPUID, VMCALL, MSR, I/O, HLT, CR, ...),
+ * which never interrupts a delivery, pays nothing for it. A handler that
+ * deliberately replaces the event (the VM ends; an exception it raises
+ * combines with it as the CPU's double-fault rules say, vmm/inject.c)
+ * clears v->reinject_info or leaves it to vmm/inject.c.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const exit_handler_t delivery_handlers[EXIT_REASON_MAX] = {
+	[0 ... EXIT_REASON_MAX - 1] = exit_unhandled,
+	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
+	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
+	/* TASK_SWITCH, APIC_ACCESS, EPT_MISCONFIG, PML_FULL, SPP: not enabled,
+	 * so never expected: exit_unhandled, with the event named in the dump */
+};
+#pragma GCC diagnostic pop
 
 /* Every slot holds a handler: the reasons chronovisor does not handle, and
  * 33/34/41 (the only reasons a failed VM entry reports, with bit 31 set),
@@ -33,9 +66,16 @@ static void exit_unhandled(struct vcpu *v);
 #pragma GCC diagnostic ignored "-Woverride-init"
 static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[0 ... EXIT_REASON_MAX - 1] = exit_unhandled,
-	[EXIT_REASON_EXCEPTION_NMI] = handle_exception_nmi,
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
-	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_EXCEPTION_NMI] = exit_during_delivery,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = exit_during_delivery,
+	[EXIT_REASON_TRIPLE_FAULT] = exit_during_delivery,
+	[EXIT_REASON_TASK_SWITCH] = exit_during_delivery,
+	[EXIT_REASON_APIC_ACCESS] = exit_during_delivery,
+	[EXIT_REASON_EPT_VIOLATION] = exit_during_delivery,
+	[EXIT_REASON_EPT_MISCONFIG] = exit_during_delivery,
+	[EXIT_REASON_PREEMPTION_TIMER] = exit_during_delivery,
+	[EXIT_REASON_PML_FULL] = exit_during_delivery,
+	[EXIT_REASON_SPP] = exit_during_delivery,
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
 	[EXIT_REASON_CPUID] = handle_cpuid,
@@ -64,43 +104,8 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_MSR_READ] = handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = handle_tpr_below_threshold,
-	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
-	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
 	[EXIT_REASON_PAUSE_INSTRUCTION] = handle_pause,
-};
-#pragma GCC diagnostic pop
-
-/*
- * The exits that can happen while the CPU delivers an event through the
- * guest's IDT (SDM Vol. 3C, "Information for VM Exits That Occur During
- * Event Delivery"): an exception in the exception bitmap (or an NMI),
- * triple fault, task switch, APIC access, EPT violation or
- * misconfiguration, a full page-modification log, a sub-page-permission
- * exit; external interrupts and the preemption timer are kept here too (the
- * field is read once on those rarer exits). For these, and only these, the
- * dispatcher reads the IDT-vectoring information before the handler runs
- * and keeps the event to deliver again at the next entry (vmm/inject.c),
- * whichever pCPU that is on (SDM Vol. 3C, "Reinjection"). A handler that
- * deliberately replaces the event (the VM ends; an exception it raises
- * combines with it as the CPU's double-fault rules say, vmm/inject.c)
- * clears or leaves v->reinject_info; no handler needs to remember to read
- * it. Every other exit is an instruction's, which never interrupts a
- * delivery. An array, not a bit mask: reasons go past 64.
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Woverride-init"
-static const bool exit_during_delivery[EXIT_REASON_MAX] = {
-	[EXIT_REASON_EXCEPTION_NMI] = true,
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = true,
-	[EXIT_REASON_TRIPLE_FAULT] = true,
-	[EXIT_REASON_TASK_SWITCH] = true,
-	[EXIT_REASON_APIC_ACCESS] = true,
-	[EXIT_REASON_EPT_VIOLATION] = true,
-	[EXIT_REASON_EPT_MISCONFIG] = true,
-	[EXIT_REASON_PREEMPTION_TIMER] = true,
-	[EXIT_REASON_PML_FULL] = true,
-	[EXIT_REASON_SPP] = true,
 };
 #pragma GCC diagnostic pop
 
@@ -141,6 +146,13 @@ static __attribute__((noinline, cold)) void exit_unhandled(struct vcpu *v)
 	       basic, exit_reason_name(basic), v->exit_qualification, v->rip);
 }
 
+/* See delivery_handlers: capture the interrupted event, then handle. */
+static void exit_during_delivery(struct vcpu *v)
+{
+	vcpu_capture_vectoring(v);
+	delivery_handlers[EXIT_REASON_BASIC(v->exit_reason)](v);
+}
+
 /* The exit that ends a slice, the watchdog's, a sleep or the VM's end. */
 static __attribute__((noinline, cold)) void exit_leave(struct vcpu *v)
 {
@@ -173,8 +185,8 @@ static __attribute__((noinline)) bool exit_tail_slow(struct vcpu *v, struct gues
  * The hot path, every exit (make bench measures it whole: from the stub's
  * first instruction to VMRESUME). Kept short on purpose: the reason and RIP
  * are read once (the qualification only by handlers that need it; the
- * IDT-vectoring information, here, only for the exits that can interrupt
- * an event's delivery: exit_during_delivery), the exit is counted, one
+ * IDT-vectoring information only for the exits that can interrupt an
+ * event's delivery: exit_during_delivery), the exit is counted, one
  * bounds-checked table call, one test for pending events or entry work
  * (timers, windows, re-injection: exit_tail_slow), and one compare decides
  * whether to resume: leave_tsc is the earlier of the slice's end and the
@@ -196,8 +208,6 @@ bool vmm_handle_exit(struct guest_regs *regs)
 		exit_unhandled(v);
 	} else {
 		v->counters.exits_by_reason[basic]++;
-		if (exit_during_delivery[basic])
-			vcpu_capture_vectoring(v);
 		exit_handlers[basic](v);
 	}
 	/* Events, timers, windows: one test on the common path (ev_pending,

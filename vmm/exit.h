@@ -31,9 +31,9 @@ void vmm_entry_failed(struct vcpu *v, int fail_class);
 /* The event whose delivery this exit interrupted, if any (SDM Vol. 3C,
  * "Information for VM Exits That Occur During Event Delivery"), kept in
  * v->reinject_info to be delivered again (vmm/inject.c). Called once, by
- * vmm/exit.c:vmm_handle_exit, before the handler, for the exits that can
- * happen during delivery (its exit_during_delivery table); an
- * instruction's exit (CPUID, VMCALL, MSR, I/O, HLT, CR, ...) cannot. */
+ * vmm/exit.c:exit_during_delivery, before the handler, for the exits that
+ * can happen during delivery (the slots it holds in the dispatch table);
+ * an instruction's exit (CPUID, VMCALL, MSR, I/O, HLT, CR, ...) cannot. */
 void vcpu_capture_vectoring(struct vcpu *v);
 
 /* The exits that need no device model (vmm/exits_core.c). */

@@ -34,30 +34,7 @@ void vcpu_capture_vectoring(struct vcpu *v)
 		inject_record_vectoring(v, idt);
 }
 
-/* DR6 as the CPU leaves it for the #DB handler (SDM Vol. 3B, "Debug Status
- * Register (DR6)"): B3-B0 (bits 3:0) say which breakpoint matched and are
- * replaced at each #DB; BD (13), BS (14), BT (15) are never cleared by the
- * CPU; RTM (16) and BLD (11) are active low; the other bits read as 1
- * (31:17, 10:4) or 0 (12). */
-#define DR6_B0_B3        0xFULL
-#define DR6_BD           BIT(13)
-#define DR6_BS           BIT(14)
-#define DR6_RTM          BIT(16)
-#define DR6_ACTIVE_LOW   0xFFFF0FF0ULL
 #define DR7_GD           BIT(13)
-
-static uint64_t read_dr6(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mov %%dr6, %0" : "=r"(v));
-	return v;
-}
-
-static void write_dr6(uint64_t v)
-{
-	__asm__ volatile("mov %0, %%dr6" ::"r"(v));
-}
 
 /*
  * A #DB that exited (exception bitmap bit 1): give it to the guest as the
@@ -65,10 +42,7 @@ static void write_dr6(uint64_t v)
  * what the CPU would have written into DR6 in the exit qualification
  * instead (SDM Vol. 3C, "Exit Qualification for Debug Exceptions"; "Updating
  * Non-Register State": a #DB that causes a VM exit does not update DR6, and
- * does not clear DR7.GD). chronovisor does not switch DR6 between guests
- * (the host never uses debug registers), so the register the CPU holds
- * while this vCPU is loaded is the guest's DR6: written here, before the
- * #DB is injected. ICEBP (INT1, a privileged software exception) sets no
+ * does not clear DR7.GD): vcpu_inject_db writes DR6 from it. ICEBP (INT1, a privileged software exception) sets no
  * DR6 bit and goes in again with its instruction length.
  */
 static void reflect_db(struct vcpu *v, uint32_t info)
@@ -82,17 +56,13 @@ static void reflect_db(struct vcpu *v, uint32_t info)
 		return;
 	}
 	uint64_t q = vcpu_exit_qualification(v);
-	uint64_t dr6 = (read_dr6() & ~DR6_B0_B3) | DR6_ACTIVE_LOW;
-	dr6 |= q & (DR6_B0_B3 | DR6_BD | DR6_BS);
-	if (q & DR6_RTM)
-		dr6 &= ~DR6_RTM;        /* set in the qualification: cleared in DR6 */
-	write_dr6(dr6);
+
 	if (q & DR6_BD) {
 		/* general detect: the CPU clears DR7.GD before the handler runs,
 		 * so that the handler may use the debug registers */
 		vmcs_writenat(GUEST_DR7, vmcs_readnat(GUEST_DR7) & ~DR7_GD);
 	}
-	vcpu_inject_exception(v, VEC_DB, false, 0);
+	vcpu_inject_db(v, q);
 	v->reflected_db++;
 }
 

@@ -134,6 +134,7 @@ struct vcpu {
 	uint64_t cache_flushes;               /* INVD / WBINVD, answered as a NOP */
 	uint64_t rdpmc_refused, cr_refused;   /* #GP for RDPMC, for a MOV to CR0/CR4 */
 	uint64_t deferred_reinject;           /* interrupted events that waited for a window */
+	uint64_t single_steps;                /* #DB after an emulated instruction with RFLAGS.TF */
 
 	struct vclock clock;          /* its virtual TSC and the tsc= policy's work (vmm/time/vtsc.h) */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
