@@ -19,6 +19,9 @@
  *               expected: the VM never yields; chronovisor keeps the host and
  *               the other VMs running and ends it at its time limit. With n=
  *               set the guest passes after n iterations.
+ *   spin        spin on RDTSC for ticks= TSC ticks with no VM exit (RDTSC does not
+ *               exit), so that host events meet the pCPU in guest execution
+ *               expected: PASS (with ticks= well under the watchdog)
  *   ac-loop     a hostile IDT for #AC (CVE-2015-5307): leave long mode for 32-bit
  *               protected mode, gate 17 (#AC) through a conforming code segment
  *               (so the handler runs at CPL 3), CR0.AM and EFLAGS.AC on, then at
@@ -519,10 +522,20 @@ static void case_cr(void)
 	       r ? exception_name((unsigned)exception_vector()) : "accepted");
 }
 
+static void case_spin(void)
+{
+	uint64_t ticks = (uint64_t)arg_get_int("ticks", 10000000), t0 = rdtsc(), n = 0;
+
+	while (rdtsc() - t0 < ticks)
+		n++;
+	report(true, "spun %lu RDTSCs over %lu ticks with no exit", n, ticks);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
 } cases[] = {
+	{ "spin", case_spin },
 	{ "ac-loop", case_ac_loop },
 	{ "db-loop", case_db_loop },
 	{ "db", case_db },
@@ -550,6 +563,6 @@ int main(int argc, char **argv)
 			report_summary();
 		}
 	}
-	printf("hostile: case=ept|port|vmxon|triple|cpuid-loop|ac-loop|db-loop|db|insns|cr\n");
+	printf("hostile: case=ept|port|vmxon|triple|cpuid-loop|spin|ac-loop|db-loop|db|insns|cr\n");
 	report_abort("unknown or missing case=%s", name ? name : "");
 }

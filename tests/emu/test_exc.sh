@@ -32,7 +32,7 @@ cv_bg nointercept --emu bochs --timeout 150 --hv "exc_intercept=off" \
 cv_wait exc nointercept
 cv nmi --emu bochs --cpus 2 --timeout 400 --hv "nmi_test=20" \
   --guest "$G/hello.elf hv=1" \
-  --guest "$G/hostile.elf hv=1 mem=16M case=cpuid-loop n=60000"
+  --guest "$G/hostile.elf hv=1 mem=16M case=spin ticks=12000000"
 
 contained() { # RUN VM: the hypervisor's "contained" line for vmVM's vcpu0
   grep -a "^\[hv\] vm$2 vcpu0 contained:" "$(cv_log "$1")" | tr -d '\r'
