@@ -388,6 +388,11 @@ void handle_cr_access(struct vcpu *v)
 		.cs_l = vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L,
 	};
 	const char *why = NULL;
+	/* Outside 64-bit mode the source is a 32-bit register: bits 63:32 of
+	 * the GPR are not part of the write (SDM Vol. 2B, "MOV—Move to/from
+	 * Control Registers": "operand size ... 32 bits outside 64-bit mode") */
+	if (!((st.efer & EFER_LMA) && st.cs_l))
+		val = (uint32_t)val;
 	if (cr == 0) {
 		uint64_t fixed = vmx_guest_cr0_fixed1_bits();
 		uint64_t old = vmcs_readnat(GUEST_CR0);
