@@ -74,7 +74,8 @@ HOSTLIB_SRCS := $(wildcard \
                  vmx/entry_check.c \
                  vmm/time/tsc_math.c \
                  vmm/time/skew_parse.c \
-                 vmm/dev/lapic_regs.c)
+                 vmm/dev/lapic_regs.c \
+                 vmm/core/cr_check.c)
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))

@@ -14,7 +14,7 @@ GUEST_NAMES := hello platform hostile bench tsc migrate warp apic deadline rtos 
 GUEST_ELFS  := $(patsubst %,$(BUILD)/guest/%.elf,$(GUEST_NAMES))
 
 # Guests are freestanding 64-bit code built exactly like the hypervisor.
-GUEST_CFLAGS  := $(KCFLAGS)
+GUEST_CFLAGS  := $(filter-out -fstack-protector-strong -mstack-protector-guard=global,$(KCFLAGS)) -fno-stack-protector
 GUEST_ASFLAGS := -f elf64 -g -F dwarf -w+all -w+error
 GUEST_LDFLAGS := $(filter-out -T linker.ld,$(KLDFLAGS)) -T guest/lib/guest.ld
 

@@ -164,6 +164,21 @@ void host_apic_send_fixed(uint32_t apic_id, uint8_t vector)
 	*xapic_reg(APIC_REG_ICR_LOW) = icr_low;
 }
 
+void host_apic_send_nmi(uint32_t apic_id)
+{
+	uint32_t icr_low = (APIC_DM_NMI << APIC_DM_SHIFT) | APIC_ICR_LEVEL_ASSERT;
+
+	if (host_apic_x2apic()) {
+		wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << X2APIC_DEST_SHIFT) | icr_low);
+		return;
+	}
+	for (uint32_t i = 0; i < ICR_SEND_POLL_LIMIT &&
+	     (*xapic_reg(APIC_REG_ICR_LOW) & APIC_DELIVERY_STATUS); i++)
+		cpu_relax();
+	*xapic_reg(APIC_REG_ICR_HIGH) = apic_id << APIC_XAPIC_ID_SHIFT;
+	*xapic_reg(APIC_REG_ICR_LOW) = icr_low;
+}
+
 void host_apic_eoi(void)
 {
 	reg_write(APIC_REG_EOI, 0);

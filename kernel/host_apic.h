@@ -52,6 +52,15 @@ void host_apic_sw_enable(void);
  * does not wait for the delivery status. */
 void host_apic_send_fixed(uint32_t apic_id, uint8_t vector);
 
+/* Send an NMI to apic_id (nmi_test=, a teaching aid; the vector field is
+ * ignored for NMI delivery: SDM Vol. 3A, "Interrupt Command Register"). */
+void host_apic_send_nmi(uint32_t apic_id);
+
+/* A vector no host code claims: nmi_test= sends fixed IPIs with it to show
+ * that a stray host interrupt during guest execution is acknowledged,
+ * logged once and EOI'd (vmm/exits_core.c:handle_external_interrupt). */
+#define HOST_STRAY_TEST_VECTOR 0x41
+
 /* EOI for the interrupt this pCPU acknowledged ("acknowledge interrupt on
  * exit" moved it to the ISR). */
 void host_apic_eoi(void);

@@ -23,6 +23,12 @@ struct percpu {
 	struct vcpu *current_vcpu;    /* the vCPU whose VMCS is current here, or NULL */
 	const void *last_vm;          /* the VM whose vCPU ran here last (IBPB on a change) */
 	uint64_t ibpb_count;          /* IBPBs issued on this pCPU */
+	/* Host events no guest owns (kernel/trap.c, vmm/exits_core.c): counted,
+	 * never fatal, reported at the end of the run. */
+	uint64_t nmis_root;           /* NMIs taken through the host IDT (VMX root) */
+	uint64_t nmis_guest;          /* NMIs that arrived during guest execution (NMI exiting) */
+	uint64_t stray_irqs;          /* host interrupts with no owner (acknowledged on exit, EOI'd) */
+	uint64_t stray_seen[4];       /* which stray vectors were already reported (bit = vector) */
 };
 
 extern struct percpu percpu[MAX_CPUS];

@@ -1,7 +1,10 @@
 /*
- * kernel/trap.c - IDT and the fatal-exception dump.
+ * kernel/trap.c - IDT, host NMIs and the fatal-exception dump.
  *
- * Context: kernel, any pCPU. The hypervisor runs with interrupts off and
+ * Context: kernel, any pCPU. An NMI is not an exception: the platform
+ * (a watchdog, a BMC, another pCPU) may send one at any time, so it is
+ * counted per pCPU and the handler returns (IRET ends the NMI blocking).
+ * The hypervisor runs with interrupts off and
  * expects no exception: each one is a bug, so the handler prints everything a
  * reader needs (vector name, error code decoded, RIP, CR0/CR2/CR3/CR4, EFER,
  * every general register, a frame-pointer backtrace), stops the CPU and, on
@@ -113,8 +116,36 @@ static void backtrace(uint64_t rbp)
 	kprintf("\n");
 }
 
+void nmi_unblock(void)
+{
+	/* An IRET to the next instruction, in place: the stack frame a CPU
+	 * pushes for an interrupt in 64-bit mode (SS, RSP, RFLAGS, CS, RIP;
+	 * SDM Vol. 3A, "Stack Switching in IA-32e Mode"). It ends the NMI
+	 * blocking that an NMI's VM exit leaves in effect (SDM Vol. 3A,
+	 * "NMI Handling While Processing an NMI": only IRET ends it). */
+	__asm__ volatile("mov %%rsp, %%rax\n\t"
+			 "pushq %[ss]\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "pushq %[cs]\n\t"
+			 "lea 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "iretq\n"
+			 "1:"
+			 :
+			 : [ss] "i"(GDT_KERNEL_DS), [cs] "i"(GDT_KERNEL_CS)
+			 : "rax", "memory", "cc");
+}
+
 void trap_handler(struct trap_frame *tf)
 {
+	/* A host NMI in VMX root: the host's, whatever sent it. Only counted
+	 * here (no console: the NMI may have come while this pCPU held the
+	 * console lock); vmm/report.c prints the counts. */
+	if (tf->vector == VEC_NMI && percpu_ready()) {
+		this_cpu()->nmis_root++;
+		return;
+	}
 	uint32_t cpu = percpu_ready() ? this_cpu()->cpu_id : 0;
 	const char *name = tf->vector < NUM_EXCEPTIONS ? exception_names[tf->vector] : "?";
 

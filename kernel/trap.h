@@ -39,8 +39,13 @@ struct trap_frame {
 void idt_load(void);
 uint64_t idt_base(void);
 
-/* Called from boot/isr.asm. Prints the full dump and ends the run; returns
- * only for a fault that a fixup handled (none yet). */
+/* Called from boot/isr.asm. An NMI is counted (percpu nmis_root) and
+ * returns; any exception prints the full dump and ends the run. */
 void trap_handler(struct trap_frame *tf);
+
+/* End NMI blocking on this pCPU with an IRET to the next instruction (a VM
+ * exit caused by an NMI leaves NMIs blocked, as the NMI's delivery would).
+ * An NMI latched meanwhile is then taken through the host IDT and counted. */
+void nmi_unblock(void);
 
 #endif

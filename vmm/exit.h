@@ -29,11 +29,11 @@ bool vmm_handle_exit(struct guest_regs *regs);
 void vmm_entry_failed(struct vcpu *v, int fail_class);
 
 /* The event whose delivery this exit interrupted, if any (SDM Vol. 3C,
- * "Information for VM Exits That Occur During Event Delivery"), kept to be
- * delivered again (vmm/inject.c). Called by the handlers of the exits that
- * can happen during delivery (exceptions, NMIs, external interrupts, triple
- * fault, EPT violations, the preemption timer, any unhandled exit); an
- * instruction's exit (CPUID, VMCALL, MSR, I/O, HLT, CR, ...) cannot. */
+ * "Information for VM Exits That Occur During Event Delivery"), kept in
+ * v->reinject_info to be delivered again (vmm/inject.c). Called once, by
+ * vmm/exit.c:exit_during_delivery, before the handler, for the exits that
+ * can happen during delivery (the slots it holds in the dispatch table);
+ * an instruction's exit (CPUID, VMCALL, MSR, I/O, HLT, CR, ...) cannot. */
 void vcpu_capture_vectoring(struct vcpu *v);
 
 /* The exits that need no device model (vmm/exits_core.c). */
@@ -42,6 +42,10 @@ void handle_external_interrupt(struct vcpu *v);
 void handle_triple_fault(struct vcpu *v);
 void handle_hlt(struct vcpu *v);
 void handle_invd(struct vcpu *v);
+void handle_wbinvd(struct vcpu *v);
+void handle_monitor(struct vcpu *v);
+void handle_mwait(struct vcpu *v);
+void handle_rdpmc(struct vcpu *v);
 void handle_vmx_instruction(struct vcpu *v);
 void handle_cr_access(struct vcpu *v);
 void handle_ept_violation(struct vcpu *v);

@@ -1,9 +1,10 @@
 /*
  * vmm/exits_core.c - exits that end a VM or need little of a device model:
- * exceptions and NMIs, host interrupts (kicks), triple fault, HLT and the
- * halted state, VMX instructions, control registers (CR8 is the APIC's
- * TPR), EPT violations outside the guest's RAM, the preemption timer, the
- * interrupt/NMI windows and the TPR threshold.
+ * exceptions (#AC and #DB reflected) and host NMIs, host interrupts (kicks,
+ * strays), triple fault, HLT and the halted state, MONITOR/MWAIT, RDPMC,
+ * WBINVD/INVD, VMX instructions, control registers (CR0/CR4 checked, CR8
+ * is the APIC's TPR), EPT violations outside the guest's RAM, the
+ * preemption timer, the interrupt/NMI windows and the TPR threshold.
  *
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
  */
@@ -11,9 +12,13 @@
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/host_apic.h"
+#include "kernel/percpu.h"
+#include "kernel/trap.h"
 #include "lib/msr.h"
 #include "lib/x86.h"
+#include "vmm/core/cr_check.h"
 #include "vmm/core/vcpu.h"
+#include "vmm/dev/cpuid.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/inject.h"
 #include "vmm/time/tsc_sync.h"
@@ -29,16 +34,71 @@ void vcpu_capture_vectoring(struct vcpu *v)
 		inject_record_vectoring(v, idt);
 }
 
+#define DR7_GD           BIT(13)
+
+/*
+ * A #DB that exited (exception bitmap bit 1): give it to the guest as the
+ * CPU would have. Such an exit leaves DR6 and DR7 as they were and puts
+ * what the CPU would have written into DR6 in the exit qualification
+ * instead (SDM Vol. 3C, "Exit Qualification for Debug Exceptions"; "Updating
+ * Non-Register State": a #DB that causes a VM exit does not update DR6, and
+ * does not clear DR7.GD): vcpu_inject_db writes DR6 from it. ICEBP (INT1, a privileged software exception) sets no
+ * DR6 bit and goes in again with its instruction length.
+ */
+static void reflect_db(struct vcpu *v, uint32_t info)
+{
+	uint32_t type = info & INTR_INFO_TYPE_MASK;
+
+	if (type == INTR_TYPE_PRIV_SW_EXCEPTION) {
+		vcpu_inject_event(v, INTR_INFO_VALID | INTR_TYPE_PRIV_SW_EXCEPTION | VEC_DB, 0,
+				  vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+		v->reflected_db++;
+		return;
+	}
+	uint64_t q = vcpu_exit_qualification(v);
+
+	if (q & DR6_BD) {
+		/* general detect: the CPU clears DR7.GD before the handler runs,
+		 * so that the handler may use the debug registers */
+		vmcs_writenat(GUEST_DR7, vmcs_readnat(GUEST_DR7) & ~DR7_GD);
+	}
+	vcpu_inject_db(v, q);
+	v->reflected_db++;
+}
+
 void handle_exception_nmi(struct vcpu *v)
 {
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+	uint32_t type = info & INTR_INFO_TYPE_MASK, vec = info & INTR_INFO_VECTOR_MASK;
 
-	vcpu_capture_vectoring(v);
-
-	/* The exception bitmap is 0, so only an NMI meant for the host lands
-	 * here (NMI exiting). The host has no NMI source of its own: note it. */
-	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
-		kprintf("[hv] vm%u: host NMI during guest execution (ignored)\n", v->vm->id);
+	if (type == INTR_TYPE_NMI) {
+		/* NMI exiting: an NMI that arrived while the guest ran is the
+		 * host's (no device of the host is a guest's, and a guest's own
+		 * NMIs come from its virtual APIC, never from the pins): count it,
+		 * never inject it. The exit left NMIs blocked on this pCPU, as an
+		 * NMI's delivery would: end that with an IRET, or the next host NMI
+		 * would wait for one (SDM Vol. 3C, "NMI Exiting"). */
+		this_cpu()->nmis_guest++;
+		nmi_unblock();
+		return;
+	}
+	/* The exception bitmap holds #AC and #DB only (vm_create.c). A fault
+	 * during an IRET that unblocked virtual NMIs (bit 12) leaves them
+	 * blocked again, as the IRET never completed (SDM Vol. 3C, "Information
+	 * for VM Exits Due to Vectored Events"). */
+	if ((info & INTR_INFO_NMI_UNBLOCK_IRET) && !v->reinject_info) {
+		uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr | INTERRUPTIBILITY_NMI);
+	}
+	if (vec == VEC_DB && (type == INTR_TYPE_HW_EXCEPTION || type == INTR_TYPE_PRIV_SW_EXCEPTION)) {
+		reflect_db(v, info);
+		return;
+	}
+	if (vec == VEC_AC && type == INTR_TYPE_HW_EXCEPTION) {
+		/* #AC always pushes an error code of 0 (SDM Vol. 3A, "Interrupt
+		 * 17—Alignment Check Exception (#AC)") */
+		vcpu_inject_exception(v, VEC_AC, true, 0);
+		v->reflected_ac++;
 		return;
 	}
 	vcpu_dump(v);
@@ -46,32 +106,52 @@ void handle_exception_nmi(struct vcpu *v)
 	       info);
 }
 
+#define STRAY_WORD_BITS 64
 void handle_external_interrupt(struct vcpu *v)
 {
 	/* The host masks the 8259 and programs no interrupt source: the only
-	 * host interrupt is another pCPU's kick (vmm/core/vcpu.c:vcpu_kick),
-	 * acknowledged by the exit ("acknowledge interrupt on exit"), so its
-	 * vector is in the exit's interruption information. It only made the
-	 * guest exit: the events it announced are injected at the entry
-	 * (vmm/inject.c). Anything else is unexpected: end the VM. */
+	 * host interrupt it expects is another pCPU's kick
+	 * (vmm/core/vcpu.c:vcpu_kick), acknowledged by the exit ("acknowledge
+	 * interrupt on exit"), so its vector is in the exit's interruption
+	 * information. It only made the guest exit: the events it announced
+	 * are injected at the entry (vmm/inject.c). Any other vector is the
+	 * host's too, never the guest's (no host device is a guest's): it is
+	 * counted, named once per vector, and EOI'd, so that its in-service
+	 * bit does not hold back the kicks (SDM Vol. 3A, "End of Interrupt");
+	 * the guest goes on. */
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
 	uint32_t vec = info & INTR_INFO_VECTOR_MASK;
 
-	vcpu_capture_vectoring(v);
 	if ((info & INTR_INFO_VALID) && vec == KICK_VECTOR) {
 		host_apic_eoi();
 		return;
 	}
 	if ((info & INTR_INFO_VALID) && vec == HOST_SPURIOUS_VECTOR)
 		return;         /* a spurious interrupt sets no ISR bit: no EOI */
-	vcpu_dump(v);
-	vm_end(v->vm, VM_END_UNHANDLED_EXIT, "unexpected host interrupt (interruption info %#x) "
-	       "while the guest ran", info);
+	struct percpu *c = this_cpu();
+	c->stray_irqs++;
+	if (!(info & INTR_INFO_VALID)) {
+		/* without "acknowledge interrupt on exit" the interrupt is still
+		 * pending in the APIC and would end every entry at once: this
+		 * CPU lacks the control, so the kick is the only host interrupt
+		 * ever sent (vcpu_kick sends none then) */
+		vcpu_dump(v);
+		vm_end(v->vm, VM_END_UNHANDLED_EXIT, "host interrupt while the guest ran, and this "
+		       "CPU cannot acknowledge it on exit");
+		return;
+	}
+	uint64_t bit = 1ULL << (vec % STRAY_WORD_BITS);
+	if (!(c->stray_seen[vec / STRAY_WORD_BITS] & bit)) {
+		c->stray_seen[vec / STRAY_WORD_BITS] |= bit;
+		kprintf("[hv] pcpu %u: host interrupt, vector %#x, while vm%u ran: no owner, "
+			"acknowledged and EOI'd (reported once per vector)\n", c->cpu_id, vec, v->vm->id);
+	}
+	host_apic_eoi();
 }
 
 void handle_triple_fault(struct vcpu *v)
 {
-	vcpu_capture_vectoring(v);
+	v->reinject_info = 0;           /* the VM ends: nothing goes in again */
 	vm_end(v->vm, VM_END_TRIPLE_FAULT, "shutdown at RIP %#lx: an exception could not be delivered",
 	       v->rip);
 }
@@ -173,11 +253,68 @@ bool vcpu_hlt_resume(struct vcpu *v)
 	return true;
 }
 
+/*
+ * INVD and WBINVD (SDM Vol. 3C, "Instructions That Cause VM Exits
+ * Unconditionally": INVD; "WBINVD exiting", a secondary control) end as a
+ * NOP. A guest of chronovisor has no device that reads or writes its RAM
+ * behind the caches (no DMA, no pass-through), and its RAM is write-back
+ * memory like the host's, so no guest can tell a flushed cache from one
+ * that was not: what a flush would change is only time, and it would take
+ * it from every VM, since the caches are shared (a WBINVD can take
+ * milliseconds with interrupts held off). INVD must never run for a guest:
+ * it would drop dirty lines of the host and of other VMs. Where the CPU
+ * lacks "WBINVD exiting" a guest's WBINVD runs on its pCPU (vmx/caps_decode.c
+ * reports it as optional).
+ */
 void handle_invd(struct vcpu *v)
 {
-	/* INVD would drop dirty host cache lines: do WBINVD's job instead. */
-	__asm__ volatile("wbinvd" ::: "memory");
+	v->cache_flushes++;
 	vcpu_skip_instruction(v);
+}
+
+void handle_wbinvd(struct vcpu *v)
+{
+	v->cache_flushes++;
+	vcpu_skip_instruction(v);
+}
+
+/* MONITOR and MWAIT always exit (MONITOR exiting, MWAIT exiting): an MWAIT
+ * with a deep C-state hint and IF = 0 can stop the VMX-preemption timer
+ * (SDM Vol. 3C, "VMX-Preemption Timer") and with it the host's only way back
+ * to this pCPU. They follow CPUID.1:ECX.MONITOR as the guest sees it
+ * (vmm/dev/cpuid.c:cpuid_guest_monitor): hidden, they raise #UD as on a CPU
+ * without them (SDM Vol. 2B, "MWAIT", "MONITOR": #UD if CPUID.01H:ECX.
+ * MONITOR[bit 3] = 0); shown, MONITOR arms nothing and MWAIT returns at
+ * once, which the SDM allows for any reason ("MWAIT": the processor may
+ * exit the state for events other than a write to the monitored range). */
+void handle_monitor(struct vcpu *v)
+{
+	if (!cpuid_guest_monitor()) {
+		vcpu_inject_exception(v, VEC_UD, false, 0);
+		return;
+	}
+	vcpu_skip_instruction(v);
+}
+
+void handle_mwait(struct vcpu *v)
+{
+	if (!cpuid_guest_monitor()) {
+		vcpu_inject_exception(v, VEC_UD, false, 0);
+		return;
+	}
+	vcpu_skip_instruction(v);
+}
+
+/* RDPMC always exits (RDPMC exiting): the counters are the host's. The
+ * guest's CPUID leaf 0xA shows no performance-monitoring unit
+ * (vmm/dev/cpuid.c), so no counter index is valid and RDPMC raises
+ * #GP(0), as it does on a CPU for an index it does not have (SDM Vol. 2B,
+ * "RDPMC": #GP(0) if ECX does not name a valid counter). A CPL > 0 with
+ * CR4.PCE = 0 faults before the exit: that #GP is the CPU's. */
+void handle_rdpmc(struct vcpu *v)
+{
+	v->rdpmc_refused++;
+	vcpu_inject_gp0(v);
 }
 
 void handle_vmx_instruction(struct vcpu *v)
@@ -186,6 +323,18 @@ void handle_vmx_instruction(struct vcpu *v)
 
 	vm_end(v->vm, VM_END_HOSTILE, "guest executed %s at RIP %#lx (VMX is not offered to guests)",
 	       exit_reason_name(basic), v->rip);
+}
+
+/*
+ * The CR4 bits a guest may set: what the CPU allows in VMX operation
+ * (IA32_VMX_CR4_FIXED1), less the features CPUID hides from guests: VMX
+ * (VMXE), SMX (SMXE), XSAVE (OSXSAVE). vmm/core/cr_check.c takes it as an
+ * input, so a guest feature table can supply it instead.
+ */
+#define CR4_SMXE        BIT(14)
+static uint64_t guest_cr4_allowed(void)
+{
+	return vmx_caps.cr4_fixed1 & ~(CR4_VMXE | CR4_SMXE | CR4_OSXSAVE);
 }
 
 /* MOV to CR0/CR4 that touches a host-owned bit (CR0.NE, CR4.VMXE), and MOV
@@ -220,16 +369,38 @@ void handle_cr_access(struct vcpu *v)
 		/* CR8[3:0] is TPR[7:4]; bits 63:4 are reserved: #GP (SDM Vol. 3A,
 		 * "Task Priority Register (TPR)", "CR8") */
 		if (val & ~CR8_TPR_MASK) {
-			vcpu_inject_exception(v, VEC_GP, true, 0);
+			vcpu_inject_gp0(v);
 			return;
 		}
 		lapic_cr8_write(v, val);
 		vcpu_skip_instruction(v);
 		return;
 	}
+	/* The guest's view: host-owned bits from the read shadows, CS.L from
+	 * its access rights. A write the CPU would refuse gets the CPU's #GP,
+	 * never a VM entry that fails on it (vmm/core/cr_check.h). */
+	uint64_t cr0_mask = vmcs_readnat(CR0_GUEST_HOST_MASK), cr4_mask = vmcs_readnat(CR4_GUEST_HOST_MASK);
+	struct cr_state st = {
+		.cr0 = (vmcs_readnat(GUEST_CR0) & ~cr0_mask) | (vmcs_readnat(CR0_READ_SHADOW) & cr0_mask),
+		.cr3 = vmcs_readnat(GUEST_CR3),
+		.cr4 = (vmcs_readnat(GUEST_CR4) & ~cr4_mask) | (vmcs_readnat(CR4_READ_SHADOW) & cr4_mask),
+		.efer = vmcs_read64(GUEST_IA32_EFER),
+		.cs_l = vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L,
+	};
+	const char *why = NULL;
+	/* Outside 64-bit mode the source is a 32-bit register: bits 63:32 of
+	 * the GPR are not part of the write (SDM Vol. 2B, "MOV—Move to/from
+	 * Control Registers": "operand size ... 32 bits outside 64-bit mode") */
+	if (!((st.efer & EFER_LMA) && st.cs_l))
+		val = (uint32_t)val;
 	if (cr == 0) {
 		uint64_t fixed = vmx_guest_cr0_fixed1_bits();
 		uint64_t old = vmcs_readnat(GUEST_CR0);
+		if (!cr0_write_check(&st, val, &val, &why)) {
+			v->cr_refused++;
+			vcpu_inject_gp0(v);
+			return;
+		}
 		vmcs_writenat(CR0_READ_SHADOW, val);
 		vmcs_writenat(GUEST_CR0, val | fixed);
 		/* Turning paging on with EFER.LME set enters IA-32e mode: what
@@ -248,9 +419,10 @@ void handle_cr_access(struct vcpu *v)
 	} else {
 		/* VMX is hidden from guests (CPUID.1:ECX.VMX = 0), so CR4.VMXE is
 		 * a reserved bit for them: setting it raises #GP, as on a CPU
-		 * without VMX. */
-		if (val & CR4_VMXE) {
-			vcpu_inject_exception(v, VEC_GP, true, 0);
+		 * without VMX (guest_cr4_allowed leaves it out). */
+		if (!cr4_write_check(&st, val, guest_cr4_allowed(), &why)) {
+			v->cr_refused++;
+			vcpu_inject_gp0(v);
 			return;
 		}
 		vmcs_writenat(CR4_READ_SHADOW, val);
@@ -264,13 +436,18 @@ void handle_ept_violation(struct vcpu *v)
 	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 
 	vcpu_exit_qualification(v);
-	vcpu_capture_vectoring(v);
 	if (v->reinject_info) {
-		/* delivering an event touched a page outside RAM (an IDT or a
-		 * stack there): nothing to emulate, the guest is broken */
+		/* Delivering an event touched a page outside RAM (an IDT, GDT or
+		 * stack there, the xAPIC page included): the access is the
+		 * delivery's, not the instruction's at RIP, so there is nothing
+		 * to emulate (emulating RIP's instruction would lose the event);
+		 * the guest is broken. The exit path captured the event
+		 * (vmm/exit.c); it ends with its VM. */
+		uint32_t ev = v->reinject_info;
+		v->reinject_info = 0;
 		vm_end(v->vm, VM_END_BAD_ACCESS, "EPT violation at guest-physical %#lx while "
-		       "delivering event %#x (IDT or stack outside its RAM), RIP %#lx", gpa,
-		       v->reinject_info, v->rip);
+		       "delivering event %#x (IDT, GDT or stack outside its RAM or on the xAPIC "
+		       "page), RIP %#lx", gpa, ev, v->rip);
 		return;
 	}
 
@@ -284,7 +461,6 @@ void handle_ept_violation(struct vcpu *v)
 
 void handle_preemption_timer(struct vcpu *v)
 {
-	vcpu_capture_vectoring(v);
 	/* A slice ended, or the APIC timer is due: vmm/exit.c services the
 	 * timer, checks the slice and the watchdog, and re-arms. */
 }

@@ -8,8 +8,16 @@
  * One event per entry, in this order (SDM Vol. 3C, "Event Injection";
  * SDM Vol. 3A, "Priority Among Simultaneous Exceptions and Interrupts"):
  *   1. an exception an exit handler raised (vcpu_inject_exception), or the
- *      event the exit interrupted (IDT-vectoring information), delivered
- *      again as it was: never lost, whichever pCPU the vCPU resumes on;
+ *      event the exit interrupted (IDT-vectoring information, captured by
+ *      vmm/exit.c for every exit that can interrupt a delivery), delivered
+ *      again as it was, with its type, vector, error code and, for a
+ *      software event, instruction length: never lost, whichever pCPU the
+ *      vCPU resumes on. When both exist (an intercepted #AC raised while
+ *      the CPU delivered another event), they combine as the CPU combines
+ *      an exception raised during a delivery (combine_with_interrupted):
+ *      an interrupted external interrupt or NMI waits for its window and
+ *      goes in after; an interrupted exception makes a #DF or a triple
+ *      fault, or gives way to the new one;
  *   2. an NMI, unless the guest blocks NMIs (virtual-NMI blocking) or is in
  *      a MOV-SS/STI shadow: then NMI-window exiting (exit reason 8);
  *   3. the local APIC's highest deliverable interrupt (its class above the
@@ -66,6 +74,80 @@ static void write_entry(struct vcpu *v, uint32_t info, uint32_t error, uint32_t 
 	v->event_injected = true;
 }
 
+/* SDM Vol. 3A, "Interrupt 8—Double Fault Exception (#DF)", the table of
+ * exception classes: contributory #DE, #TS, #NP, #SS, #GP; #PF its own
+ * class; every other exception and every interrupt benign. */
+#define VEC_TS 10
+#define VEC_NP 11
+#define VEC_SS 12
+static bool contributory(uint32_t vec)
+{
+	return vec == VEC_DE || vec == VEC_TS || vec == VEC_NP || vec == VEC_SS || vec == VEC_GP;
+}
+
+/*
+ * An exit handler raised an exception (already in the VM-entry field) while
+ * the exit had interrupted the delivery of another event (v->reinject_info):
+ * what the CPU does when an exception happens while it delivers an event
+ * (SDM Vol. 3A, "Interrupt 8—Double Fault Exception (#DF)"; SDM Vol. 3C,
+ * "Reinjection"). Returns true when the interrupted event must wait and
+ * go in at a later entry (it stays in v->reinject_info).
+ *   - an external interrupt or NMI: it was taken from the APIC and must not
+ *     be lost: the new exception goes first, the interrupt or NMI at the next
+ *     window (interrupt- or NMI-window exiting), as if it had come a moment
+ *     later;
+ *   - a #DF: shutdown, the VM ends (triple fault);
+ *   - #PF or a contributory exception interrupted by a contributory
+ *     exception or a #PF (a #PF only after a #PF): a #DF with error code 0;
+ *   - anything else (benign): handled serially: the new exception is
+ *     delivered and the interrupted one dropped; a fault or a software
+ *     event comes again when its instruction runs again (the saved RIP
+ *     is that instruction's).
+ */
+static bool combine_with_interrupted(struct vcpu *v)
+{
+	uint32_t old = v->reinject_info, old_type = old & INTR_INFO_TYPE_MASK;
+	uint32_t old_vec = old & INTR_INFO_VECTOR_MASK;
+	uint32_t now = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+	uint32_t now_vec = now & INTR_INFO_VECTOR_MASK;
+
+	if (old_type == INTR_TYPE_EXT_INTR || old_type == INTR_TYPE_NMI) {
+		v->deferred_reinject++;
+		return true;
+	}
+	v->reinject_info = 0;
+	if (old_type != INTR_TYPE_HW_EXCEPTION || !((now & INTR_INFO_TYPE_MASK) == INTR_TYPE_HW_EXCEPTION))
+		return false;
+	if (old_vec == VEC_DF) {
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+		vm_end(v->vm, VM_END_TRIPLE_FAULT, "exception %u while delivering #DF at RIP %#lx "
+		       "(triple fault)", now_vec, v->rip);
+		return false;
+	}
+	bool df = (contributory(old_vec) && contributory(now_vec)) ||
+		  (old_vec == VEC_PF && (contributory(now_vec) || now_vec == VEC_PF));
+	if (df)
+		vcpu_inject_exception(v, VEC_DF, true, 0);
+	return false;
+}
+
+/* May an interrupted external interrupt (or NMI) go in at this entry? It
+ * was being delivered, so IF was 1 then; after a combined exception it
+ * needs the guest to be open for it again (entry refuses an external
+ * interrupt with RFLAGS.IF = 0: SDM Vol. 3C, "Checks on Guest RFLAGS"). */
+static uint32_t reinject_window(struct vcpu *v)
+{
+	uint32_t type = v->reinject_info & INTR_INFO_TYPE_MASK;
+	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	if (type == INTR_TYPE_EXT_INTR &&
+	    (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) || (intr & INTERRUPTIBILITY_STI_MOVSS)))
+		return CPU_BASED_INTR_WINDOW_EXITING;
+	if (type == INTR_TYPE_NMI && (intr & INTERRUPTIBILITY_STI_MOVSS))
+		return CPU_BASED_NMI_WINDOW_EXITING;
+	return 0;
+}
+
 static void reinject(struct vcpu *v)
 {
 	uint32_t info = v->reinject_info;
@@ -88,18 +170,21 @@ static void inject_events(struct vcpu *v, uint32_t ev)
 	bool busy = v->event_injected, have_intr = false;
 
 	if (v->reinject_info) {
+		uint32_t type = v->reinject_info & INTR_INFO_TYPE_MASK;
+		uint32_t wait;
 		if (busy) {
-			/* Only an exit during event delivery that also raised an
-			 * exception could get here; none of ours does. */
-			vcpu_dump(v);
-			vm_end(v->vm, VM_END_UNHANDLED_EXIT, "exception %#x raised while the exit had "
-			       "interrupted the delivery of event %#x", vmcs_read32(VM_ENTRY_INTR_INFO_FIELD),
-			       v->reinject_info);
-			v->reinject_info = 0;
-			return;
+			if (combine_with_interrupted(v)) {
+				v->reinject_deferred = true;
+				windows |= type == INTR_TYPE_NMI ? CPU_BASED_NMI_WINDOW_EXITING
+								 : CPU_BASED_INTR_WINDOW_EXITING;
+			}
+		} else if (v->reinject_deferred && (wait = reinject_window(v)) != 0) {
+			windows |= wait;        /* still closed: it waits on */
+		} else {
+			v->reinject_deferred = false;
+			reinject(v);
 		}
-		reinject(v);
-		busy = true;
+		busy = true;    /* a waiting interrupted event goes before the APIC's next */
 	}
 	if (ev & EV_NMI) {
 		intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
@@ -179,6 +264,7 @@ void inject_reset(struct vcpu *v)
 {
 	v->entry_work = true;           /* the next entry recomputes it */
 	v->reinject_info = 0;
+	v->reinject_deferred = false;
 	v->event_injected = false;
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);

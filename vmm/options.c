@@ -18,6 +18,8 @@ enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_
 		    OPT_X2APIC,
 		    OPT_SAVE,
 		    OPT_CONSOLE,
+		    OPT_EXC_INTERCEPT,
+		    OPT_NMI_TEST,
 		    NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
@@ -25,6 +27,7 @@ static const char *const entry_check_choices[] = { "first", "launch", "always", 
 static const char *const apicv_choices[] = { "off", "on", NULL };
 static const char *const x2apic_choices[] = { "auto", "on", NULL };
 static const char *const console_choices[] = { "all", "serial", NULL };
+static const char *const on_off_choices[] = { "off", "on", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp",
 					     "stack", "wtext", "xdata", "canary", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
@@ -59,6 +62,10 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 		       .help = "save VM N once its guest TSC reaches TICKS, as an image on COM2 (cvrun --save FILE): vmN@TICKS" },
 	[OPT_CONSOLE] = { .key = "console", .type = OPT_ENUM, .choices = console_choices,
 			  .help = "all (serial, port 0xE9 and the screen, default) or serial (no screen output after the boot lines)" },
+	[OPT_EXC_INTERCEPT] = { .key = "exc_intercept", .type = OPT_ENUM, .choices = on_off_choices,
+				.help = "#AC and #DB exit and are reflected to the guest: on (default) or off (negative control: a hostile IDT can loop the CPU inside their delivery)" },
+	[OPT_NMI_TEST] = { .key = "nmi_test", .type = OPT_UINT, .min = 0, .max = 1000000,
+			   .help = "send N host NMIs during the run (to this pCPU and to pCPUs running guests) to show they are counted and survived (teaching aid)" },
 };
 
 struct hv_options hv_opts = {
@@ -69,6 +76,7 @@ struct hv_options hv_opts = {
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
 	.apicv = true,
 	.save_vm = -1,
+	.exc_intercept = true,
 };
 
 /* save=vmN@TICKS: both decimal. */
@@ -125,7 +133,7 @@ static bool parse_migrate(const char *s, char *err, size_t errlen)
 bool options_parse(const char *cmdline)
 {
 	static struct opt_value vals[NUM_OPTIONS];
-	static char usage[4096];
+	static char usage[4096];     /* the option list: about 2500 bytes now */
 	char err[256];
 
 	if (cmdline_parse(cmdline, option_table, NUM_OPTIONS, vals, err, sizeof(err)) != 0) {
@@ -173,6 +181,10 @@ bool options_parse(const char *cmdline)
 	}
 	if (vals[OPT_CONSOLE].set)
 		hv_opts.console_serial = vals[OPT_CONSOLE].choice == 1;
+	if (vals[OPT_EXC_INTERCEPT].set)
+		hv_opts.exc_intercept = vals[OPT_EXC_INTERCEPT].choice == 1;
+	if (vals[OPT_NMI_TEST].set)
+		hv_opts.nmi_test = (uint32_t)vals[OPT_NMI_TEST].u;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

@@ -49,6 +49,8 @@ struct hv_options {
 	int32_t save_vm;              /* save=vmN@TICKS: N (-1: no save) */
 	uint64_t save_at;             /* ... TICKS of that VM's guest TSC */
 	bool console_serial;          /* console=serial: no screen output (serial and port 0xE9 only) */
+	bool exc_intercept;           /* exc_intercept=on: #AC and #DB exit and are reflected */
+	uint32_t nmi_test;            /* nmi_test=N: send N host NMIs during the run (teaching aid) */
 };
 
 extern struct hv_options hv_opts;

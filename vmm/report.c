@@ -38,6 +38,23 @@ static void report_exits(const struct vm *vm)
 	}
 }
 
+/* What vmm/exits_core.c answered for the guest's exceptions and the
+ * instructions that would reach the host (only the vCPUs that had any). */
+static void report_contained(const struct vm *vm)
+{
+	for (uint32_t c = 0; c < vm->nvcpus; c++) {
+		const struct vcpu *v = &vm->vcpus[c];
+		if (!(v->reflected_ac | v->reflected_db | v->cache_flushes | v->rdpmc_refused |
+		      v->cr_refused | v->deferred_reinject | v->reinjected | v->single_steps))
+			continue;
+		kprintf("[hv] vm%u vcpu%u contained: #AC reflected %lu, #DB reflected %lu, single-step traps %lu, "
+			"INVD/WBINVD as NOP %lu, RDPMC #GP %lu, CR0/CR4 write #GP %lu, "
+			"interrupted deliveries %lu (%lu waited for a window)\n", vm->id, c, v->reflected_ac,
+			v->reflected_db, v->single_steps, v->cache_flushes, v->rdpmc_refused, v->cr_refused,
+			v->reinjected, v->deferred_reinject);
+	}
+}
+
 static void report_tsc(const struct vm *vm)
 {
 	for (uint32_t c = 0; c < vm->nvcpus; c++) {
@@ -86,5 +103,6 @@ void report_vm(struct vm *vm)
 		vm->unhandled_msr);
 	lapic_vm_summary(vm);
 	report_exits(vm);
+	report_contained(vm);
 	report_tsc(vm);
 }

@@ -28,6 +28,7 @@
 #include "vmm/options.h"
 #include "kernel/percpu.h"
 #include "lib/printf.h"
+#include "vmm/host_events.h"
 #include "vmm/run.h"
 #include "vmm/report.h"
 #include "vmm/core/vcpu.h"
@@ -211,6 +212,8 @@ static void sched_loop(void *arg)
 		host_apic_sw_enable();
 
 	for (;;) {
+		if (me == 0 && hv_opts.nmi_test)
+			host_events_test_step(me, ncpus);
 		struct vcpu *v = pick(me);
 		if (v) {
 			vcpu_run_slice(v, hv_opts.slice, every_exit, stay);
@@ -269,6 +272,7 @@ bool sched_run_all(void)
 	for (uint32_t cpu = 1; cpu < ncpus; cpu++)
 		smp_wait(cpu);
 
+	host_events_report(ncpus);
 	bool all = true;
 	for (uint32_t i = 0; i < nvms; i++) {
 		report_vm(&vms[i]);

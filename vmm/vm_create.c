@@ -208,6 +208,11 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 		.vpid = v->vpid,
 		.tsc_scaling = mult != TSC_MULT_ONE,   /* tsc_khz=: this VM alone scales */
 		.vapic_page_pa = v->vapic_page ? virt_to_phys(v->vapic_page) : 0,
+		/* #AC and #DB exit and are reflected (vmm/exits_core.c): with
+		 * them passed through, a guest IDT whose delivery of #AC or #DB
+		 * raises it again loops inside the CPU with no instruction
+		 * boundary, so no exit ever comes (CVE-2015-5307, CVE-2015-8104) */
+		.exception_bitmap = hv_opts.exc_intercept ? BIT(VEC_AC) | BIT(VEC_DB) : 0,
 	};
 	vmcs_init_multiboot(&res, &v->regs, entry, MULTIBOOT_EAX, mbi);
 	v->proc_ctls = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);

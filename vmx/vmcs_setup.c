@@ -97,7 +97,10 @@ static void init_controls(const struct vmcs_resources *res)
 	assert(!res->tsc_scaling || vmx_ctls.tsc_scaling);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
 		     vmx_ctls.proc2 | (res->tsc_scaling ? SECONDARY_EXEC_TSC_SCALING : 0));
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/* The exceptions the policy layer intercepts (#AC and #DB: a guest
+	 * must not be able to make their delivery loop inside the CPU; SDM
+	 * Vol. 3C, "Exception Bitmap"). */
+	vmcs_write32(EXCEPTION_BITMAP, res->exception_bitmap);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);

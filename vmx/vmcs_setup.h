@@ -19,6 +19,7 @@ struct vmcs_resources {
 	bool tsc_scaling;             /* set "use TSC scaling" (tsc_khz=) */
 	uint64_t vapic_page_pa;       /* 0: CR8 exits (apicv=off); else "use TPR shadow" with
 					 this virtual-APIC page (apicv=on) */
+	uint32_t exception_bitmap;    /* the guest exceptions that exit (bit = vector) */
 };
 
 /* Everything a new vCPU's VMCS needs, in the order of the SDM's chapters

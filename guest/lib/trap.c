@@ -111,12 +111,14 @@ void trap_handler(struct trap_frame *f)
 	}
 	e = ex_table_find(f->rip);
 	if (e) {
+		/* an expected #DB ends single-stepping (RFLAGS.TF), or the
+		 * fixup's first instruction would trap again */
+		if (f->vector == VEC_DB)
+			f->rflags &= ~RFLAGS_TF;
 		cpu->ex_vector = (int)f->vector;
 		cpu->ex_error_code = f->error_code;
 		cpu->ex_rip = f->rip;
 		f->rip = e->fixup;
-		if (f->vector == VEC_DB)
-			f->rflags &= ~RFLAGS_TF;   /* an expected single step ends here */
 		return;
 	}
 

@@ -26,6 +26,47 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 	v->entry_work = true;
 }
 
+/* chronovisor does not switch DR6 between guests (the host never uses the
+ * debug registers), so while this vCPU is loaded the CPU's DR6 is the
+ * guest's: B3-B0 are replaced at each #DB, BD, BS and BT are never cleared
+ * by the CPU, RTM (16) is active low, bits 31:17 and 11:4 read 1. */
+void vcpu_inject_db(struct vcpu *v, uint64_t conditions)
+{
+	uint64_t dr6;
+
+	__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+	dr6 = (dr6 & ~DR6_B0_B3) | DR6_ACTIVE_LOW | (conditions & (DR6_B0_B3 | DR6_BD | DR6_BS));
+	if (conditions & DR6_RTM)
+		dr6 &= ~DR6_RTM;        /* set in the qualification: cleared in DR6 */
+	__asm__ volatile("mov %0, %%dr6" ::"r"(dr6));
+	vcpu_inject_exception(v, VEC_DB, false, 0);
+}
+
+void vcpu_single_step(struct vcpu *v)
+{
+	v->single_steps++;
+	vcpu_inject_db(v, DR6_BS);
+}
+
+void vcpu_inject_event(struct vcpu *v, uint32_t info, uint32_t error, uint32_t len)
+{
+	uint32_t type = info & INTR_INFO_TYPE_MASK;
+
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	if (type == INTR_TYPE_SW_INTR || type == INTR_TYPE_PRIV_SW_EXCEPTION ||
+	    type == INTR_TYPE_SW_EXCEPTION)
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, len);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	v->event_injected = true;
+	v->entry_work = true;
+}
+
+void vcpu_inject_gp0(struct vcpu *v)
+{
+	vcpu_inject_exception(v, VEC_GP, (vmcs_readnat(GUEST_CR0) & CR0_PE) != 0, 0);
+}
+
 void vcpu_kick(struct vcpu *target)
 {
 	/* The poster stored the event before this load (both under a lock

@@ -15,9 +15,14 @@
 #include "vmm/core/vm.h"
 #include "vmx/vmcs.h"
 
-/* RIP += VM_EXIT_INSTRUCTION_LEN, and the blocking by STI or MOV SS that
- * the emulated instruction ends (SDM Vol. 3C, "Guest Non-Register State").
- * Inline: every emulated instruction ends here. */
+void vcpu_single_step(struct vcpu *v);
+
+/* RIP += VM_EXIT_INSTRUCTION_LEN, the blocking by STI or MOV SS that the
+ * emulated instruction ends (SDM Vol. 3C, "Guest Non-Register State"), and
+ * its single-step trap when RFLAGS.TF = 1: an instruction that exits never
+ * completes in the guest, so the CPU raises no single-step #DB for it and
+ * the hypervisor that completes it must (SDM Vol. 3B, "Single-Step
+ * Exception Condition"). Inline: every emulated instruction ends here. */
 static inline void vcpu_skip_instruction(struct vcpu *v)
 {
 	uint32_t len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
@@ -25,6 +30,8 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	if (intr & INTERRUPTIBILITY_STI_MOVSS)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~INTERRUPTIBILITY_STI_MOVSS);
+	if (__builtin_expect(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_TF, 0))
+		vcpu_single_step(v);
 }
 
 /* The exit qualification of the current exit, read once when a handler
@@ -46,6 +53,35 @@ static inline void vcpu_leave_now(struct vcpu *v)
  * "VM-Entry Controls for Event Injection"); marks the entry interruption
  * field taken, so vmm/inject.c delivers nothing else with this entry. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+
+/* DR6 bits (SDM Vol. 3B, "Debug Status Register (DR6)"), as the exit
+ * qualification of a #DB reports them too (SDM Vol. 3C, "Exit Qualification
+ * for Debug Exceptions"). */
+#define DR6_B0_B3        0xFULL
+#define DR6_BD           BIT(13)
+#define DR6_BS           BIT(14)
+#define DR6_RTM          BIT(16)
+#define DR6_ACTIVE_LOW   0xFFFF0FF0ULL
+
+/* A #DB for the guest with these DR6 conditions (B3-B0, BD, BS, RTM as the
+ * exit qualification gives them): DR6 written as the CPU would, then #DB
+ * injected. */
+void vcpu_inject_db(struct vcpu *v, uint64_t conditions);
+
+/* The single-step trap of an instruction the hypervisor emulated with
+ * RFLAGS.TF = 1 (vcpu_skip_instruction). */
+void vcpu_single_step(struct vcpu *v);
+
+/* Any event, as the VM-entry interruption-information field takes it
+ * (info), with its error code and, for a software interrupt or exception
+ * (types 4, 5, 6), the instruction length. */
+void vcpu_inject_event(struct vcpu *v, uint32_t info, uint32_t error, uint32_t len);
+
+/* #GP(0), or #GP with no error code where the guest runs in real mode
+ * (CR0.PE = 0), where exceptions push none and an entry that injects one
+ * with an error code fails (SDM Vol. 3C, "VM-Entry Controls for Event
+ * Injection"). */
+void vcpu_inject_gp0(struct vcpu *v);
 
 /* Post EV_* bits to a vCPU of any VM from any pCPU, then kick it
  * (vcpu_kick) so that a running target notices without waiting for its

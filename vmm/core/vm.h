@@ -119,6 +119,7 @@ struct vcpu {
 	uint32_t reinject_info;       /* IDT-vectoring information of the last exit, to deliver again */
 	uint32_t reinject_error;
 	uint32_t reinject_len;
+	bool reinject_deferred;       /* it waits for its window behind an exception (vmm/inject.c) */
 	bool event_injected;          /* an exit handler filled the entry interruption field */
 	uint32_t proc_ctls;           /* CPU_BASED_VM_EXEC_CONTROL as last written (window bits) */
 	uint32_t tpr_threshold;       /* TPR_THRESHOLD as last written (TPR shadow) */
@@ -129,6 +130,12 @@ struct vcpu {
 	uint64_t slice_end;           /* host TSC here at which the slice ends */
 	bool ptimer_short;            /* the preemption-timer field holds less than a slice */
 	uint64_t injected_irqs, injected_nmis, reinjected, window_exits;
+	/* exits answered by vmm/exits_core.c, for the report */
+	uint64_t reflected_ac, reflected_db;  /* #AC / #DB intercepted and given back */
+	uint64_t cache_flushes;               /* INVD / WBINVD, answered as a NOP */
+	uint64_t rdpmc_refused, cr_refused;   /* #GP for RDPMC, for a MOV to CR0/CR4 */
+	uint64_t deferred_reinject;           /* interrupted events that waited for a window */
+	uint64_t single_steps;                /* #DB after an emulated instruction with RFLAGS.TF */
 
 	struct vclock clock;          /* its virtual TSC and the tsc= policy's work (vmm/time/vtsc.h) */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */

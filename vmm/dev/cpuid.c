@@ -62,6 +62,13 @@
 #define HV_SIG_ECX             0x69766f6e
 #define HV_SIG_EDX             0x00726f73
 
+/* MONITOR/MWAIT are not given to guests: MWAIT would idle a pCPU the
+ * scheduler counts on (vmm/exits_core.c:handle_mwait answers them). */
+bool cpuid_guest_monitor(void)
+{
+	return false;
+}
+
 static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub)
 {
 	struct cpuid_regs r;
@@ -86,8 +93,10 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 	r = cpuid(leaf, sub);
 	switch (leaf) {
 	case LEAF_FEATURES:
-		r.ecx &= ~(uint32_t)(F1_ECX_MONITOR | CPUID_1_ECX_VMX | F1_ECX_SMX | F1_ECX_PDCM |
+		r.ecx &= ~(uint32_t)(CPUID_1_ECX_VMX | F1_ECX_SMX | F1_ECX_PDCM |
 				     CPUID_1_ECX_XSAVE | F1_ECX_OSXSAVE);
+		if (!cpuid_guest_monitor())
+			r.ecx &= ~(uint32_t)F1_ECX_MONITOR;
 		r.ecx |= CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
 		r.ebx = (r.ebx & F1_EBX_LOW_MASK) | (v->id << F1_EBX_APIC_ID_SHIFT) |
 			(v->vm->nvcpus << F1_EBX_COUNT_SHIFT);
@@ -140,6 +149,7 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 	}
 	return r;
 }
+
 
 void handle_cpuid(struct vcpu *v)
 {

@@ -8,6 +8,10 @@
 
 #include "vmm/core/vm.h"
 
+/* Does the guest's CPUID.1:ECX show MONITOR/MWAIT? The MONITOR and MWAIT
+ * exits follow it: shown, they are emulated (as NOPs); hidden, #UD. */
+bool cpuid_guest_monitor(void);
+
 /* Exit reason 10 (CPUID, which always exits in VMX non-root operation). */
 void handle_cpuid(struct vcpu *v);
 
