@@ -22,6 +22,9 @@ struct percpu {
 	bool online;
 	void *vmxon_region;           /* set once this pCPU is in VMX root operation */
 	struct vcpu *current_vcpu;    /* the vCPU whose VMCS is current here, or NULL */
+	struct vcpu *fpu_owner;       /* the vCPU whose FPU and debug registers are loaded here
+				       * (vmm/core/guest_fpu.c), or NULL */
+	uint64_t xcr0;                /* XCR0 as last written here (kernel/fpu.c) */
 	uint8_t exc_stack[EXC_STACK_SIZE] __attribute__((aligned(16)));
 };
 

@@ -14,6 +14,7 @@
 #include "lib/msr.h"
 #include "lib/x86.h"
 #include "vmm/core/vcpu.h"
+#include "vmm/dev/features.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/inject.h"
 #include "vmm/time/tsc_sync.h"
@@ -246,10 +247,11 @@ void handle_cr_access(struct vcpu *v)
 				     vmcs_read32(VM_ENTRY_CONTROLS) & ~VM_ENTRY_IA32E_MODE_GUEST);
 		}
 	} else {
-		/* VMX is hidden from guests (CPUID.1:ECX.VMX = 0), so CR4.VMXE is
-		 * a reserved bit for them: setting it raises #GP, as on a CPU
-		 * without VMX. */
-		if (val & CR4_VMXE) {
+		/* A CR4 bit whose feature the guest is not given (VMXE: VMX
+		 * is hidden; OSXSAVE without XSAVE, PKE without PKU, ...) is a
+		 * reserved bit for it: setting it raises #GP, as on a CPU
+		 * without the feature (vmm/dev/features.c). */
+		if (val & ~features_cr4_allowed(v->vm)) {
 			vcpu_inject_exception(v, VEC_GP, true, 0);
 			return;
 		}
@@ -310,12 +312,6 @@ void handle_tpr_below_threshold(struct vcpu *v)
 	/* The guest lowered CR8 below the class of an interrupt the TPR held
 	 * back (TPR shadow, trap-like: RIP is already past the MOV); the
 	 * interrupt is injected at this entry. SDM Vol. 3C, "TPR Virtualization". */
-}
-
-void handle_xsetbv(struct vcpu *v)
-{
-	/* XSAVE is hidden in the guest's CPUID, so XSETBV is #UD for it. */
-	vcpu_inject_exception(v, VEC_UD, false, 0);
 }
 
 void handle_pause(struct vcpu *v)

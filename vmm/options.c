@@ -12,13 +12,17 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vmm/break.h"
+#include "vmm/core/guest_fpu.h"
+#include "vmm/dev/features.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
-		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, NUM_OPTIONS };
+		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, OPT_FPU_SWITCH, OPT_CONTRACT,
+		    NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
 static const char *const apicv_choices[] = { "off", "on", NULL };
+static const char *const on_off_choices[] = { "off", "on", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
 
@@ -46,6 +50,10 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			      .help = "software VM-entry check: each vCPU's first VMLAUNCH on each pCPU (first, default), every VMLAUNCH (launch), also every run-loop VMRESUME (always), or off" },
 	[OPT_APICV] = { .key = "apicv", .type = OPT_ENUM, .choices = apicv_choices,
 			.help = "guest CR8/TPR: on (TPR shadow where the CPU has it, default) or off (every CR8 access exits)" },
+	[OPT_FPU_SWITCH] = { .key = "fpu_switch", .type = OPT_ENUM, .choices = on_off_choices,
+			     .help = "switch x87/SSE/AVX state, XCR0 and DR0-DR3/DR6 between vCPUs: on (default) or off (teaching aid: VMs see each other's registers)" },
+	[OPT_CONTRACT] = { .key = "contract", .type = OPT_ENUM, .choices = on_off_choices,
+			   .help = "enforce the guest feature table: on (default: hidden features fault) or off (teaching aid: CPUID hides them, CR4, XCR0 and MSRs still accept them)" },
 };
 
 struct hv_options hv_opts = {
@@ -55,6 +63,8 @@ struct hv_options hv_opts = {
 	.migrate = MIGRATE_OFF,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
 	.apicv = true,
+	.fpu_switch = true,
+	.contract = true,
 };
 
 static bool parse_migrate(const char *s, char *err, size_t errlen)
@@ -128,6 +138,12 @@ bool options_parse(const char *cmdline)
 	}
 	if (vals[OPT_APICV].set)
 		hv_opts.apicv = vals[OPT_APICV].choice == 1;
+	if (vals[OPT_FPU_SWITCH].set)
+		hv_opts.fpu_switch = vals[OPT_FPU_SWITCH].choice == 1;
+	guest_fpu_switch = hv_opts.fpu_switch;
+	if (vals[OPT_CONTRACT].set)
+		hv_opts.contract = vals[OPT_CONTRACT].choice == 1;
+	features_contract = hv_opts.contract;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

@@ -43,6 +43,8 @@ struct hv_options {
 	enum migrate_mode migrate;    /* migrate= */
 	uint64_t migrate_seed;        /* migrate=random:SEED */
 	bool apicv;                   /* apicv=on: CR8 through the TPR shadow (else CR8 exits) */
+	bool fpu_switch;              /* fpu_switch=on: per-vCPU FPU/debug registers (vmm/core/guest_fpu.c) */
+	bool contract;                /* contract=on: hidden features fault (vmm/dev/features.c) */
 };
 
 extern struct hv_options hv_opts;

@@ -17,6 +17,8 @@
 #include "lib/x86.h"
 #include "lib/cmdline.h"
 #include "kernel/console.h"
+#include "vmm/core/guest_fpu.h"
+#include "vmm/dev/features.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/loader/elf.h"
 #include "vmm/loader/guest_boot.h"
@@ -96,7 +98,7 @@ static void module_name(const char *cmdline, char *out, size_t outlen)
 
 /* Per-guest hypervisor settings, read from the guest's own command line
  * (and left in it): mem=SIZE, tsc_khz=N, vcpus=N, tsc=POLICY. */
-enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, NUM_GOPTS };
+enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, GOPT_CPUID_HIDE, NUM_GOPTS };
 
 static const struct opt_desc guest_opts[NUM_GOPTS] = {
 	[GOPT_MEM] = { .key = "mem", .type = OPT_UINT, .min = RAM_MIN, .max = RAM_MAX,
@@ -106,7 +108,11 @@ static const struct opt_desc guest_opts[NUM_GOPTS] = {
 	[GOPT_VCPUS] = { .key = "vcpus", .type = OPT_UINT, .min = 1, .max = MAX_VCPUS,
 			 .help = "number of vCPUs (the first runs, the others wait for a SIPI)" },
 	[GOPT_TSC] = TSC_POLICY_OPTION("this VM's TSC_OFFSET policy (default: the hypervisor's tsc=)"),
+	[GOPT_CPUID_HIDE] = { .key = "cpuid_hide", .type = OPT_STRING,
+			      .help = "features to hide from this VM, comma-separated (docs/features.md)" },
 };
+
+static char cpuid_hide[OPT_VALUE_MAX + 1];
 
 static bool guest_options(struct vm *vm)
 {
@@ -116,6 +122,7 @@ static bool guest_options(struct vm *vm)
 	vm->ram_size = VM_DEFAULT_RAM;
 	vm->nvcpus_wanted = 1;
 	vm->tsc_policy = hv_opts.tsc;
+	cpuid_hide[0] = '\0';
 	while (*p) {
 		while (*p == ' ')
 			p++;
@@ -143,6 +150,8 @@ static bool guest_options(struct vm *vm)
 				vm->tsc_khz = val.u;
 			else if (i == GOPT_VCPUS)
 				vm->nvcpus_wanted = (uint32_t)val.u;
+			else if (i == GOPT_CPUID_HIDE)
+				cv_snprintf(cpuid_hide, sizeof(cpuid_hide), "%s", val.str);
 			else
 				vm->tsc_policy = tsc_policy_from_choice(val.choice);
 		}
@@ -209,6 +218,10 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 		.vapic_page_pa = v->vapic_page ? virt_to_phys(v->vapic_page) : 0,
 	};
 	vmcs_init_multiboot(&res, &v->regs, entry, MULTIBOOT_EAX, mbi);
+	/* every CR4 bit of a feature it is not given exits (vmm/dev/features.c) */
+	vmcs_writenat(CR4_GUEST_HOST_MASK, features_cr4_mask(vm));
+	v->misc_enable = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAIL |
+			 MISC_ENABLE_PEBS_UNAVAIL;
 	v->proc_ctls = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
 	lapic_vcpu_init(v);
 	/* One timeline per VM: every vCPU's TSC reads 0 at the VM's creation. */
@@ -250,6 +263,10 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 
 	if (!guest_options(vm))
 		return vm;
+	if (!features_init(vm, cpuid_hide, err, sizeof(err))) {
+		vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
+		return vm;
+	}
 	uint64_t mult = guest_tsc_mult(vm);
 	if (!mult)
 		return vm;
@@ -287,13 +304,22 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 	vm->eptp = ept_pointer(vm->ept_pml4);
 	vm->pat = PAT_POWER_ON;
 	setup_bitmaps(vm);
-	for (uint32_t c = 0; c < vm->nvcpus_wanted; c++)
+	for (uint32_t c = 0; c < vm->nvcpus_wanted; c++) {
+		if (!guest_fpu_init(&vm->vcpus[c])) {
+			vm_end(vm, VM_END_LOAD_FAILED, "no free page for vCPU %u's FPU state", c);
+			return vm;
+		}
 		create_vcpu(vm, c, (uint32_t)img.entry, mbi, mult);
+	}
+	char hidden[256];
+	features_describe(vm, hidden, sizeof(hidden));
 
 	kprintf("[hv] vm%u \"%s\": %lu MiB RAM at host %#lx, %u vCPU(s), entry %#lx, "
-		"%u segment(s), %u module(s), TSC %lu kHz%s, tsc=%s, cmdline \"%s\"\n", vm->id, vm->name,
+		"%u segment(s), %u module(s), TSC %lu kHz%s, tsc=%s, hidden by cpuid_hide=: %s, "
+		"cmdline \"%s\"\n", vm->id, vm->name,
 		(unsigned long)(vm->ram_size / MiB), virt_to_phys(vm->ram), vm->nvcpus, img.entry,
 		img.nsegments, nextra, vtsc_guest_khz(&vm->vcpus[0].clock),
-		mult != TSC_MULT_ONE ? " (scaled)" : "", tsc_policy_names[vm->tsc_policy], vm->cmdline);
+		mult != TSC_MULT_ONE ? " (scaled)" : "", tsc_policy_names[vm->tsc_policy], hidden,
+		vm->cmdline);
 	return vm;
 }

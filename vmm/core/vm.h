@@ -53,6 +53,8 @@ enum vcpu_state {
 	VCPU_STOPPED,                 /* its VM ended */
 };
 
+#define VM_FEATURE_WORDS    2     /* 128 features at most */
+#define VCPU_MCE_BANKS      2     /* machine-check banks shown with MCA (IA32_MCG_CAP[7:0]) */
 #define NUM_TRAVELLING_MSRS 6     /* vmm/run.c: KERNEL_GS_BASE STAR LSTAR CSTAR FMASK TSC_AUX */
 
 struct vcpu {
@@ -129,6 +131,19 @@ struct vcpu {
 	bool ptimer_short;            /* the preemption-timer field holds less than a slice */
 	uint64_t injected_irqs, injected_nmis, reinjected, window_exits;
 
+	/* Its x87/SSE/AVX/AVX-512/PKRU registers, XCR0 and DR0-DR3/DR6 while it
+	 * is off every pCPU (vmm/core/guest_fpu.c); DR7 and IA32_DEBUGCTL are
+	 * in the VMCS (load/save debug controls). */
+	void *fpu_area;               /* kernel/fpu.h: XSAVE (or FXSAVE) area, 4 KiB page */
+	uint64_t xcr0;                /* the guest's XCR0 (handle_xsetbv) */
+	uint64_t dr[5];               /* DR0-DR3, DR6 */
+	int32_t fpu_cpu;              /* pCPU where its registers were last loaded; -1 none */
+
+	/* feature MSRs (vmm/dev/msr_emul.c) */
+	uint64_t misc_enable;         /* IA32_MISC_ENABLE */
+	uint64_t mcg_status;          /* IA32_MCG_STATUS */
+	uint64_t mc_ctl[VCPU_MCE_BANKS];   /* IA32_MCi_CTL */
+
 	struct vclock clock;          /* its virtual TSC and the tsc= policy's work (vmm/time/vtsc.h) */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
 	uint64_t watchdog_deadline;   /* host TSC after which the VM is ended */
@@ -173,6 +188,7 @@ struct vm {
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
 	uint64_t pat;
+	uint64_t features[VM_FEATURE_WORDS];  /* shown to it: bit per enum feature_id (vmm/dev/features.c) */
 	uint32_t shutdown_match;      /* bytes of "Shutdown" seen so far on 0x8900 */
 
 	/* unknown ports and MSRs: counted, each reported once */
