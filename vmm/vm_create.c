@@ -220,6 +220,10 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 	vmcs_init_multiboot(&res, &v->regs, entry, MULTIBOOT_EAX, mbi);
 	/* every CR4 bit of a feature it is not given exits (vmm/dev/features.c) */
 	vmcs_writenat(CR4_GUEST_HOST_MASK, features_cr4_mask(vm));
+	/* RDTSCP and RDPID raise #UD where this VM is not given them */
+	if (!feature_usable(vm, FEAT_RDTSCP))
+		vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmcs_read32(SECONDARY_VM_EXEC_CONTROL) &
+			     ~(uint32_t)SECONDARY_EXEC_ENABLE_RDTSCP);
 	v->misc_enable = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAIL |
 			 MISC_ENABLE_PEBS_UNAVAIL;
 	v->proc_ctls = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);

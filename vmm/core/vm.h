@@ -218,6 +218,11 @@ extern uint32_t nvms;
 /* End vm with kind and a reason line; the run loop stops at the next check. */
 void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...) PRINTF_LIKE(3, 4);
 bool vm_passed(const struct vm *vm);
+/* Ended through isa-debug-exit with VM_EXIT_SKIP (77, the "skipped" code of
+ * automake and kvm-unit-tests): the guest decided it cannot run here. It
+ * neither passes nor fails the run. */
+#define VM_EXIT_SKIP 77u
+bool vm_skipped(const struct vm *vm);
 
 /* Translate a guest-physical range to a host pointer; NULL if any byte lies
  * outside the guest's RAM. */

@@ -193,7 +193,9 @@ const struct guest_feature guest_features[NUM_FEATURES] = {
 	    "\"enable XSAVES/XRSTORS\" is off (#UD); no IA32_XSS"),
 	/* CPUID.80000001H:EDX */
 	ROW(FEAT_RDTSCP, "rdtscp", LEAF_EXT1, 0, CPUID_EDX, BIT(27), FP_HOST, FEAT_NONE, 0, 0,
-	    "RDTSCP with the vCPU's TSC_AUX, where \"enable RDTSCP\" is allowed"),
+	    "RDTSCP with the vCPU's TSC_AUX; hidden: \"enable RDTSCP\" off for the VM (#UD)"),
+	ROW(FEAT_RDPID, "rdpid", LEAF_7, 0, CPUID_ECX, BIT(22), FP_HOST, FEAT_RDTSCP, 0, 0,
+	    "RDPID reads TSC_AUX; #UD without \"enable RDTSCP\""),
 };
 
 static uint32_t *reg_of(struct cpuid_regs *r, enum cpuid_reg reg)

@@ -31,7 +31,7 @@ enum feature_id {
 	/* CPUID.(0DH,1) */
 	FEAT_XSAVEOPT, FEAT_XSAVEC, FEAT_XGETBV1, FEAT_XSAVES,
 	/* CPUID.80000001H */
-	FEAT_RDTSCP,
+	FEAT_RDTSCP, FEAT_RDPID,
 	NUM_FEATURES
 };
 _Static_assert(NUM_FEATURES <= VM_FEATURE_WORDS * 64, "a VM's feature set is vm->features");
