@@ -48,6 +48,17 @@
 #define DR6_B0_B3         0xFull
 #define DR_BASE           0x200000ull
 
+/* The AVX/AVX-512/PKRU instructions fault (#UD) when XCR0 or CR4 do not
+ * enable them: with fpu_switch=off another VM's XSETBV reaches this one.
+ * Such a fault is a mismatch (FAULTED), never the end of the run. */
+#define FAULTED 0xFA017EDFA017EDull
+#define SAFE(insn, ...)                                                  \
+	({                                                               \
+		exception_clear();                                       \
+		asm volatile("1: " insn "\n\t2:\n\t" EX_TABLE_ENTRY("1b", "2b") __VA_ARGS__); \
+		exception_vector() >= 0;                                 \
+	})
+
 static bool has_xsave, has_avx, has_avx512, has_pku;
 static uint64_t xcr0_all;
 
@@ -84,19 +95,6 @@ static void expected(struct state *s, unsigned id, bool writer)
 	s->xcr0 = xcr0_all;
 }
 
-static uint64_t xgetbv0(void)
-{
-	uint32_t lo, hi;
-
-	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static void xsetbv0(uint64_t v)
-{
-	asm volatile("xsetbv" : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
 static void write_state(const struct state *s)
 {
 	asm volatile("movq %0, %%xmm0" : : "r"(s->xmm0) : "memory");
@@ -104,18 +102,20 @@ static void write_state(const struct state *s)
 	asm volatile("ldmxcsr %0" : : "m"(s->mxcsr) : "memory");
 	asm volatile("fldcw %0" : : "m"(s->fcw) : "memory");
 	if (has_xsave)
-		xsetbv0(s->xcr0);
-	if (has_avx)   /* YMM15[255:128] from XMM14; XMM15 itself stays */
-		asm volatile("movq %0, %%xmm14\n\t"
-			     "vinsertf128 $1, %%xmm14, %%ymm15, %%ymm15" : : "r"(s->ymm15_hi) : "memory");
-	if (has_avx512)
-		asm volatile("kmovw %k0, %%k1\n\t"
-			     "movq %1, %%xmm13\n\t"
-			     "vinserti64x4 $1, %%ymm13, %%zmm0, %%zmm0\n\t"
-			     "vmovq %2, %%xmm16"
-			     : : "r"(s->k1), "r"(s->zmm0_hi), "r"(s->zmm16) : "memory");
+		SAFE("xsetbv", : : "c"(0), "a"((uint32_t)s->xcr0), "d"((uint32_t)(s->xcr0 >> 32))
+		     : "memory");
+	if (has_avx) {  /* YMM15[255:128] from XMM14; XMM15 itself stays */
+		asm volatile("movq %0, %%xmm14" : : "r"(s->ymm15_hi) : "memory");
+		SAFE("vinsertf128 $1, %%xmm14, %%ymm15, %%ymm15", : : : "memory");
+	}
+	if (has_avx512) {
+		asm volatile("movq %0, %%xmm13" : : "r"(s->zmm0_hi) : "memory");
+		SAFE("kmovw %k0, %%k1", : : "r"(s->k1) : "memory");
+		SAFE("vinserti64x4 $1, %%ymm13, %%zmm0, %%zmm0", : : : "memory");
+		SAFE("vmovq %0, %%xmm16", : : "r"(s->zmm16) : "memory");
+	}
 	if (has_pku)
-		asm volatile("wrpkru" : : "a"(s->pkru), "c"(0), "d"(0) : "memory");
+		SAFE("wrpkru", : : "a"(s->pkru), "c"(0), "d"(0) : "memory");
 	asm volatile("mov %0, %%dr0" : : "r"(s->dr[0]));
 	asm volatile("mov %0, %%dr1" : : "r"(s->dr[1]));
 	asm volatile("mov %0, %%dr2" : : "r"(s->dr[2]));
@@ -132,23 +132,31 @@ static void read_state(struct state *s, bool avx)
 	asm volatile("movq %%xmm15, %0" : "=r"(s->xmm15));
 	asm volatile("stmxcsr %0" : "=m"(s->mxcsr));
 	asm volatile("fnstcw %0" : "=m"(s->fcw));
-	if (has_xsave)
-		s->xcr0 = xgetbv0();
-	if (avx && has_avx)
-		asm volatile("vextractf128 $1, %%ymm15, %%xmm14\n\t"
-			     "movq %%xmm14, %0" : "=r"(s->ymm15_hi));
+	if (has_xsave) {
+		uint32_t lo = 0, hi = 0;
+		s->xcr0 = SAFE("xgetbv", : "+a"(lo), "+d"(hi) : "c"(0)) ? FAULTED
+			  : ((uint64_t)hi << 32 | lo);
+	}
+	if (avx && has_avx) {
+		if (SAFE("vextractf128 $1, %%ymm15, %%xmm14", : : : "memory"))
+			s->ymm15_hi = FAULTED;
+		else
+			asm volatile("movq %%xmm14, %0" : "=r"(s->ymm15_hi));
+	}
 	if (avx && has_avx512) {
-		uint32_t k;
-		asm volatile("kmovw %%k1, %0" : "=r"(k));
-		s->k1 = k;
-		asm volatile("vextracti64x4 $1, %%zmm0, %%ymm13\n\t"
-			     "movq %%xmm13, %0" : "=r"(s->zmm0_hi));
-		asm volatile("vmovq %%xmm16, %0" : "=r"(s->zmm16));
+		uint32_t k = 0;
+		s->k1 = SAFE("kmovw %%k1, %0", : "+r"(k) : : "memory") ? FAULTED : k;
+		if (SAFE("vextracti64x4 $1, %%zmm0, %%ymm13", : : : "memory"))
+			s->zmm0_hi = FAULTED;
+		else
+			asm volatile("movq %%xmm13, %0" : "=r"(s->zmm0_hi));
+		uint64_t z = 0;
+		s->zmm16 = SAFE("vmovq %%xmm16, %0", : "+r"(z) : : "memory") ? FAULTED : z;
 	}
 	if (avx && has_pku) {
-		uint32_t pk, d;
-		asm volatile("rdpkru" : "=a"(pk), "=d"(d) : "c"(0));
-		s->pkru = pk;
+		uint32_t pk = 0, d = 0;
+		bool f = SAFE("rdpkru", : "+a"(pk), "+d"(d) : "c"(0) : "memory");
+		s->pkru = f ? (uint32_t)FAULTED : pk;
 	}
 	asm volatile("mov %%dr0, %0" : "=r"(s->dr[0]));
 	asm volatile("mov %%dr1, %0" : "=r"(s->dr[1]));
@@ -272,7 +280,8 @@ int main(int argc, char **argv)
 	if (!writer && has_xsave) {
 		/* the reader's one write: XCR0, to read the AVX registers it
 		 * never wrote; they must be in their initial state (0) */
-		xsetbv0(xcr0_all);
+		SAFE("xsetbv", : : "c"(0), "a"((uint32_t)xcr0_all), "d"((uint32_t)(xcr0_all >> 32))
+		     : "memory");
 		struct state init = want;
 		init.xcr0 = xcr0_all;
 		read_state(&got, true);
