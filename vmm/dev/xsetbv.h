@@ -7,7 +7,8 @@
 #define CV_DEV_XSETBV_H
 
 #include "lib/types.h"
-#include "vmm/core/vm.h"
+
+struct vcpu;
 
 /* Exit reason 55 (XSETBV, which always exits in VMX non-root operation). */
 void handle_xsetbv(struct vcpu *v);
