@@ -15,6 +15,7 @@
  */
 #include "kernel/fpu.h"
 #include "kernel/arch.h"
+#include "kernel/console.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "lib/string.h"
@@ -76,6 +77,13 @@ void fpu_cpu_init(void)
 			panic("fpu: XSAVE area of %u bytes for XCR0 %#lx exceeds a page",
 			      fpu_host.area_size, fpu_host.xcr0_max);
 	}
+	if (first)
+		kprintf("[hv] fpu: guest x87/SSE%s state switched per vCPU with %s, XCR0 %#lx, "
+			"%u bytes; DR0-DR3 and DR6 too\n",
+			fpu_host.xcr0_max & XFEATURE_AVX512 ? "/AVX/AVX-512"
+			: fpu_host.xcr0_max & XFEATURE_YMM ? "/AVX" : "",
+			fpu_host.xsave ? "XSAVE/XRSTOR" : "FXSAVE/FXRSTOR (no XSAVE)",
+			fpu_host.xcr0_max, fpu_host.area_size);
 }
 
 void fpu_area_init(void *area)
