@@ -12,7 +12,8 @@
  * Hidden: it must fault with the vector the SDM gives a CPU without the
  * feature (#GP for a reserved CR4 bit, an XCR0 bit XSETBV refuses, or an
  * MSR that does not exist; #UD for an instruction). One PASS/FAIL line per
- * feature, naming what was tried. Then the bits that follow state:
+ * feature, naming what was tried. Then XSETBV's own rules (values it must
+ * refuse with #GP), and the bits that follow state:
  * CPUID.1:ECX.OSXSAVE follows CR4.OSXSAVE, CPUID.1:EDX.APIC follows
  * IA32_APIC_BASE.EN, and IA32_MISC_ENABLE keeps what is written to it
  * (and "Limit CPUID Maxval" limits leaf 0).
@@ -285,6 +286,39 @@ static void check_probe(const struct probe *p)
 		       exception_name((unsigned)want));
 }
 
+/* XSETBV's own rules (SDM Vol. 2B, "XSETBV"; Vol. 1, "Extended Control
+ * Register 0 (XCR0)"), where XSAVE is shown: each of these raises #GP. */
+static void check_xsetbv_rules(void)
+{
+	static const struct {
+		uint64_t val;
+		uint32_t xcr;
+		const char *what;
+	} bad[] = {
+		{ 0x0, 0, "XCR0 = 0 (x87 bit clear)" },
+		{ 0x5, 0, "XCR0 = x87|AVX without SSE" },
+		{ 0x27, 0, "XCR0 = AVX with only the AVX-512 opmask" },
+		{ 0x1, 1, "ECX = 1 (XCR 1 is read-only)" },
+		{ 0x8000000000000003ull, 0, "XCR0 bit 63" },
+	};
+	uint32_t lo, hi;
+
+	if (!(cpuid(1).ecx & (1u << 26))) {
+		report_skip("xsetbv rules: XSAVE hidden");
+		return;
+	}
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		int v = TRY("xsetbv", : : "c"(bad[i].xcr), "a"((uint32_t)bad[i].val),
+			    "d"((uint32_t)(bad[i].val >> 32)) : "memory");
+		report(v == VEC_GP, "xsetbv rules: %s raises #GP (%s)", bad[i].what, vec_name(v));
+	}
+	uint32_t lo2, hi2;
+	asm volatile("xgetbv" : "=a"(lo2), "=d"(hi2) : "c"(0));
+	report(lo2 == lo && hi2 == hi, "xsetbv rules: XCR0 unchanged by the refused writes (%#x)",
+	       lo2);
+}
+
 /* The bits that follow the vCPU's own state. */
 static void check_dynamic(void)
 {
@@ -355,6 +389,7 @@ int main(int argc, char **argv)
 		    args_cmdline());
 	for (size_t i = 0; i < ARRAY_SIZE(probes); i++)
 		check_probe(&probes[i]);
+	check_xsetbv_rules();
 	check_dynamic();
 	report_summary();
 }

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	crash(arg_get("crash"));
 	if (arg_has("exit")) {
 		/* exit=N: end with isa-debug-exit value N (77: skipped) */
-		printf("SUMMARY: exit=%ld given\n", arg_get_int("exit", 0));
+		printf("hello: exit=%ld given: ending with it\n", arg_get_int("exit", 0));
 		exit((int)arg_get_int("exit", 0));
 	}
 	report_summary();

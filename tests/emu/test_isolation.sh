@@ -83,6 +83,15 @@ want_log '\[vm3\] PASS: misc_enable: Limit CPUID Maxval' 'Limit CPUID Maxval hon
 want_log '\[vm3\] PASS: apic: CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN' 'APIC bit follows APIC_BASE.EN (was: stuck at 1)'
 end
 
+begin "xsetbv: XCR0 values the SDM forbids raise #GP and change nothing" on
+want_log '\[vm3\] PASS: xsetbv rules: XCR0 = 0 \(x87 bit clear\) raises #GP'
+want_log '\[vm3\] PASS: xsetbv rules: XCR0 = x87\|AVX without SSE raises #GP'
+want_log '\[vm3\] PASS: xsetbv rules: XCR0 = AVX with only the AVX-512 opmask raises #GP'
+want_log '\[vm3\] PASS: xsetbv rules: ECX = 1'
+want_log '\[vm3\] PASS: xsetbv rules: XCR0 bit 63'
+want_log '\[vm3\] PASS: xsetbv rules: XCR0 unchanged'
+end
+
 for f in ${HIDE_A//,/ }; do
   begin "cpuid: cpuid_hide=$f: hidden and faulting" on
   want_log "\[vm4\] PASS: $f: hidden; .*: #(GP|UD)"

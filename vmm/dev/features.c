@@ -373,9 +373,30 @@ static void xsave_leaf(struct vcpu *v, uint32_t sub, struct cpuid_regs *r)
 	}
 }
 
+/* Whole leaves that describe one feature: all 0 when it is hidden. */
+static const struct {
+	uint32_t leaf;
+	enum feature_id f;
+} feature_leaves[] = {
+	{ 0xF, FEAT_PQM }, { 0x10, FEAT_PQE }, { 0x12, FEAT_SGX }, { 0x14, FEAT_PT },
+	{ 0x19, FEAT_KL }, { 0x1D, FEAT_AMX }, { 0x1E, FEAT_AMX },
+};
+
+/* Leaf 6 (thermal and power management): only ARAT, "the APIC timer
+ * always runs", which the virtual APIC's does; HWP, the thermal sensor
+ * and the rest need MSRs that are not emulated. */
+#define LEAF_POWER      0x6
+#define LEAF6_EAX_ARAT  BIT(2)
+
 void features_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
 {
 	struct vm *vm = v->vm;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(feature_leaves); i++)
+		if (feature_leaves[i].leaf == leaf && !feature_shown(vm, feature_leaves[i].f))
+			*r = (struct cpuid_regs){ 0 };
+	if (leaf == LEAF_POWER)
+		*r = (struct cpuid_regs){ .eax = r->eax & LEAF6_EAX_ARAT };
 
 	if (leaf == LEAF_D) {
 		if (!feature_shown(vm, FEAT_XSAVE)) {
