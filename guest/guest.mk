@@ -10,7 +10,7 @@
 # The guest is its own program: it shares no code with vmm/, only the
 # hypercall ABI header vmm/core/hypercall_abi.h.
 
-GUEST_NAMES := hello platform hostile bench tsc migrate warp apic deadline rtos tpr chaos
+GUEST_NAMES := hello platform hostile bench tsc migrate warp apic deadline rtos tpr chaos isolate cpuidc
 GUEST_ELFS  := $(patsubst %,$(BUILD)/guest/%.elf,$(GUEST_NAMES))
 
 # Guests are freestanding 64-bit code built exactly like the hypervisor.

@@ -49,5 +49,10 @@ int main(int argc, char **argv)
 	}
 
 	crash(arg_get("crash"));
+	if (arg_has("exit")) {
+		/* exit=N: end with isa-debug-exit value N (77: skipped) */
+		printf("hello: exit=%ld given: ending with it\n", arg_get_int("exit", 0));
+		exit((int)arg_get_int("exit", 0));
+	}
 	report_summary();
 }

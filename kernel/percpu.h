@@ -29,6 +29,9 @@ struct percpu {
 	uint64_t nmis_guest;          /* NMIs that arrived during guest execution (NMI exiting) */
 	uint64_t stray_irqs;          /* host interrupts with no owner (acknowledged on exit, EOI'd) */
 	uint64_t stray_seen[4];       /* which stray vectors were already reported (bit = vector) */
+	struct vcpu *fpu_owner;       /* the vCPU whose FPU and debug registers are loaded here
+				       * (vmm/core/guest_fpu.c), or NULL */
+	uint64_t xcr0;                /* XCR0 as last written here (kernel/fpu.c) */
 };
 
 extern struct percpu percpu[MAX_CPUS];

@@ -24,6 +24,17 @@
 #define MSR_IA32_MTRR_FIX16K_80000     0x00000258
 #define MSR_IA32_MTRR_FIX16K_A0000     0x00000259
 #define MSR_IA32_MTRR_FIX4K_C0000      0x00000268   /* .. FIX4K_F8000 = 0x26F */
+/* IA32_MISC_ENABLE bits (SDM Vol. 4, "IA-32 Architectural MSRs") */
+#define MISC_ENABLE_FAST_STRINGS       0x1ULL           /* bit 0 */
+#define MISC_ENABLE_BTS_UNAVAIL        0x800ULL         /* bit 11, read-only */
+#define MISC_ENABLE_PEBS_UNAVAIL       0x1000ULL        /* bit 12, read-only */
+#define MISC_ENABLE_LIMIT_CPUID        0x400000ULL      /* bit 22: CPUID.0:EAX at most 2 */
+#define MSR_IA32_MCG_CAP               0x00000179
+#define MSR_IA32_MCG_STATUS            0x0000017A
+#define MSR_IA32_MCG_CTL               0x0000017B
+#define MSR_IA32_MC0_CTL               0x00000400   /* bank i: CTL STATUS ADDR MISC at 0x400 + 4i */
+#define MSR_IA32_MC0_CTL2              0x00000280   /* bank i: 0x280 + i (with CMCI) */
+#define MSR_IA32_DS_AREA               0x00000600
 #define MSR_IA32_PAT                   0x00000277
 #define MSR_IA32_MTRR_DEF_TYPE         0x000002FF   /* type 7:0, FE bit 10, E bit 11 */
 #define MSR_IA32_TSC_DEADLINE          0x000006E0

@@ -26,14 +26,50 @@
 #define CR0_PG              BIT(31)
 
 /* CR4, SDM Vol. 3A, "Control Registers" */
+#define CR4_VME             BIT(0)
+#define CR4_PVI             BIT(1)
+#define CR4_TSD             BIT(2)
+#define CR4_DE              BIT(3)
 #define CR4_PSE             BIT(4)
 #define CR4_PAE             BIT(5)
+#define CR4_MCE             BIT(6)
+#define CR4_PGE             BIT(7)
+#define CR4_PCE             BIT(8)
+#define CR4_OSFXSR          BIT(9)
+#define CR4_OSXMMEXCPT      BIT(10)
+#define CR4_UMIP            BIT(11)
 #define CR4_LA57            BIT(12)
 #define CR4_VMXE            BIT(13)
+#define CR4_SMXE            BIT(14)
+#define CR4_FSGSBASE        BIT(16)
 #define CR4_PCIDE           BIT(17)
 #define CR4_OSXSAVE         BIT(18)
+#define CR4_KL              BIT(19)
 #define CR4_SMEP            BIT(20)    /* no supervisor execution of user pages */
 #define CR4_SMAP            BIT(21)    /* no supervisor access to user pages */
+#define CR4_PKE             BIT(22)
+#define CR4_CET             BIT(23)
+#define CR4_PKS             BIT(24)
+#define CR4_UINTR           BIT(25)
+#define CR4_LAM_SUP         BIT(28)
+
+/* XCR0 state components, SDM Vol. 1, "XSAVE-Supported Features and
+ * State-Component Bitmaps" */
+#define XFEATURE_X87        BIT(0)
+#define XFEATURE_SSE        BIT(1)
+#define XFEATURE_YMM        BIT(2)     /* AVX: upper halves of YMM0-15 */
+#define XFEATURE_BNDREGS    BIT(3)     /* MPX */
+#define XFEATURE_BNDCSR     BIT(4)
+#define XFEATURE_OPMASK     BIT(5)     /* AVX-512: k0-k7 */
+#define XFEATURE_ZMM_HI256  BIT(6)     /* AVX-512: upper halves of ZMM0-15 */
+#define XFEATURE_HI16_ZMM   BIT(7)     /* AVX-512: ZMM16-31 */
+#define XFEATURE_AVX512     (XFEATURE_OPMASK | XFEATURE_ZMM_HI256 | XFEATURE_HI16_ZMM)
+#define XFEATURE_PKRU       BIT(9)
+#define XFEATURE_AMX        (BIT(17) | BIT(18))
+
+/* Debug registers at reset, SDM Vol. 3B, "Debug Registers" */
+#define DR6_INIT            0xFFFF0FF0ULL
+#define DR7_INIT            0x400ULL
 
 /* RFLAGS, SDM Vol. 1, "EFLAGS Register" */
 #define RFLAGS_RESERVED1    BIT(1)     /* always 1; VM entry checks it */
@@ -187,6 +223,7 @@
 #define CPUID_1_ECX_X2APIC          BIT(21)
 #define CPUID_1_ECX_TSC_DEADLINE    BIT(24)
 #define CPUID_1_ECX_XSAVE           BIT(26)
+#define CPUID_1_ECX_OSXSAVE         BIT(27)
 #define CPUID_1_ECX_HYPERVISOR      BIT(31)
 #define CPUID_1_EDX_APIC            BIT(9)
 #define CPUID_1_EDX_MTRR            BIT(12)
@@ -200,6 +237,7 @@
 #define CPUID_LEAF_EXT_MAX          0x80000000u
 #define CPUID_LEAF_EXT_INFO         0x80000001u
 #define CPUID_80000001_EDX_NX       BIT(20)    /* execute-disable bit (EFER.NXE) */
+#define CPUID_7_ECX_OSPKE           BIT(4)
 
 /* The BIOS data area word holding the EBDA's segment (kernel/bios.c). */
 #define BDA_EBDA_SEGMENT    0x40E

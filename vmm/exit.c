@@ -17,6 +17,7 @@
 #include "vmm/dev/io.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/dev/msr_emul.h"
+#include "vmm/dev/xsetbv.h"
 #include "vmm/inject.h"
 #include "vmm/options.h"
 #include "vmm/time/tsc_sync.h"

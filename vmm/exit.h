@@ -50,7 +50,6 @@ void handle_vmx_instruction(struct vcpu *v);
 void handle_cr_access(struct vcpu *v);
 void handle_ept_violation(struct vcpu *v);
 void handle_preemption_timer(struct vcpu *v);
-void handle_xsetbv(struct vcpu *v);
 void handle_pause(struct vcpu *v);
 void handle_interrupt_window(struct vcpu *v);
 void handle_nmi_window(struct vcpu *v);

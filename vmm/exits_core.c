@@ -19,6 +19,7 @@
 #include "vmm/core/cr_check.h"
 #include "vmm/core/vcpu.h"
 #include "vmm/dev/cpuid.h"
+#include "vmm/dev/features.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/inject.h"
 #include "vmm/time/tsc_sync.h"
@@ -325,18 +326,6 @@ void handle_vmx_instruction(struct vcpu *v)
 	       exit_reason_name(basic), v->rip);
 }
 
-/*
- * The CR4 bits a guest may set: what the CPU allows in VMX operation
- * (IA32_VMX_CR4_FIXED1), less the features CPUID hides from guests: VMX
- * (VMXE), SMX (SMXE), XSAVE (OSXSAVE). vmm/core/cr_check.c takes it as an
- * input, so a guest feature table can supply it instead.
- */
-#define CR4_SMXE        BIT(14)
-static uint64_t guest_cr4_allowed(void)
-{
-	return vmx_caps.cr4_fixed1 & ~(CR4_VMXE | CR4_SMXE | CR4_OSXSAVE);
-}
-
 /* MOV to CR0/CR4 that touches a host-owned bit (CR0.NE, CR4.VMXE), and MOV
  * to/from CR8 (CR8-load/store exiting, apicv=off): SDM Vol. 3C, "Exit
  * Qualification for Control-Register Accesses": CR number 3:0, access type
@@ -417,10 +406,12 @@ void handle_cr_access(struct vcpu *v)
 				     vmcs_read32(VM_ENTRY_CONTROLS) & ~VM_ENTRY_IA32E_MODE_GUEST);
 		}
 	} else {
-		/* VMX is hidden from guests (CPUID.1:ECX.VMX = 0), so CR4.VMXE is
-		 * a reserved bit for them: setting it raises #GP, as on a CPU
-		 * without VMX (guest_cr4_allowed leaves it out). */
-		if (!cr4_write_check(&st, val, guest_cr4_allowed(), &why)) {
+		/* A CR4 bit whose feature the guest is not given (VMXE: VMX
+		 * is hidden; OSXSAVE without XSAVE, PKE without PKU, ...) is a
+		 * reserved bit for it: setting it raises #GP, as on a CPU
+		 * without the feature (vmm/dev/features.c); so are the SDM's
+		 * reserved bits and mode rules (vmm/core/cr_check.c). */
+		if (!cr4_write_check(&st, val, features_cr4_allowed(v->vm), &why)) {
 			v->cr_refused++;
 			vcpu_inject_gp0(v);
 			return;
@@ -486,12 +477,6 @@ void handle_tpr_below_threshold(struct vcpu *v)
 	/* The guest lowered CR8 below the class of an interrupt the TPR held
 	 * back (TPR shadow, trap-like: RIP is already past the MOV); the
 	 * interrupt is injected at this entry. SDM Vol. 3C, "TPR Virtualization". */
-}
-
-void handle_xsetbv(struct vcpu *v)
-{
-	/* XSAVE is hidden in the guest's CPUID, so XSETBV is #UD for it. */
-	vcpu_inject_exception(v, VEC_UD, false, 0);
 }
 
 void handle_pause(struct vcpu *v)

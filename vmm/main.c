@@ -400,7 +400,13 @@ void kmain(uint32_t magic, uint32_t mbi_addr)
 	}
 	create_vms(&boot_info);
 	bool all = sched_run_all();
-	kprintf("[hv] %u VM(s) run: %s\n", nvms, all ? "all passed" : "not all passed");
+	uint32_t skipped = 0;
+	for (uint32_t i = 0; i < nvms; i++)
+		skipped += vm_skipped(&vms[i]);
+	if (all && skipped)
+		kprintf("[hv] %u VM(s) run: all passed, %u of them skipped\n", nvms, skipped);
+	else
+		kprintf("[hv] %u VM(s) run: %s\n", nvms, all ? "all passed" : "not all passed");
 	uint64_t ibpbs = 0;
 	for (uint32_t i = 0; i < smp_ncpus(); i++)
 		ibpbs += __atomic_load_n(&percpu[i].ibpb_count, __ATOMIC_RELAXED);

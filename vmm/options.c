@@ -12,6 +12,8 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vmm/break.h"
+#include "vmm/core/guest_fpu.h"
+#include "vmm/dev/features.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
 		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV,
@@ -20,6 +22,8 @@ enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_
 		    OPT_CONSOLE,
 		    OPT_EXC_INTERCEPT,
 		    OPT_NMI_TEST,
+		    OPT_FPU_SWITCH,
+		    OPT_CONTRACT,
 		    NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
@@ -66,6 +70,10 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 				.help = "#AC and #DB exit and are reflected to the guest: on (default) or off (negative control: a hostile IDT can loop the CPU inside their delivery)" },
 	[OPT_NMI_TEST] = { .key = "nmi_test", .type = OPT_UINT, .min = 0, .max = 1000000,
 			   .help = "send N host NMIs during the run (to this pCPU and to pCPUs running guests) to show they are counted and survived (teaching aid)" },
+	[OPT_FPU_SWITCH] = { .key = "fpu_switch", .type = OPT_ENUM, .choices = on_off_choices,
+			     .help = "switch x87/SSE/AVX state, XCR0 and DR0-DR3/DR6 between vCPUs: on (default) or off (teaching aid: VMs see each other's registers)" },
+	[OPT_CONTRACT] = { .key = "contract", .type = OPT_ENUM, .choices = on_off_choices,
+			   .help = "enforce the guest feature table: on (default: hidden features fault) or off (teaching aid: CPUID hides them, CR4, XCR0 and MSRs still accept them)" },
 };
 
 struct hv_options hv_opts = {
@@ -77,6 +85,8 @@ struct hv_options hv_opts = {
 	.apicv = true,
 	.save_vm = -1,
 	.exc_intercept = true,
+	.fpu_switch = true,
+	.contract = true,
 };
 
 /* save=vmN@TICKS: both decimal. */
@@ -185,6 +195,12 @@ bool options_parse(const char *cmdline)
 		hv_opts.exc_intercept = vals[OPT_EXC_INTERCEPT].choice == 1;
 	if (vals[OPT_NMI_TEST].set)
 		hv_opts.nmi_test = (uint32_t)vals[OPT_NMI_TEST].u;
+	if (vals[OPT_FPU_SWITCH].set)
+		hv_opts.fpu_switch = vals[OPT_FPU_SWITCH].choice == 1;
+	guest_fpu_switch = hv_opts.fpu_switch;
+	if (vals[OPT_CONTRACT].set)
+		hv_opts.contract = vals[OPT_CONTRACT].choice == 1;
+	features_contract = hv_opts.contract;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

@@ -51,6 +51,8 @@ struct hv_options {
 	bool console_serial;          /* console=serial: no screen output (serial and port 0xE9 only) */
 	bool exc_intercept;           /* exc_intercept=on: #AC and #DB exit and are reflected */
 	uint32_t nmi_test;            /* nmi_test=N: send N host NMIs during the run (teaching aid) */
+	bool fpu_switch;              /* fpu_switch=on: per-vCPU FPU/debug registers (vmm/core/guest_fpu.c) */
+	bool contract;                /* contract=on: hidden features fault (vmm/dev/features.c) */
 };
 
 extern struct hv_options hv_opts;

@@ -86,7 +86,8 @@ void report_vm(struct vm *vm)
 
 	if (vm->end_kind == VM_END_DEBUG_EXIT)
 		kprintf("[hv] vm%u \"%s\" exit code %u: %s\n", vm->id, vm->name, vm->exit_status,
-			pass ? "PASS" : "FAIL");
+			pass ? "PASS" : vm_skipped(vm) ? "SKIP (isa-debug-exit value 77: skipped)"
+			: "FAIL");
 	else
 		kprintf("[hv] vm%u \"%s\" exit code none: FAIL (%s: %s)\n", vm->id, vm->name,
 			end_kind_names[vm->end_kind], vm->end_reason);

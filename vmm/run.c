@@ -31,6 +31,7 @@
 #include "kernel/percpu.h"
 #include "lib/msr.h"
 #include "vmm/break.h"
+#include "vmm/core/guest_fpu.h"
 #include "vmm/core/vcpu.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/exit.h"
@@ -130,6 +131,7 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		}
 	}
 	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
+	guest_fpu_load(v);            /* its x87/SSE/AVX registers, XCR0, DR0-DR3, DR6 */
 	/* Where the guest goes on: HC_TSC_CHECK refuses a sample whose RDTSC
 	 * came before this point and its VMCALL after (vmm/dev/hypercall.c). */
 	v->resume_rip = vmcs_readnat(GUEST_RIP);
@@ -150,6 +152,7 @@ static void vcpu_put(struct vcpu *v, bool stay)
 
 	assert(v->loaded_on == (int32_t)me);
 	v->regs.cr2 = read_cr2();
+	guest_fpu_put(v);
 	msrs_save(v);
 	vtsc_put(&v->clock);
 	/* the exit that made it leave, on the reference timeline */
@@ -192,6 +195,7 @@ static void take_init(struct vcpu *v)
 	v->to_wait_sipi = !v->pending_sipi;
 	spin_unlock(&vcpu_state_lock);
 	lapic_init_signal(v);
+	guest_fpu_init_signal(v);
 	inject_reset(v);
 }
 

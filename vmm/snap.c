@@ -12,6 +12,7 @@
 #include "vmm/snap.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
+#include "kernel/fpu.h"
 #include "kernel/mem.h"
 #include "kernel/pit.h"
 #include "kernel/rtc.h"
@@ -69,6 +70,8 @@ struct saved_vcpu {
 	bool has_vapic;
 	struct vtsc tsc;
 	struct hc_counters counters;
+	uint8_t fpu[FPU_AREA_MAX];    /* the XSAVE (or FXSAVE) area as saved at its last put */
+	uint64_t fpu_meta[8];         /* xcr0, dr[5], area size, xsave? */
 	uint32_t flags, ev, reinject_info, reinject_error, reinject_len;
 	uint8_t hlt_len, sipi_vector;
 	uint64_t parked_rip;
@@ -118,6 +121,13 @@ static void copy_events(struct vcpu *v, struct saved_vcpu *s)
 	s->parked_rip = v->parked_rip;
 	s->tsc = v->clock.tsc;
 	s->counters = v->counters;
+	/* Its registers were saved to fpu_area when it last left a pCPU
+	 * (vmm/core/guest_fpu.c: eager), and it has not run since. */
+	memcpy(s->fpu, v->fpu_area, fpu_host.area_size);
+	s->fpu_meta[0] = v->xcr0;
+	memcpy(&s->fpu_meta[1], v->dr, sizeof(v->dr));
+	s->fpu_meta[6] = fpu_host.area_size;
+	s->fpu_meta[7] = fpu_host.xsave;
 }
 
 /* v is loaded here: its VMCS is current. */
@@ -161,7 +171,8 @@ static uint64_t vcpu_payload(const struct saved_vcpu *s)
 		n += NFIELDS * snap_record_size(8);
 	if (s->has_vapic)
 		n += snap_record_size(PAGE_SIZE);
-	return n + snap_record_size(sizeof(s->counters));
+	return n + snap_record_size(sizeof(s->counters)) + snap_record_size(8 * 8) +
+	       snap_record_size((uint32_t)s->fpu_meta[6]);
 }
 
 static void write_vcpu(struct snap_writer *w, uint32_t id, const struct saved_vcpu *s,
@@ -190,6 +201,8 @@ static void write_vcpu(struct snap_writer *w, uint32_t id, const struct saved_vc
 	/* what HC_COUNTERS returns: a guest comparing two readings across the
 	 * save must not see them go back */
 	snap_record(w, SNAP_KEY_OPTIONAL | SNAP_KEY_COUNTERS, &s->counters, sizeof(s->counters));
+	snap_record(w, SNAP_KEY_XCR0, s->fpu_meta, sizeof(s->fpu_meta));
+	snap_record(w, SNAP_KEY_XSAVE, s->fpu, (uint32_t)s->fpu_meta[6]);
 }
 
 static void write_image(struct vm *vm)
@@ -413,6 +426,31 @@ static void restore_apic(struct vcpu *v, const struct snap_section_view *s)
 		memcpy(v->vapic_page, vapic, PAGE_SIZE);
 }
 
+/* The FPU area travels as the saving CPU laid it out: taken only where this
+ * CPU lays it out alike (same XSAVE size and kind) and has every component
+ * the guest had in XCR0; else the vCPU keeps its reset state, said once. */
+static void restore_fpu(struct vcpu *v, const struct snap_section_view *s)
+{
+	uint64_t meta[8];
+	uint32_t len;
+	const uint8_t *area = snap_find_record(s, SNAP_KEY_XSAVE, &len);
+
+	if (!area || !record(s, SNAP_KEY_XCR0, meta, sizeof(meta)))
+		return;
+	if (meta[6] != fpu_host.area_size || meta[7] != fpu_host.xsave || len != meta[6] ||
+	    (meta[0] & ~fpu_host.xcr0_max)) {
+		kprintf("[hv] vm%u vcpu%u: the saved FPU state (XCR0 %#lx, %lu-byte %s area) does not "
+			"fit this CPU (XCR0 up to %#lx, %u-byte area): reset state instead\n",
+			v->vm->id, v->id, meta[0], meta[6], meta[7] ? "XSAVE" : "FXSAVE",
+			fpu_host.xcr0_max, fpu_host.area_size);
+		return;
+	}
+	memcpy(v->fpu_area, area, len);
+	v->xcr0 = meta[0];
+	memcpy(v->dr, &meta[1], sizeof(v->dr));
+	v->fpu_cpu = -1;
+}
+
 void snap_restore_vcpu(struct vcpu *v, const uint8_t *data, uint64_t len)
 {
 	struct snap_image img;
@@ -443,6 +481,7 @@ void snap_restore_vcpu(struct vcpu *v, const uint8_t *data, uint64_t len)
 	}
 	record(&s, SNAP_KEY_MSRS, v->msrs, sizeof(v->msrs));
 	record(&s, SNAP_KEY_OPTIONAL | SNAP_KEY_COUNTERS, &v->counters, sizeof(v->counters));
+	restore_fpu(v, &s);
 	restore_apic(v, &s);
 	v->halted = ev[0] & SF_HALTED;
 	v->parked = ev[0] & SF_PARKED;

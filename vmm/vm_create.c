@@ -17,6 +17,8 @@
 #include "lib/x86.h"
 #include "lib/cmdline.h"
 #include "kernel/console.h"
+#include "vmm/core/guest_fpu.h"
+#include "vmm/dev/features.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/loader/elf.h"
 #include "vmm/loader/guest_boot.h"
@@ -97,7 +99,7 @@ static void module_name(const char *cmdline, char *out, size_t outlen)
 
 /* Per-guest hypervisor settings, read from the guest's own command line
  * (and left in it): mem=SIZE, tsc_khz=N, vcpus=N, tsc=POLICY. */
-enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, NUM_GOPTS };
+enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, GOPT_CPUID_HIDE, NUM_GOPTS };
 
 static const struct opt_desc guest_opts[NUM_GOPTS] = {
 	[GOPT_MEM] = { .key = "mem", .type = OPT_UINT, .min = RAM_MIN, .max = RAM_MAX,
@@ -107,7 +109,11 @@ static const struct opt_desc guest_opts[NUM_GOPTS] = {
 	[GOPT_VCPUS] = { .key = "vcpus", .type = OPT_UINT, .min = 1, .max = MAX_VCPUS,
 			 .help = "number of vCPUs (the first runs, the others wait for a SIPI)" },
 	[GOPT_TSC] = TSC_POLICY_OPTION("this VM's TSC_OFFSET policy (default: the hypervisor's tsc=)"),
+	[GOPT_CPUID_HIDE] = { .key = "cpuid_hide", .type = OPT_STRING,
+			      .help = "features to hide from this VM, comma-separated (docs/features.md)" },
 };
+
+static char cpuid_hide[OPT_VALUE_MAX + 1];
 
 static bool guest_options(struct vm *vm)
 {
@@ -117,6 +123,7 @@ static bool guest_options(struct vm *vm)
 	vm->ram_size = VM_DEFAULT_RAM;
 	vm->nvcpus_wanted = 1;
 	vm->tsc_policy = hv_opts.tsc;
+	cpuid_hide[0] = '\0';
 	while (*p) {
 		while (*p == ' ')
 			p++;
@@ -144,6 +151,8 @@ static bool guest_options(struct vm *vm)
 				vm->tsc_khz = val.u;
 			else if (i == GOPT_VCPUS)
 				vm->nvcpus_wanted = (uint32_t)val.u;
+			else if (i == GOPT_CPUID_HIDE)
+				cv_snprintf(cpuid_hide, sizeof(cpuid_hide), "%s", val.str);
 			else
 				vm->tsc_policy = tsc_policy_from_choice(val.choice);
 		}
@@ -215,6 +224,14 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 		.exception_bitmap = hv_opts.exc_intercept ? BIT(VEC_AC) | BIT(VEC_DB) : 0,
 	};
 	vmcs_init_multiboot(&res, &v->regs, entry, MULTIBOOT_EAX, mbi);
+	/* every CR4 bit of a feature it is not given exits (vmm/dev/features.c) */
+	vmcs_writenat(CR4_GUEST_HOST_MASK, features_cr4_mask(vm));
+	/* RDTSCP and RDPID raise #UD where this VM is not given them */
+	if (!feature_usable(vm, FEAT_RDTSCP))
+		vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmcs_read32(SECONDARY_VM_EXEC_CONTROL) &
+			     ~(uint32_t)SECONDARY_EXEC_ENABLE_RDTSCP);
+	v->misc_enable = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAIL |
+			 MISC_ENABLE_PEBS_UNAVAIL;
 	v->proc_ctls = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
 	lapic_vcpu_init(v);
 	/* One timeline per VM: every vCPU's TSC reads 0 at the VM's creation. */
@@ -256,6 +273,10 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 
 	if (!guest_options(vm))
 		return vm;
+	if (!features_init(vm, cpuid_hide, err, sizeof(err))) {
+		vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
+		return vm;
+	}
 	const uint8_t *file = phys_to_virt(mod->start);
 	uint64_t file_len = mod->end - mod->start;
 	bool restore = snap_is_image(file, file_len);
@@ -305,6 +326,10 @@ memory_ready:
 	vm->pat = PAT_POWER_ON;
 	setup_bitmaps(vm);
 	for (uint32_t c = 0; c < vm->nvcpus_wanted; c++) {
+		if (!guest_fpu_init(&vm->vcpus[c])) {
+			vm_end(vm, VM_END_LOAD_FAILED, "no free page for vCPU %u's FPU state", c);
+			return vm;
+		}
 		create_vcpu(vm, c, (uint32_t)img.entry, mbi, mult);
 		if (restore) {
 			uint64_t pa = virt_to_phys(vm->vcpus[c].vmcs);
@@ -313,11 +338,15 @@ memory_ready:
 			VMX_CHECK("vmclear", pa, vmclear(pa));
 		}
 	}
+	char hidden[256];
+	features_describe(vm, hidden, sizeof(hidden));
 
 	kprintf("[hv] vm%u \"%s\": %lu MiB RAM at host %#lx, %u vCPU(s), entry %#lx, "
-		"%u segment(s), %u module(s), TSC %lu kHz%s, tsc=%s, cmdline \"%s\"\n", vm->id, vm->name,
+		"%u segment(s), %u module(s), TSC %lu kHz%s, tsc=%s, hidden by cpuid_hide=: %s, "
+		"cmdline \"%s\"\n", vm->id, vm->name,
 		(unsigned long)(vm->ram_size / MiB), virt_to_phys(vm->ram), vm->nvcpus, img.entry,
 		img.nsegments, nextra, vtsc_guest_khz(&vm->vcpus[0].clock),
-		mult != TSC_MULT_ONE ? " (scaled)" : "", tsc_policy_names[vm->tsc_policy], vm->cmdline);
+		mult != TSC_MULT_ONE ? " (scaled)" : "", tsc_policy_names[vm->tsc_policy], hidden,
+		vm->cmdline);
 	return vm;
 }

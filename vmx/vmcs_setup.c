@@ -36,7 +36,6 @@
 #define FLAT_LIMIT          0xFFFFFFFF
 #define TSS_MIN_LIMIT       0x67
 
-#define DR7_INIT            0x400
 #define PAT_POWER_ON        0x0007040600070406ULL
 
 extern char vmx_exit_stub_addr[] __asm__("vmx_exit_stub");

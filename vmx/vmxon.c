@@ -8,6 +8,7 @@
  * is a 4 KiB-aligned page starting with the VMCS revision identifier.
  */
 #include "vmx/vmx.h"
+#include "kernel/fpu.h"
 #include "lib/x86.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
@@ -33,6 +34,8 @@ bool vmx_cpu_enable(void)
 {
 	uint32_t cpu = this_cpu()->cpu_id;
 
+	/* The FPU's CR0/CR4 bits and XCR0 first: HOST_CR4 is read from here */
+	fpu_cpu_init();
 	write_cr0((read_cr0() | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1);
 	write_cr4((read_cr4() | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
 

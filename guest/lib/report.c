@@ -128,7 +128,8 @@ void exit(int code)
 	cli();
 	/* A fault inside exit must not print a second verdict. */
 	if (__atomic_exchange_n(&exiting, 1, __ATOMIC_SEQ_CST) == 0)
-		printf("RESULT: %s\n", code == EXIT_CODE_PASS ? "PASS" : "FAIL");
+		printf("RESULT: %s\n", code == EXIT_CODE_PASS ? "PASS"
+		       : code == EXIT_CODE_SKIP ? "SKIP" : "FAIL");
 	console_flush();
 
 	outb(ISA_DEBUG_EXIT_PORT, (uint8_t)code);

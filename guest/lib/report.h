@@ -22,6 +22,7 @@
 
 #define EXIT_CODE_PASS 0
 #define EXIT_CODE_FAIL 1
+#define EXIT_CODE_SKIP 77     /* "skipped", as automake and kvm-unit-tests use it */
 
 /* Returns pass, so a test can write: if (!report(x == 1, "x")) ... */
 bool report(bool pass, const char *fmt, ...) GUEST_PRINTF(2, 3);

@@ -38,6 +38,12 @@ void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...)
 	spin_unlock(&vm->end_lock);
 }
 
+bool vm_skipped(const struct vm *vm)
+{
+	return vm->state == VM_ENDED && vm->end_kind == VM_END_DEBUG_EXIT &&
+	       vm->exit_status == ((VM_EXIT_SKIP << 1) | 1);
+}
+
 bool vm_passed(const struct vm *vm)
 {
 	return vm->state == VM_ENDED && vm->end_kind == VM_END_DEBUG_EXIT && vm->exit_status == 1;

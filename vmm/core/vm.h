@@ -54,6 +54,8 @@ enum vcpu_state {
 	VCPU_STOPPED,                 /* its VM ended */
 };
 
+#define VM_FEATURE_WORDS    2     /* 128 features at most */
+#define VCPU_MCE_BANKS      2     /* machine-check banks shown with MCA (IA32_MCG_CAP[7:0]) */
 #define NUM_TRAVELLING_MSRS 6     /* vmm/run.c: KERNEL_GS_BASE STAR LSTAR CSTAR FMASK TSC_AUX */
 
 struct vcpu {
@@ -137,6 +139,19 @@ struct vcpu {
 	uint64_t deferred_reinject;           /* interrupted events that waited for a window */
 	uint64_t single_steps;                /* #DB after an emulated instruction with RFLAGS.TF */
 
+	/* Its x87/SSE/AVX/AVX-512/PKRU registers, XCR0 and DR0-DR3/DR6 while it
+	 * is off every pCPU (vmm/core/guest_fpu.c); DR7 and IA32_DEBUGCTL are
+	 * in the VMCS (load/save debug controls). */
+	void *fpu_area;               /* kernel/fpu.h: XSAVE (or FXSAVE) area, 4 KiB page */
+	uint64_t xcr0;                /* the guest's XCR0 (handle_xsetbv) */
+	uint64_t dr[5];               /* DR0-DR3, DR6 */
+	int32_t fpu_cpu;              /* pCPU where its registers were last loaded; -1 none */
+
+	/* feature MSRs (vmm/dev/msr_emul.c) */
+	uint64_t misc_enable;         /* IA32_MISC_ENABLE */
+	uint64_t mcg_status;          /* IA32_MCG_STATUS */
+	uint64_t mc_ctl[VCPU_MCE_BANKS];   /* IA32_MCi_CTL */
+
 	struct vclock clock;          /* its virtual TSC and the tsc= policy's work (vmm/time/vtsc.h) */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
 	uint64_t watchdog_deadline;   /* host TSC after which the VM is ended */
@@ -184,6 +199,7 @@ struct vm {
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
 	uint64_t pat;
+	uint64_t features[VM_FEATURE_WORDS];  /* shown to it: bit per enum feature_id (vmm/dev/features.c) */
 	uint32_t shutdown_match;      /* bytes of "Shutdown" seen so far on 0x8900 */
 
 	/* unknown ports and MSRs: counted, each reported once */
@@ -217,6 +233,11 @@ extern uint32_t nvms;
 /* End vm with kind and a reason line; the run loop stops at the next check. */
 void vm_end(struct vm *vm, enum vm_end_kind kind, const char *fmt, ...) PRINTF_LIKE(3, 4);
 bool vm_passed(const struct vm *vm);
+/* Ended through isa-debug-exit with VM_EXIT_SKIP (77, the "skipped" code of
+ * automake and kvm-unit-tests): the guest decided it cannot run here. It
+ * neither passes nor fails the run. */
+#define VM_EXIT_SKIP 77u
+bool vm_skipped(const struct vm *vm);
 
 /* Translate a guest-physical range to a host pointer; NULL if any byte lies
  * outside the guest's RAM. */

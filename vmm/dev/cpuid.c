@@ -4,15 +4,18 @@
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current. CPUID
  * always exits in VMX non-root operation (SDM Vol. 3C, "Instructions That
  * Cause VM Exits Unconditionally"). The guest sees the host's leaves with
- * what it must not use hidden (VMX, SMX, XSAVE, MONITOR/MWAIT, INVPCID, the
- * PMU), the hypervisor bit set, and the chronovisor leaves at 0x40000000.
- * What is shown works: x2APIC (1:ECX[21]) and the TSC-deadline timer
- * (1:ECX[24]) are emulated by vmm/dev/lapic.c whatever the host has, and
- * the APIC IDs in leaves 1, 0xB and 0x1F are the vCPU's own.
+ * the feature bits of the one feature table applied (vmm/dev/features.c:
+ * what it must not use hidden, what chronovisor emulates shown, leaf 0xD
+ * limited to the XCR0 components it may enable), the PMU's leaf 0xA
+ * empty, and the chronovisor leaves at 0x40000000. The APIC IDs in leaves
+ * 1, 0xB and 0x1F are the vCPU's own. IA32_MISC_ENABLE's "Limit CPUID
+ * Maxval" is honoured (vmm/dev/msr_emul.c).
  */
 #include "vmm/dev/cpuid.h"
+#include "vmm/dev/features.h"
 #include "vmm/core/vcpu.h"
 #include "lib/x86.h"
+#include "lib/msr.h"
 #include "kernel/arch.h"
 #include "vmm/core/hypercall_abi.h"
 #include "vmx/vmcs.h"
@@ -29,33 +32,16 @@
 #define LEAF_HV_BASE           0x40000000
 #define LEAF_HV_TSC_FREQ       0x40000010
 #define LEAF_HV_LAST           LEAF_HV_TSC_FREQ
-#define LEAF_EXT_INFO          0x80000001
+#define LEAF_LIMITED_MAX       2
 #define LEAF_EXT_POWER         0x80000007
 #define F87_EDX_INVARIANT_TSC  BIT(8)
 
-/* CPUID.1:ECX */
-#define F1_ECX_MONITOR         BIT(3)
-#define F1_ECX_SMX             BIT(6)
-#define F1_ECX_PDCM            BIT(15)
-#define F1_ECX_OSXSAVE         BIT(27)
 /* CPUID.1:EBX: initial APIC ID in 31:24, logical processor count in 23:16 */
 #define F1_EBX_APIC_ID_SHIFT   24
 #define F1_EBX_COUNT_SHIFT     16
 #define F1_EBX_LOW_MASK        0xFFFFu
 /* CPUID.1:EDX */
 #define F1_EDX_HTT             BIT(28)
-/* CPUID.7.0:EBX */
-#define F7_EBX_SGX             BIT(2)
-#define F7_EBX_INVPCID         BIT(10)
-#define F7_EBX_RTM             BIT(11)
-#define F7_EBX_MPX             BIT(14)
-#define F7_EBX_PQE             BIT(15)
-#define F7_EBX_PT              BIT(25)
-/* CPUID.7.0:ECX */
-#define F7_ECX_WAITPKG         BIT(5)
-#define F7_ECX_SGX_LC          BIT(30)
-/* CPUID.80000001:EDX */
-#define F81_EDX_RDTSCP         BIT(27)
 
 /* "chronovisor" in EBX, ECX, EDX (little-endian "chro" "novi" "sor\0") */
 #define HV_SIG_EBX             0x6f726863
@@ -90,26 +76,24 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 		return r;
 	}
 
+	/* "Limit CPUID Maxval": leaf 0 reports at most 2, and a basic leaf
+	 * above the maximum answers as the highest one (SDM Vol. 2A, "CPUID") */
+	if (v->misc_enable & MISC_ENABLE_LIMIT_CPUID) {
+		if (leaf > LEAF_LIMITED_MAX && leaf < LEAF_HV_BASE)
+			leaf = LEAF_LIMITED_MAX;
+	}
 	r = cpuid(leaf, sub);
+	features_cpuid(v, leaf, sub, &r);
 	switch (leaf) {
+	case 0:
+		if (v->misc_enable & MISC_ENABLE_LIMIT_CPUID)
+			r.eax = MIN(r.eax, LEAF_LIMITED_MAX);
+		break;
 	case LEAF_FEATURES:
-		r.ecx &= ~(uint32_t)(CPUID_1_ECX_VMX | F1_ECX_SMX | F1_ECX_PDCM |
-				     CPUID_1_ECX_XSAVE | F1_ECX_OSXSAVE);
-		if (!cpuid_guest_monitor())
-			r.ecx &= ~(uint32_t)F1_ECX_MONITOR;
-		r.ecx |= CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
 		r.ebx = (r.ebx & F1_EBX_LOW_MASK) | (v->id << F1_EBX_APIC_ID_SHIFT) |
 			(v->vm->nvcpus << F1_EBX_COUNT_SHIFT);
 		if (v->vm->nvcpus < 2)
 			r.edx &= ~(uint32_t)F1_EDX_HTT;
-		break;
-	case LEAF_EXT_FEATURES:
-		if (sub == 0) {
-			/* TSC_ADJUST stays: the guest's own, virtual (vmm/dev/msr_emul.c). */
-			r.ebx &= ~(uint32_t)(F7_EBX_SGX | F7_EBX_INVPCID | F7_EBX_RTM | F7_EBX_MPX |
-					     F7_EBX_PQE | F7_EBX_PT);
-			r.ecx &= ~(uint32_t)(F7_ECX_WAITPKG | F7_ECX_SGX_LC);
-		}
 		break;
 	case LEAF_PERFMON:
 		r = (struct cpuid_regs){ 0 };      /* no PMU for guests */
@@ -141,10 +125,6 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 		 * Under none or kvm2633 a move between skewed pCPUs breaks it. */
 		if (v->clock.policy != TSC_POLICY_PERCPU)
 			r.edx &= ~(uint32_t)F87_EDX_INVARIANT_TSC;
-		break;
-	case LEAF_EXT_INFO:
-		if (!vmx_ctls.rdtscp)
-			r.edx &= ~(uint32_t)F81_EDX_RDTSCP;  /* it would #UD */
 		break;
 	}
 	return r;

@@ -5,12 +5,16 @@
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
  * ECX = MSR, EDX:EAX = value (SDM Vol. 2B, "RDMSR" and "WRMSR"). The local
  * APIC's MSRs (IA32_APIC_BASE, IA32_TSC_DEADLINE, the x2APIC range) belong
- * to vmm/dev/lapic.c, whose #GPs are architectural and not reported. Any
- * other MSR not emulated here raises #GP in the guest, as on a CPU that
- * lacks it; each is counted and reported once per VM.
+ * to vmm/dev/lapic.c, whose #GPs are architectural and not reported. The
+ * MSRs of a feature answer only when the feature table shows it
+ * (vmm/dev/features.c: TSC_ADJUST, MCA). Any other MSR not emulated here
+ * raises #GP in the guest, as on a CPU that lacks it (IA32_DS_AREA, the
+ * MTRRs: their features are hidden); each is counted and reported once per
+ * VM.
  */
 #include "vmm/dev/msr_emul.h"
 #include "vmm/core/vcpu.h"
+#include "vmm/dev/features.h"
 #include "vmm/dev/lapic.h"
 #include "lib/x86.h"
 #include "kernel/arch.h"
@@ -19,9 +23,58 @@
 #include "vmm/time/vtsc.h"
 #include "vmx/vmcs.h"
 
-#define MISC_ENABLE_FAST_STRINGS  BIT(0)
-#define MISC_ENABLE_BTS_UNAVAIL   BIT(11)
-#define MISC_ENABLE_PEBS_UNAVAIL  BIT(12)
+/* IA32_MISC_ENABLE bits a guest may change; writing any other bit with a
+ * value it does not have raises #GP, as writing a reserved bit does. */
+#define MISC_ENABLE_WRITABLE  (MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_LIMIT_CPUID)
+
+/* Machine check (SDM Vol. 3B, "Machine-Check MSRs"), shown with MCA:
+ * IA32_MCG_CAP says VCPU_MCE_BANKS banks and nothing else (no MCG_CTL, no
+ * CMCI, no LMCE); IA32_MCG_STATUS keeps RIPV, EIPV, MCIP; each bank's CTL
+ * keeps what is written; STATUS, ADDR and MISC read 0 (no error is ever
+ * reported) and accept only 0 ("writing 1s ... causes a general-protection
+ * exception"). Anything else of MCA is #GP, as on a CPU with these banks. */
+#define MCG_STATUS_WRITABLE   0x7ULL
+#define MC_BANK_REGS          4                /* CTL, STATUS, ADDR, MISC */
+#define MC_REG_CTL            0
+
+/* An MCA MSR: true with *val (read) or the write done; false for #GP. */
+static bool mca_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+{
+	if (msr == MSR_IA32_MCG_CAP) {
+		*val = VCPU_MCE_BANKS;
+		return !write;
+	}
+	if (msr == MSR_IA32_MCG_STATUS) {
+		if (!write) {
+			*val = v->mcg_status;
+			return true;
+		}
+		if (*val & ~MCG_STATUS_WRITABLE)
+			return false;
+		v->mcg_status = *val;
+		return true;
+	}
+	uint32_t i = msr - MSR_IA32_MC0_CTL;
+	if (msr < MSR_IA32_MC0_CTL || i >= VCPU_MCE_BANKS * MC_BANK_REGS)
+		return false;
+	if (i % MC_BANK_REGS == MC_REG_CTL) {
+		if (write)
+			v->mc_ctl[i / MC_BANK_REGS] = *val;
+		else
+			*val = v->mc_ctl[i / MC_BANK_REGS];
+		return true;
+	}
+	if (write)
+		return *val == 0;
+	*val = 0;
+	return true;
+}
+
+static bool is_mca_msr(uint32_t msr)
+{
+	return msr == MSR_IA32_MCG_CAP || msr == MSR_IA32_MCG_STATUS ||
+	       (msr >= MSR_IA32_MC0_CTL && msr < MSR_IA32_MC0_CTL + VCPU_MCE_BANKS * MC_BANK_REGS);
+}
 
 static void gp_unhandled(struct vcpu *v, uint32_t msr, bool write, uint64_t val)
 {
@@ -76,7 +129,7 @@ void handle_rdmsr(struct vcpu *v)
 		val = vtsc_guest_now(&v->clock);          /* what RDTSC returns right now */
 		break;
 	case MSR_IA32_TSC_ADJUST:
-		if (!cpu_has_tsc_adjust())
+		if (!feature_usable(vm, FEAT_TSC_ADJUST))
 			goto unhandled;
 		val = v->clock.tsc.adjust;
 		break;
@@ -84,12 +137,19 @@ void handle_rdmsr(struct vcpu *v)
 		val = vm->pat;
 		break;
 	case MSR_IA32_MISC_ENABLE:
-		val = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL;
+		val = v->misc_enable;
 		break;
 	case MSR_IA32_BIOS_SIGN_ID:
 		val = 0;
 		break;
 	default:
+		if (is_mca_msr(msr) && feature_usable(vm, FEAT_MCA)) {
+			if (!mca_msr(v, msr, false, &val)) {
+				vcpu_inject_exception(v, VEC_GP, true, 0);
+				return;
+			}
+			break;
+		}
 		/* The APIC's MSRs (APIC base, TSC deadline, x2APIC), asked only
 		 * after the common ones: RDMSR IA32_TSC is the path the bench
 		 * times. */
@@ -124,7 +184,7 @@ void handle_wrmsr(struct vcpu *v)
 		lapic_guest_tsc_changed(v, old_now, vtsc_guest_now(&v->clock));
 		break;
 	case MSR_IA32_TSC_ADJUST:
-		if (!cpu_has_tsc_adjust()) {
+		if (!feature_usable(vm, FEAT_TSC_ADJUST)) {
 			gp_unhandled(v, msr, true, val);
 			return;
 		}
@@ -137,9 +197,22 @@ void handle_wrmsr(struct vcpu *v)
 		vm->pat = val;
 		break;
 	case MSR_IA32_MISC_ENABLE:
+		if ((val ^ v->misc_enable) & ~MISC_ENABLE_WRITABLE) {
+			vcpu_inject_exception(v, VEC_GP, true, 0);
+			return;
+		}
+		v->misc_enable = val;
+		break;
 	case MSR_IA32_BIOS_SIGN_ID:
 		break;                  /* accepted and ignored, as Linux expects */
 	default:
+		if (is_mca_msr(msr) && feature_usable(vm, FEAT_MCA)) {
+			if (!mca_msr(v, msr, true, &val)) {
+				vcpu_inject_exception(v, VEC_GP, true, 0);
+				return;
+			}
+			break;
+		}
 		if (!lapic_msr_answer(v, lapic_msr_write(v, msr, val), msr, true, val))
 			return;
 		break;

@@ -1,0 +1,54 @@
+/*
+ * kernel/fpu.h - the x87/SSE/AVX register file and the debug registers, as
+ * the hypervisor switches them between vCPUs (kernel/fpu.c).
+ *
+ * Context: kernel, VMX root, interrupts off. The hypervisor itself is built
+ * -mgeneral-regs-only and never touches the x87, SSE or AVX registers, nor
+ * DR0-DR3/DR6: what they hold belongs to the guest last run here. So these
+ * save and restore guest state only (vmm/core/guest_fpu.c decides when).
+ */
+#ifndef CV_FPU_H
+#define CV_FPU_H
+
+#include "lib/types.h"
+
+/* Bytes of the XSAVE area for every component chronovisor switches, or of
+ * the FXSAVE area (512) on a CPU without XSAVE. At most FPU_AREA_MAX. */
+#define FPU_AREA_MAX   4096
+#define FPU_AREA_ALIGN 64
+
+struct fpu_host {
+	bool xsave;             /* CPUID.1:ECX.XSAVE: XSAVE/XRSTOR/XSETBV, else FXSAVE */
+	uint64_t xcr0_max;      /* the user components switched (x87 SSE AVX AVX-512 PKRU) */
+	uint32_t area_size;     /* XSAVE area for xcr0_max (CPUID.(0DH,0):EBX with it set) */
+};
+
+extern struct fpu_host fpu_host;
+
+/* On every pCPU, before its VMXON: CR0.EM and TS off, CR0.MP on, CR4.OSFXSR
+ * and OSXMMEXCPT, and with XSAVE CR4.OSXSAVE and XCR0 = xcr0_max (SDM
+ * Vol. 1, "Enabling the XSAVE Feature Set and XSAVE-Enabled Features").
+ * The first call also fills fpu_host. The VMCS's HOST_CR4 must be read
+ * after it (vmx/vmcs_setup.c). */
+void fpu_cpu_init(void);
+
+/* An area in its initial state (every component init, MXCSR 0x1F80, FCW
+ * 0x37F): XRSTOR/FXRSTOR of it gives a guest the registers of a CPU just
+ * after RESET (SDM Vol. 3A, "Processor State After Reset"; x87 as FNINIT). */
+void fpu_area_init(void *area);
+
+/* XSAVE (or FXSAVE) / XRSTOR (or FXRSTOR) of every switched component.
+ * With XSAVE, XCR0 must be xcr0_max (fpu_set_xcr0): XSAVE saves only what
+ * XCR0 enables (SDM Vol. 1, "Operation of XSAVE"). area: FPU_AREA_ALIGN
+ * aligned, fpu_host.area_size bytes. */
+void fpu_save(void *area);
+void fpu_restore(const void *area);
+
+/* XSETBV(0, val) (XCR0), skipped when XCR0 already is val on this pCPU. */
+void fpu_set_xcr0(uint64_t val);
+
+/* DR0-DR3 and DR6. */
+void dr_save(uint64_t dr[5]);
+void dr_restore(const uint64_t dr[5]);
+
+#endif
