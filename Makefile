@@ -50,7 +50,7 @@ KOBJS     := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS_C)) \
 # Plain-C pieces with no hardware access: built for the host and unit-tested.
 HOSTLIB_SRCS := $(wildcard lib/printf.c lib/cmdline.c kernel/multiboot.c kernel/frame.c kernel/acpi_parse.c \
                  vmm/loader/elf.c vmm/loader/guest_boot.c vmm/dev/insn_decode.c vmm/loader/guest_mem.c vmx/caps_decode.c vmx/entry_check.c vmm/time/tsc_math.c \
-                 vmm/time/skew_parse.c vmm/dev/lapic_regs.c)
+                 vmm/time/skew_parse.c vmm/dev/lapic_regs.c vmm/core/report_once.c)
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))

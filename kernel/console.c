@@ -7,9 +7,21 @@
  * the VGA writes simply go nowhere). Lines end in "\n" only, so emulator
  * logs are clean; set your terminal to add CR on LF.
  *
- * Serialisation: one lock for whole kprintf calls. A CPU that faults while
- * printing re-enters kprintf; the lock records its owner so that CPU goes
- * on instead of deadlocking on itself.
+ * Serialisation: every write goes whole into one ring buffer (CONSOLE_RING
+ * bytes) under a short lock that covers only the copy, so lines from
+ * different pCPUs never mix inside a write and keep the order in which they
+ * were written. The ring is emptied into the three sinks by one pCPU at a
+ * time, the drainer: whichever writer finds no drainer at work becomes it,
+ * and it waits for the UART with no lock held, taking a few bytes from the
+ * ring under the lock at a time. So a pCPU never waits for the UART behind
+ * another pCPU's output: it copies its line and goes on (docs/design.md,
+ * "Console output"). Guest lines (console_write_guest) never wait at all: when
+ * the ring has less than CONSOLE_HV_RESERVE bytes free beyond them, they are
+ * refused and the caller counts them as dropped. The hypervisor's own lines
+ * wait for room (draining themselves if no one else does), so a verdict is
+ * never lost. A CPU that faults while it holds the ring lock or drains
+ * re-enters kprintf; it then writes straight to the sinks instead of
+ * deadlocking on itself.
  */
 #include "kernel/console.h"
 #include "kernel/arch.h"
@@ -44,8 +56,16 @@
 #define VGA_ROWS        25
 #define VGA_ATTR        0x0700  /* light grey on black */
 
-static struct spinlock console_lock;
-static volatile int32_t console_owner = -1;
+#define CONSOLE_RING        (64 * KiB)      /* a power of 2 */
+#define CONSOLE_HV_RESERVE  (16 * KiB)      /* kept free of guest lines */
+#define DRAIN_CHUNK         64              /* bytes taken from the ring per lock */
+#define NO_CPU              (-1)
+
+static char ring[CONSOLE_RING];
+static uint64_t ring_head, ring_tail;      /* bytes ever written / ever sent, under ring_lock */
+static struct spinlock ring_lock;
+static volatile int32_t ring_owner = NO_CPU;   /* holds ring_lock */
+static int32_t drainer = NO_CPU;               /* empties the ring (atomic) */
 static unsigned vga_row, vga_col;
 
 static void uart_putc(char c)
@@ -110,36 +130,121 @@ static int32_t my_cpu(void)
 	return percpu_ready() ? (int32_t)this_cpu()->cpu_id : 0;
 }
 
-/* Take the console lock unless this CPU already holds it (re-entry from a
- * fault while printing). Returns whether the caller must release it. */
-static bool console_lock_take(void)
+static void ring_lock_take(int32_t me)
 {
-	int32_t me = my_cpu();
+	spin_lock(&ring_lock);
+	ring_owner = me;
+}
 
-	if (console_owner == me)
+static void ring_lock_release(void)
+{
+	ring_owner = NO_CPU;
+	spin_unlock(&ring_lock);
+}
+
+/* Copy s into the ring if it fits with `reserve` bytes to spare (under the
+ * lock). */
+static bool ring_put(const char *s, size_t len, size_t reserve)
+{
+	if (len + reserve > CONSOLE_RING - (ring_head - ring_tail))
 		return false;
-	spin_lock(&console_lock);
-	console_owner = me;
+	for (size_t i = 0; i < len; i++)
+		ring[(ring_head + i) & (CONSOLE_RING - 1)] = s[i];
+	ring_head += len;
 	return true;
 }
 
-static void console_lock_release(bool taken)
+/*
+ * Empty the ring unless another pCPU does. The drainer takes DRAIN_CHUNK
+ * bytes under the lock and sends them with no lock held. Whoever appends
+ * after the drainer's last look finds it still at work and leaves, so the
+ * drainer looks again after it stops being the drainer.
+ */
+static void ring_drain(int32_t me)
 {
-	if (!taken)
-		return;
-	console_owner = -1;
-	spin_unlock(&console_lock);
+	char chunk[DRAIN_CHUNK];
+
+	for (;;) {
+		int32_t none = NO_CPU;
+		if (!__atomic_compare_exchange_n(&drainer, &none, me, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			return;
+		for (;;) {
+			ring_lock_take(me);
+			size_t n = (size_t)MIN(ring_head - ring_tail, (uint64_t)DRAIN_CHUNK);
+			for (size_t i = 0; i < n; i++)
+				chunk[i] = ring[(ring_tail + i) & (CONSOLE_RING - 1)];
+			ring_tail += n;
+			ring_lock_release();
+			if (!n)
+				break;
+			console_put(chunk, n);
+		}
+		__atomic_store_n(&drainer, NO_CPU, __ATOMIC_RELEASE);
+		ring_lock_take(me);
+		bool more = ring_head != ring_tail;
+		ring_lock_release();
+		if (!more)
+			return;
+	}
+}
+
+/* Re-entered from a fault on a CPU that holds the ring lock or drains:
+ * the ring cannot be trusted to move, so straight to the sinks. */
+static bool reentered(int32_t me)
+{
+	return ring_owner == me || __atomic_load_n(&drainer, __ATOMIC_RELAXED) == me;
 }
 
 void console_write(const char *s, size_t len)
 {
-	bool taken = console_lock_take();
-	console_put(s, len);
-	console_lock_release(taken);
+	int32_t me = my_cpu();
+
+	if (reentered(me)) {
+		console_put(s, len);
+		return;
+	}
+	while (len) {
+		/* a write longer than the ring goes in pieces */
+		size_t n = MIN(len, (size_t)CONSOLE_RING / 2);
+		ring_lock_take(me);
+		bool put = ring_put(s, n, 0);
+		ring_lock_release();
+		ring_drain(me);
+		if (put) {
+			s += n;
+			len -= n;
+		} else {
+			cpu_relax();      /* full: another pCPU drains; wait for room */
+		}
+	}
+}
+
+bool console_write_guest(const char *s, size_t len)
+{
+	int32_t me = my_cpu();
+
+	if (reentered(me))
+		return false;
+	ring_lock_take(me);
+	bool put = ring_put(s, len, CONSOLE_HV_RESERVE);
+	ring_lock_release();
+	ring_drain(me);
+	return put;
 }
 
 void console_flush(void)
 {
+	int32_t me = my_cpu();
+
+	if (!reentered(me))
+		for (int i = 0; i < UART_SPIN_LIMIT; i++) {
+			ring_drain(me);
+			if (__atomic_load_n(&ring_head, __ATOMIC_ACQUIRE) ==
+			    __atomic_load_n(&ring_tail, __ATOMIC_ACQUIRE))
+				break;
+			cpu_relax();
+		}
 	for (int i = 0; i < UART_SPIN_LIMIT; i++)
 		if (inb(COM1_BASE + UART_LSR) & LSR_TEMT)
 			return;

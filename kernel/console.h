@@ -1,8 +1,9 @@
 /*
  * kernel/console.h - the hypervisor console: COM1, port 0xE9 and VGA text at once.
  *
- * Context: kernel, any CPU. Output is serialised by a spinlock so lines from
- * different pCPUs do not interleave inside a line.
+ * Context: kernel, any CPU. Each write goes whole into one ring buffer, in
+ * order, and one pCPU at a time sends the ring to the sinks with no lock
+ * held while it waits for the UART (kernel/console.c).
  */
 #ifndef CV_CONSOLE_H
 #define CV_CONSOLE_H
@@ -10,8 +11,13 @@
 #include "lib/types.h"
 
 void console_init(void);
+/* The hypervisor's own output: never dropped (waits for room in the ring). */
 void console_write(const char *s, size_t len);
-/* Wait until COM1 has sent everything (LSR.TEMT): call before shutdown. */
+/* Output written on a guest's behalf: never waits. false when the ring is
+ * too full to take it whole; the caller counts it as dropped. */
+bool console_write_guest(const char *s, size_t len);
+/* Send what the ring holds, then wait until COM1 has sent everything
+ * (LSR.TEMT): call before shutdown. */
 void console_flush(void);
 
 void kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);

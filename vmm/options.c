@@ -14,13 +14,16 @@
 #include "vmm/break.h"
 
 enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_SKEW_ERROR, OPT_TSC,
-		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, NUM_OPTIONS };
+		    OPT_MIGRATE, OPT_SLICE, OPT_CPU_TABLES, OPT_ENTRY_CHECK, OPT_APICV, OPT_SLEEP_MAX,
+		    OPT_OUT_MAX, NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
 static const char *const apicv_choices[] = { "off", "on", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
+#define DEFAULT_SLEEP_MAX   (1ULL << 32)     /* ticks: ~1.4 s at 3 GHz, ~86 s in Bochs */
+#define DEFAULT_OUT_MAX     (1 * MiB)
 
 static const struct opt_desc option_table[NUM_OPTIONS] = {
 	[OPT_CRASH] = { .key = "crash", .type = OPT_ENUM, .choices = crash_choices,
@@ -46,6 +49,10 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			      .help = "software VM-entry check: each vCPU's first VMLAUNCH on each pCPU (first, default), every VMLAUNCH (launch), also every run-loop VMRESUME (always), or off" },
 	[OPT_APICV] = { .key = "apicv", .type = OPT_ENUM, .choices = apicv_choices,
 			.help = "guest CR8/TPR: on (TPR shadow where the CPU has it, default) or off (every CR8 access exits)" },
+	[OPT_SLEEP_MAX] = { .key = "sleep_max", .type = OPT_UINT, .min = 0, .max = UINT64_MAX,
+			    .help = "longest HC_SLEEP in guest TSC ticks; a longer one ends early (default 2^32; 0: no cap)" },
+	[OPT_OUT_MAX] = { .key = "out_max", .type = OPT_UINT, .min = 0, .max = UINT64_MAX,
+			  .help = "console bytes each VM may print; the rest is dropped and counted (default 1M; 0: no budget)" },
 };
 
 struct hv_options hv_opts = {
@@ -55,6 +62,8 @@ struct hv_options hv_opts = {
 	.migrate = MIGRATE_OFF,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
 	.apicv = true,
+	.sleep_max = DEFAULT_SLEEP_MAX,
+	.out_max = DEFAULT_OUT_MAX,
 };
 
 static bool parse_migrate(const char *s, char *err, size_t errlen)
@@ -130,5 +139,9 @@ bool options_parse(const char *cmdline)
 		hv_opts.apicv = vals[OPT_APICV].choice == 1;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
+	if (vals[OPT_SLEEP_MAX].set)
+		hv_opts.sleep_max = vals[OPT_SLEEP_MAX].u;
+	if (vals[OPT_OUT_MAX].set)
+		hv_opts.out_max = vals[OPT_OUT_MAX].u;
 	return true;
 }

@@ -43,6 +43,8 @@ struct hv_options {
 	enum migrate_mode migrate;    /* migrate= */
 	uint64_t migrate_seed;        /* migrate=random:SEED */
 	bool apicv;                   /* apicv=on: CR8 through the TPR shadow (else CR8 exits) */
+	uint64_t sleep_max;           /* sleep_max=: longest HC_SLEEP, guest ticks; 0 = no cap */
+	uint64_t out_max;             /* out_max=: console bytes per VM; 0 = no budget */
 };
 
 extern struct hv_options hv_opts;

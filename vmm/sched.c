@@ -148,6 +148,62 @@ static void give_back(struct vcpu *v, uint32_t me)
 	spin_unlock(&vcpu_state_lock);
 }
 
+/* What a vCPU was doing when its VM's deadline passed (under vcpu_state_lock). */
+static const char *vcpu_doing(const struct vcpu *v)
+{
+	if (v->state == VCPU_WAIT_SIPI)
+		return "waiting for a SIPI";
+	if (v->state == VCPU_RUNNING)
+		return "running";
+	if (v->parked)
+		return "parked by HLT with interrupts off";
+	if (v->halted)
+		return "halted by HLT";
+	if (v->sleeping)
+		return "asleep (HC_SLEEP, HC_YIELD or HLT)";
+	return "waiting for a pCPU";
+}
+
+/*
+ * The watchdog on the scheduler's clock: every VM whose deadline has passed
+ * ends now, whatever its vCPUs do. One that runs on a pCPU leaves at its
+ * next exit (vm_end clears its leave_tsc; the preemption timer bounds the
+ * wait by a slice); one asleep, halted, parked or waiting for a SIPI is
+ * never run again (pick). The exit path (vmm/exit.c:exit_leave) still
+ * catches a running vCPU at the exact tick; this catches the ones that
+ * never exit because they are off every pCPU. next_deadline, the earliest
+ * deadline of a running VM, keeps the common call to one compare.
+ */
+static uint64_t next_deadline = UINT64_MAX;
+
+static void end_overdue_vms(void)
+{
+	uint64_t now = ref_now();
+
+	if (now < __atomic_load_n(&next_deadline, __ATOMIC_RELAXED))
+		return;
+	spin_lock(&vcpu_state_lock);
+	uint64_t next = UINT64_MAX;
+	for (uint32_t i = 0; i < nvms; i++) {
+		struct vm *vm = &vms[i];
+		if (vm->state != VM_RUNNING)
+			continue;
+		if (now < vm->watchdog_ref) {
+			next = MIN(next, vm->watchdog_ref);
+			continue;
+		}
+		char what[VM_REPORT_MAX - 96];
+		size_t n = 0;
+		for (uint32_t c = 0; c < vm->nvcpus && n < sizeof(what); c++)
+			n += (size_t)cv_snprintf(what + n, sizeof(what) - n, "%svcpu%u %s",
+						 c ? ", " : "", c, vcpu_doing(&vm->vcpus[c]));
+		vm_end(vm, VM_END_WATCHDOG, "deadline of %lu ticks (watchdog=) passed, "
+		       "seen by the scheduler: %s", hv_opts.watchdog, what);
+	}
+	__atomic_store_n(&next_deadline, next, __ATOMIC_RELAXED);
+	spin_unlock(&vcpu_state_lock);
+}
+
 /* Retire VMs that ended while none of their vCPUs ran (e.g. a SIPI-less AP). */
 static void retire_idle_vms(void)
 {
@@ -215,8 +271,10 @@ static void sched_loop(void *arg)
 		if (v) {
 			vcpu_run_slice(v, hv_opts.slice, every_exit, stay);
 			give_back(v, me);
+			end_overdue_vms();
 			continue;
 		}
+		end_overdue_vms();
 		retire_idle_vms();
 		end_stuck_vms();
 		if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))
@@ -237,7 +295,10 @@ bool sched_run_all(void)
 		}
 		vm->state = VM_RUNNING;
 		vms_left++;
-		vm->watchdog_ref = hv_opts.watchdog ? ref_now() + hv_opts.watchdog : UINT64_MAX;
+		uint64_t start = ref_now();
+		vm->watchdog_ref = hv_opts.watchdog && hv_opts.watchdog < UINT64_MAX - start
+				   ? start + hv_opts.watchdog : UINT64_MAX;
+		next_deadline = MIN(next_deadline, vm->watchdog_ref);
 		for (uint32_t c = 0; c < vm->nvcpus; c++) {
 			struct vcpu *v = &vm->vcpus[c];
 			v->state = c == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;

@@ -23,7 +23,7 @@
 
 uint64_t *ept_create(void)
 {
-	return frames_alloc(1, 1);
+	return frames_try_alloc(1, 1);
 }
 
 uint64_t ept_pointer(const uint64_t *pml4)
@@ -31,11 +31,14 @@ uint64_t ept_pointer(const uint64_t *pml4)
 	return virt_to_phys(pml4) | EPTP_WALK_4 | VMX_MEMTYPE_WB;
 }
 
-/* The table one level below entry e of table t, created if absent. */
+/* The table one level below entry e of table t, created if absent; NULL
+ * when no frame is left for it. */
 static uint64_t *next_table(uint64_t *t, unsigned idx)
 {
 	if (!(t[idx] & EPT_RWX)) {
-		uint64_t *n = frames_alloc(1, 1);
+		uint64_t *n = frames_try_alloc(1, 1);
+		if (!n)
+			return NULL;
 		/* Non-leaf entries grant everything; the leaf decides. */
 		t[idx] = virt_to_phys(n) | EPT_RWX;
 	}
@@ -49,13 +52,15 @@ static unsigned index_at(uint64_t gpa, int level)
 	return (gpa >> LEVEL_SHIFT(level)) & (EPT_ENTRIES - 1);
 }
 
-void ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t rights)
+bool ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t rights)
 {
 	assert(IS_ALIGNED(gpa | hpa | size, PAGE_SIZE));
 
 	while (size) {
 		uint64_t *pdpt = next_table(pml4, index_at(gpa, 3));
-		uint64_t *pd = next_table(pdpt, index_at(gpa, 2));
+		uint64_t *pd = pdpt ? next_table(pdpt, index_at(gpa, 2)) : NULL;
+		if (!pd)
+			return false;
 
 		if (IS_ALIGNED(gpa | hpa, SIZE_2M) && size >= SIZE_2M) {
 			pd[index_at(gpa, 1)] = hpa | rights | EPT_LEAF_WB | EPT_LARGE_PAGE;
@@ -65,11 +70,14 @@ void ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t
 			continue;
 		}
 		uint64_t *pt = next_table(pd, index_at(gpa, 1));
+		if (!pt)
+			return false;
 		pt[index_at(gpa, 0)] = hpa | rights | EPT_LEAF_WB;
 		gpa += PAGE_SIZE;
 		hpa += PAGE_SIZE;
 		size -= PAGE_SIZE;
 	}
+	return true;
 }
 
 static void destroy_level(uint64_t *t, int level)

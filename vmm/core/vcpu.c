@@ -55,9 +55,13 @@ void vcpu_post_event(struct vcpu *target, uint32_t ev)
 	vcpu_kick(target);
 }
 
+/* No sleep longer than this: wake_ref stays ahead of now in the signed
+ * compare the scheduler makes (vmm/sched.c:pick), whatever the guest asked. */
+#define SLEEP_TICKS_LIMIT  (1ULL << 62)
+
 void vcpu_sleep(struct vcpu *v, uint64_t host_ticks)
 {
-	v->wake_ref = ref_now() + host_ticks;
+	v->wake_ref = ref_now() + MIN(host_ticks, SLEEP_TICKS_LIMIT);
 	v->sleeping = true;
 	vcpu_leave_now(v);
 }
