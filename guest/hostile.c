@@ -30,19 +30,29 @@
  *               handler (vector 13 of the IVT) that steps over it
  *               expected: the AP takes #GP without an error code (real mode has
  *               none) and goes on; the guest passes
- *   flood       HC_WRITE n= times (default 64) a 4 KiB block of 32 lines, then
- *               n x 256 bytes through COM1
+ *   flood       HC_WRITE n= times (default 64) a 4 KiB block of lines of line=
+ *               bytes (32-256, default 128: 32 lines), then n x 256 bytes
+ *               through COM1
  *               expected: chronovisor forwards the VM's output up to its budget
  *               (out_max=), drops the rest and says how much; the guest passes
  *   many-ports  n= (default 100) distinct unemulated ports read twice and
  *               written once, n= distinct unknown MSRs read twice (#GP)
  *               expected: each port and MSR reported at most once, the reports
  *               beyond chronovisor's limit counted; the guest passes
+ *   write-latency  after delay= ticks (default 0), n= (default 100) short
+ *               HC_WRITEs, each timed with RDTSC,
+ *               meant to run while another VM floods the console from another
+ *               pCPU (migrate=off puts VM k on pCPU k mod N)
+ *               expected: no write waits for the other VM's output (the test
+ *               compares the slowest with the console's cost of a byte); the
+ *               guest reports median and max, and fails only if the max passes
+ *               ratio= (default 0: no limit) times the median
  * For the cases where the VM must end, reaching the lines after the act is a FAIL.
  */
 #include "guest/lib/guest.h"
 #include "guest/lib/apic.h"
 #include "guest/lib/apic_timer.h"
+#include "guest/lib/rand.h"
 
 #define EXIT_REASON_IO          30      /* SDM Vol. 3D, "VMX Basic Exit Reasons" */
 #define VMX_REGION_SIZE         4096
@@ -290,25 +300,26 @@ static void case_flood(void)
 {
 	static char block[HC_WRITE_MAX];
 	int64_t n = arg_get_int("n", 64);
-	const unsigned line = HC_WRITE_MAX / 32;
+	int64_t line_arg = arg_get_int("line", 128);
+	const unsigned line = line_arg >= 32 && line_arg <= 256 ? (unsigned)line_arg : 128;
 	int64_t written = 0;
 
 	about_to("flood the console");
 	for (int64_t i = 0; i < n; i++) {
-		for (unsigned l = 0; l < 32; l++) {
+		for (unsigned l = 0; l < HC_WRITE_MAX / line; l++) {
 			char *p = block + l * line;
 			memset(p, 'x', line - 1);
 			snprintf(p, line, "flood %ld.%u ", i, l);
 			p[strlen(p)] = 'x';
 			p[line - 1] = '\n';
 		}
-		int64_t r = hc_write(block, sizeof(block));
+		int64_t r = hc_write(block, HC_WRITE_MAX / line * line);
 		written += r > 0 ? r : 0;
 	}
 	for (int64_t i = 0; i < n * FLOOD_COM1_BYTES; i++)
 		outb(0x3F8, (i & 127) == 127 ? '\n' : 'y');
-	report(written == n * HC_WRITE_MAX, "HC_WRITE took %ld of %ld bytes", written,
-	       n * HC_WRITE_MAX);
+	report(written == n * (HC_WRITE_MAX / line * line), "HC_WRITE took %ld of %ld bytes",
+	       written, n * (HC_WRITE_MAX / line * line));
 }
 
 #define PORTS_BASE  0x200
@@ -336,10 +347,37 @@ static void case_many_ports(void)
 	report(gps == 2 * n, "%u of %ld MSR reads raised #GP", gps, 2 * n);
 }
 
+#define LATENCY_MAX_N  1000
+
+static void case_write_latency(void)
+{
+	static uint64_t dt[LATENCY_MAX_N];
+	int64_t n = arg_get_int("n", 100), ratio = arg_get_int("ratio", 0);
+	char line[32];
+
+	if (n < 1 || n > LATENCY_MAX_N)
+		n = LATENCY_MAX_N;
+	uint64_t delay = (uint64_t)arg_get_int("delay", 0);
+	about_to("time short HC_WRITEs");
+	for (uint64_t t0 = rdtsc(); rdtsc() - t0 < delay;)
+		pause();
+	for (int64_t i = 0; i < n; i++) {
+		int len = snprintf(line, sizeof(line), "probe %ld\n", i);
+		uint64_t t0 = rdtsc();
+		hc_write(line, (size_t)len);
+		dt[i] = rdtsc() - t0;
+	}
+	sort_u64(dt, (size_t)n);
+	uint64_t median = dt[n / 2], max = dt[n - 1];
+	report(!ratio || max <= (uint64_t)ratio * median, "%ld HC_WRITEs of ~10 bytes: median %lu "
+	       "ticks, max %lu ticks", n, median, max);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
 } cases[] = {
+	{ "write-latency", case_write_latency },
 	{ "sleep", case_sleep },
 	{ "halt-forever", case_halt_forever },
 	{ "realmode-gp", case_realmode_gp },
@@ -367,6 +405,6 @@ int main(int argc, char **argv)
 			report_summary();
 		}
 	}
-	printf("hostile: case=ept|port|vmxon|triple|cpuid-loop|sleep|halt-forever|realmode-gp|flood|many-ports\n");
+	printf("hostile: case=ept|port|vmxon|triple|cpuid-loop|sleep|halt-forever|realmode-gp|flood|many-ports|write-latency\n");
 	report_abort("unknown or missing case=%s", name ? name : "");
 }

@@ -67,6 +67,7 @@ static struct spinlock ring_lock;
 static volatile int32_t ring_owner = NO_CPU;   /* holds ring_lock */
 static int32_t drainer = NO_CPU;               /* empties the ring (atomic) */
 static unsigned vga_row, vga_col;
+static uint64_t sent_bytes, sent_ticks;         /* by drainers: console_stats */
 
 static void uart_putc(char c)
 {
@@ -155,30 +156,38 @@ static bool ring_put(const char *s, size_t len, size_t reserve)
 }
 
 /*
- * Empty the ring unless another pCPU does. The drainer takes DRAIN_CHUNK
- * bytes under the lock and sends them with no lock held. Whoever appends
- * after the drainer's last look finds it still at work and leaves, so the
- * drainer looks again after it stops being the drainer.
+ * Send up to `budget` bytes of the ring unless another pCPU is at it. The
+ * drainer takes DRAIN_CHUNK bytes under the lock and sends them with no
+ * lock held. Whoever appends after the drainer's last look finds it still
+ * at work and leaves, so the drainer looks again after it stops being the
+ * drainer, while it has budget left. A guest's writer drains twice as many
+ * bytes as it wrote (its share of the UART's time, whoever's bytes they
+ * are, and as much again of a backlog left while another pCPU drained);
+ * the hypervisor's own writes, console_poll and console_flush drain all.
  */
-static void ring_drain(int32_t me)
+static void ring_drain(int32_t me, uint64_t budget)
 {
 	char chunk[DRAIN_CHUNK];
 
-	for (;;) {
+	while (budget) {
 		int32_t none = NO_CPU;
 		if (!__atomic_compare_exchange_n(&drainer, &none, me, false, __ATOMIC_ACQUIRE,
 						 __ATOMIC_RELAXED))
 			return;
-		for (;;) {
+		while (budget) {
 			ring_lock_take(me);
-			size_t n = (size_t)MIN(ring_head - ring_tail, (uint64_t)DRAIN_CHUNK);
+			size_t n = (size_t)MIN(MIN(ring_head - ring_tail, (uint64_t)DRAIN_CHUNK), budget);
 			for (size_t i = 0; i < n; i++)
 				chunk[i] = ring[(ring_tail + i) & (CONSOLE_RING - 1)];
 			ring_tail += n;
 			ring_lock_release();
 			if (!n)
 				break;
+			budget -= n;
+			uint64_t t0 = rdtsc();
 			console_put(chunk, n);
+			sent_ticks += rdtsc() - t0;     /* one drainer at a time */
+			sent_bytes += n;
 		}
 		__atomic_store_n(&drainer, NO_CPU, __ATOMIC_RELEASE);
 		ring_lock_take(me);
@@ -210,7 +219,7 @@ void console_write(const char *s, size_t len)
 		ring_lock_take(me);
 		bool put = ring_put(s, n, 0);
 		ring_lock_release();
-		ring_drain(me);
+		ring_drain(me, UINT64_MAX);
 		if (put) {
 			s += n;
 			len -= n;
@@ -229,8 +238,22 @@ bool console_write_guest(const char *s, size_t len)
 	ring_lock_take(me);
 	bool put = ring_put(s, len, CONSOLE_HV_RESERVE);
 	ring_lock_release();
-	ring_drain(me);
+	ring_drain(me, 2 * (uint64_t)len);   /* its share, and as much of a backlog */
 	return put;
+}
+
+void console_stats(uint64_t *bytes, uint64_t *ticks)
+{
+	*bytes = sent_bytes;
+	*ticks = sent_ticks;
+}
+
+void console_poll(void)
+{
+	int32_t me = my_cpu();
+
+	if (!reentered(me))
+		ring_drain(me, UINT64_MAX);
 }
 
 void console_flush(void)
@@ -239,7 +262,7 @@ void console_flush(void)
 
 	if (!reentered(me))
 		for (int i = 0; i < UART_SPIN_LIMIT; i++) {
-			ring_drain(me);
+			ring_drain(me, UINT64_MAX);
 			if (__atomic_load_n(&ring_head, __ATOMIC_ACQUIRE) ==
 			    __atomic_load_n(&ring_tail, __ATOMIC_ACQUIRE))
 				break;

@@ -16,6 +16,11 @@ void console_write(const char *s, size_t len);
 /* Output written on a guest's behalf: never waits. false when the ring is
  * too full to take it whole; the caller counts it as dropped. */
 bool console_write_guest(const char *s, size_t len);
+/* Send what the ring holds unless another pCPU is at it (idle pCPUs). */
+void console_poll(void);
+/* Bytes sent from the ring so far, and the TSC ticks spent sending them
+ * (mostly waiting for the UART): the cost of a byte on this console. */
+void console_stats(uint64_t *bytes, uint64_t *ticks);
 /* Send what the ring holds, then wait until COM1 has sent everything
  * (LSR.TEMT): call before shutdown. */
 void console_flush(void);

@@ -153,8 +153,6 @@ static const char *vcpu_doing(const struct vcpu *v)
 {
 	if (v->state == VCPU_WAIT_SIPI)
 		return "waiting for a SIPI";
-	if (v->state == VCPU_RUNNING)
-		return "running";
 	if (v->parked)
 		return "parked by HLT with interrupts off";
 	if (v->halted)
@@ -166,13 +164,14 @@ static const char *vcpu_doing(const struct vcpu *v)
 
 /*
  * The watchdog on the scheduler's clock: every VM whose deadline has passed
- * ends now, whatever its vCPUs do. One that runs on a pCPU leaves at its
- * next exit (vm_end clears its leave_tsc; the preemption timer bounds the
- * wait by a slice); one asleep, halted, parked or waiting for a SIPI is
- * never run again (pick). The exit path (vmm/exit.c:exit_leave) still
- * catches a running vCPU at the exact tick; this catches the ones that
- * never exit because they are off every pCPU. next_deadline, the earliest
- * deadline of a running VM, keeps the common call to one compare.
+ * and none of whose vCPUs is on a pCPU ends now: its vCPUs asleep, halted,
+ * parked or waiting for a SIPI are never run again (pick). A VM with a vCPU
+ * on a pCPU is left to that vCPU's exit path (vmm/exit.c:exit_leave), which
+ * ends it at its first exit past the deadline, at most a slice later (the
+ * preemption timer), with the same reason as ever; if it leaves its pCPU
+ * without exiting past the deadline, the next look here ends it.
+ * next_deadline, the earliest deadline of a running VM, keeps the common
+ * call to one compare.
  */
 static uint64_t next_deadline = UINT64_MAX;
 
@@ -188,7 +187,12 @@ static void end_overdue_vms(void)
 		struct vm *vm = &vms[i];
 		if (vm->state != VM_RUNNING)
 			continue;
-		if (now < vm->watchdog_ref) {
+		bool running = false;
+		for (uint32_t c = 0; c < vm->nvcpus; c++)
+			running |= vm->vcpus[c].state == VCPU_RUNNING;
+		if (now < vm->watchdog_ref || running) {
+			/* a vCPU on a pCPU: its exit path ends the VM at the
+			 * exact tick, within a slice (vmm/exit.c:exit_leave) */
 			next = MIN(next, vm->watchdog_ref);
 			continue;
 		}
@@ -275,6 +279,7 @@ static void sched_loop(void *arg)
 			continue;
 		}
 		end_overdue_vms();
+		console_poll();       /* guest lines not yet sent: nothing better to do */
 		retire_idle_vms();
 		end_stuck_vms();
 		if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))
@@ -335,5 +340,9 @@ bool sched_run_all(void)
 		report_vm(&vms[i]);
 		all = all && vm_passed(&vms[i]);
 	}
+	uint64_t bytes, ticks;
+	console_stats(&bytes, &ticks);
+	kprintf("[hv] console: %lu bytes sent from the ring in %lu ticks (%lu ticks a byte)\n",
+		bytes, ticks, bytes ? ticks / bytes : 0);
 	return all;
 }

@@ -11,12 +11,15 @@
 #   100 distinct unemulated ports and MSRs: each reported at most once, at most 16 lines of each,
 #     the rest counted;
 #   a VM whose VMX structures find memory short (alloc_fail=) is refused by name, no panic.
-# Negative controls (a second boot): with the cap and the watchdog off (sleep_max=0 watchdog=0)
-# the sleeping VM never ends and only cvrun's timeout stops the run; with out_max=0 every flood
-# line is printed.
+# A second boot, 2 pCPUs: a VM's short HC_WRITEs while another VM floods from the other pCPU take
+# under 64 bytes' worth of UART time (the first boot's console says what a byte costs); the old
+# console lock made each wait for a whole line of the other VM's (262 bytes: 1.2e6 ticks against
+# 1165). Negative controls in the same boot: with the cap and the watchdog off (sleep_max=0
+# watchdog=0) the sleeping VM never ends and only cvrun's timeout stops the run; with out_max=0
+# every flood line is printed.
 # The host-side halves are unit tests: tests/unit/test_report_once.c, tests/unit/test_acpi_parse.c.
 #
-# Runs one Bochs at a time: ~50 s, then the negative control, which runs into its 60 s timeout.
+# Runs one Bochs at a time: ~30-50 s, then the second boot, which runs into its 75 s timeout.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -26,7 +29,7 @@ SLEEP_MAX=20000000
 OUT_MAX=16384
 FLOOD_N=16
 T_MAIN=240               # ~30-50 s
-T_HANG=60                # the negative control must run into it
+T_HANG=75                # the second boot must run into it
 
 cv main --emu bochs --timeout $T_MAIN --hv "watchdog=$WATCHDOG sleep_max=$SLEEP_MAX out_max=$OUT_MAX" \
   --guest "$G/hello.elf hv=1 expect=first" \
@@ -113,22 +116,43 @@ want_log '^\[hv\] vm7 "hostile.elf" exit code none: FAIL \(not loaded: not enoug
 want_nolog '^\[hv\] vm7 "hostile.elf": starting' 'vm7 never ran'
 end
 
-# ---- negative controls: the cap and the watchdog off, no output budget ----
-cv nocap --emu bochs --timeout $T_HANG --hv "watchdog=0 sleep_max=0 out_max=0" \
-  --guest "$G/hostile.elf hv=1 mem=16M case=sleep n=1" \
-  --guest "$G/hostile.elf hv=1 mem=16M case=flood n=4"
+# ---- a second boot, 2 pCPUs: guest output never waits behind another pCPU's, and the negative
+# controls (the cap and the watchdog off, no output budget) ----
+# vm0 floods with 256-byte lines on pCPU 0; vm1, alone on pCPU 1, times short HC_WRITEs meanwhile
+# (after a delay that puts them inside the flood); vm2 sleeps 2^62 ticks.
+cv nocap --emu bochs --cpus 2 --timeout $T_HANG --hv "watchdog=0 sleep_max=0 out_max=0" \
+  --guest "$G/hostile.elf hv=1 mem=16M case=flood n=4 line=256" \
+  --guest "$G/hostile.elf hv=1 mem=16M case=write-latency n=20 delay=20000000" \
+  --guest "$G/hostile.elf hv=1 mem=16M case=sleep n=1"
+NLOG=$(cv_log nocap)
 
 begin robust-nocap-sleep-hangs nocap
 want_rc 2
 want_out 'no verdict: timeout' "cvrun's timeout stopped the run"
-want_log '^\[vm0\] hostile: about to sleep with HC_SLEEP$' 'vm0 went to sleep'
+want_log '^\[vm2\] hostile: about to sleep with HC_SLEEP$' 'vm2 went to sleep'
 want_nolog 'exit code|^RESULT:' 'no verdict: without the cap and the watchdog the sleep never ends'
 end
 
 begin robust-no-budget-prints-all nocap
-want_desc "all 128 flood lines printed (got $(grep -ac '^\[vm1\] flood ' "$(cv_log nocap)"))" \
-  test "$(grep -ac '^\[vm1\] flood ' "$(cv_log nocap)")" -eq 128
+want_desc "all 64 flood lines printed (got $(grep -ac '^\[vm0\] flood ' "$NLOG"))" \
+  test "$(grep -ac '^\[vm0\] flood ' "$NLOG")" -eq 64
 want_nolog 'output budget|bytes dropped' 'nothing dropped'
+end
+
+# The UART's cost of a byte, as the first boot's console measured it (the same emulator and UART).
+byte_ticks=$(sed -n 's/^\[hv\] console: .* (\([0-9]*\) ticks a byte).*/\1/p' "$LOG" | tr -d '\r' | tail -n 1)
+probe_max=$(sed -n 's/^\[vm1\] PASS: write-latency: .* max \([0-9]*\) ticks.*/\1/p' "$NLOG" | tr -d '\r' | tail -n 1)
+# vm1's probes were written while vm0's flood went on: flood lines on both sides of them.
+probes_inside_flood() {
+  tr -d '\r' <"$NLOG" | awk '/^\[vm0\] flood /{ if (p) after = 1; else before = 1 } /^\[vm1\] probe /{ p = 1 }
+    END { exit !(before && after && p) }'
+}
+begin robust-guest-write-never-waits nocap
+want_desc "the first boot's console cost of a byte (got '${byte_ticks}')" test -n "$byte_ticks"
+want_desc "vm1's write-latency line (got '${probe_max}')" test -n "$probe_max"
+want_desc "vm1's probes inside vm0's flood" probes_inside_flood
+want_desc "vm1's slowest short HC_WRITE ($probe_max ticks) under 64 bytes of UART time (64 x ${byte_ticks:-?}), where vm0's lines are 262 bytes" \
+  test "${probe_max:-999999999999}" -lt "$((64 * ${byte_ticks:-0}))"
 end
 
 finish
