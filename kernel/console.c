@@ -62,7 +62,8 @@
 #define NO_CPU              (-1)
 
 static char ring[CONSOLE_RING];
-static uint64_t ring_head, ring_tail;      /* bytes ever written / ever sent, under ring_lock */
+/* bytes ever written / ever sent, under ring_lock (console_poll peeks) */
+uint64_t console_ring_head, console_ring_tail;
 static struct spinlock ring_lock;
 static volatile int32_t ring_owner = NO_CPU;   /* holds ring_lock */
 static int32_t drainer = NO_CPU;               /* empties the ring (atomic) */
@@ -147,11 +148,11 @@ static void ring_lock_release(void)
  * lock). */
 static bool ring_put(const char *s, size_t len, size_t reserve)
 {
-	if (len + reserve > CONSOLE_RING - (ring_head - ring_tail))
+	if (len + reserve > CONSOLE_RING - (console_ring_head - console_ring_tail))
 		return false;
 	for (size_t i = 0; i < len; i++)
-		ring[(ring_head + i) & (CONSOLE_RING - 1)] = s[i];
-	ring_head += len;
+		ring[(console_ring_head + i) & (CONSOLE_RING - 1)] = s[i];
+	console_ring_head += len;
 	return true;
 }
 
@@ -176,10 +177,10 @@ static void ring_drain(int32_t me, uint64_t budget)
 			return;
 		while (budget) {
 			ring_lock_take(me);
-			size_t n = (size_t)MIN(MIN(ring_head - ring_tail, (uint64_t)DRAIN_CHUNK), budget);
+			size_t n = (size_t)MIN(MIN(console_ring_head - console_ring_tail, (uint64_t)DRAIN_CHUNK), budget);
 			for (size_t i = 0; i < n; i++)
-				chunk[i] = ring[(ring_tail + i) & (CONSOLE_RING - 1)];
-			ring_tail += n;
+				chunk[i] = ring[(console_ring_tail + i) & (CONSOLE_RING - 1)];
+			console_ring_tail += n;
 			ring_lock_release();
 			if (!n)
 				break;
@@ -191,7 +192,7 @@ static void ring_drain(int32_t me, uint64_t budget)
 		}
 		__atomic_store_n(&drainer, NO_CPU, __ATOMIC_RELEASE);
 		ring_lock_take(me);
-		bool more = ring_head != ring_tail;
+		bool more = console_ring_head != console_ring_tail;
 		ring_lock_release();
 		if (!more)
 			return;
@@ -248,10 +249,9 @@ void console_stats(uint64_t *bytes, uint64_t *ticks)
 	*ticks = sent_ticks;
 }
 
-void console_poll(void)
+void console_poll_slow(void)
 {
 	int32_t me = my_cpu();
-
 	if (!reentered(me))
 		ring_drain(me, UINT64_MAX);
 }
@@ -263,8 +263,8 @@ void console_flush(void)
 	if (!reentered(me))
 		for (int i = 0; i < UART_SPIN_LIMIT; i++) {
 			ring_drain(me, UINT64_MAX);
-			if (__atomic_load_n(&ring_head, __ATOMIC_ACQUIRE) ==
-			    __atomic_load_n(&ring_tail, __ATOMIC_ACQUIRE))
+			if (__atomic_load_n(&console_ring_head, __ATOMIC_ACQUIRE) ==
+			    __atomic_load_n(&console_ring_tail, __ATOMIC_ACQUIRE))
 				break;
 			cpu_relax();
 		}

@@ -16,8 +16,17 @@ void console_write(const char *s, size_t len);
 /* Output written on a guest's behalf: never waits. false when the ring is
  * too full to take it whole; the caller counts it as dropped. */
 bool console_write_guest(const char *s, size_t len);
-/* Send what the ring holds unless another pCPU is at it (idle pCPUs). */
-void console_poll(void);
+/* Send what the ring holds unless another pCPU is at it (idle pCPUs);
+ * inline, so that the idle loop's common case (nothing to send) is two
+ * loads and a compare. */
+extern uint64_t console_ring_head, console_ring_tail;
+void console_poll_slow(void);
+static inline void console_poll(void)
+{
+	if (__atomic_load_n(&console_ring_head, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&console_ring_tail, __ATOMIC_RELAXED))
+		console_poll_slow();
+}
 /* Bytes sent from the ring so far, and the TSC ticks spent sending them
  * (mostly waiting for the UART): the cost of a byte on this console. */
 void console_stats(uint64_t *bytes, uint64_t *ticks);

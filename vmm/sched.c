@@ -175,12 +175,8 @@ static const char *vcpu_doing(const struct vcpu *v)
  */
 static uint64_t next_deadline = UINT64_MAX;
 
-static void end_overdue_vms(void)
+static __attribute__((noinline)) void end_overdue_vms_slow(uint64_t now)
 {
-	uint64_t now = ref_now();
-
-	if (now < __atomic_load_n(&next_deadline, __ATOMIC_RELAXED))
-		return;
 	spin_lock(&vcpu_state_lock);
 	uint64_t next = UINT64_MAX;
 	for (uint32_t i = 0; i < nvms; i++) {
@@ -206,6 +202,16 @@ static void end_overdue_vms(void)
 	}
 	__atomic_store_n(&next_deadline, next, __ATOMIC_RELAXED);
 	spin_unlock(&vcpu_state_lock);
+}
+
+/* Inline: the idle loop's common case is one RDTSC and one compare (a
+ * vCPU's move to an idle pCPU waits for that loop, docs/performance.md). */
+static inline void end_overdue_vms(void)
+{
+	uint64_t now = ref_now();
+
+	if (now >= __atomic_load_n(&next_deadline, __ATOMIC_RELAXED))
+		end_overdue_vms_slow(now);
 }
 
 /* Retire VMs that ended while none of their vCPUs ran (e.g. a SIPI-less AP). */
