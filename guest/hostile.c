@@ -23,6 +23,9 @@
  *               expected: each sleep ends at chronovisor's cap (sleep_max=), and
  *               a VM that sleeps for ever ends at its watchdog deadline although
  *               it never exits again. With n= set the guest passes.
+ *   spin        CLI, then a jump to itself: never an exit of its own
+ *               expected: the preemption timer still ends each slice, and the VM
+ *               ends at its watchdog deadline
  *   halt-forever  arm the TSC-deadline timer 2^62 ticks ahead, STI; HLT, for ever
  *               expected: ended at its watchdog deadline while halted
  *   realmode-gp vcpus=2: start the AP in real mode at page 0x70 on code that
@@ -209,6 +212,12 @@ static void case_sleep(void)
 	       ticks, longest);
 }
 
+static void case_spin(void)
+{
+	about_to("spin with interrupts off, never exiting");
+	asm volatile("cli\n1: jmp 1b" ::: "memory");
+}
+
 #define FAR_DEADLINE  (1ULL << 62)
 #define TIMER_VECTOR  0xE0
 
@@ -379,6 +388,7 @@ static const struct {
 } cases[] = {
 	{ "write-latency", case_write_latency },
 	{ "sleep", case_sleep },
+	{ "spin", case_spin },
 	{ "halt-forever", case_halt_forever },
 	{ "realmode-gp", case_realmode_gp },
 	{ "flood", case_flood },
@@ -405,6 +415,6 @@ int main(int argc, char **argv)
 			report_summary();
 		}
 	}
-	printf("hostile: case=ept|port|vmxon|triple|cpuid-loop|sleep|halt-forever|realmode-gp|flood|many-ports|write-latency\n");
+	printf("hostile: case=ept|port|vmxon|triple|cpuid-loop|sleep|spin|halt-forever|realmode-gp|flood|many-ports|write-latency\n");
 	report_abort("unknown or missing case=%s", name ? name : "");
 }

@@ -2,7 +2,8 @@
 # tests/emu/test_robust.sh - a host that no guest can stop (issue 10): in one Bochs boot, hostile
 # guests beside normal ones, and each is answered while the normal ones still pass:
 #   sleep for ever (HC_SLEEP 2^62) and halt for ever (STI; HLT, timer 2^62 ahead): ended at the
-#     watchdog deadline by the scheduler's clock, though they never exit again;
+#     watchdog deadline by the scheduler's clock, though they never exit again; a spin with
+#     IF = 0 (no exit of its own) ended at the deadline by its exit path (preemption timer);
 #   HC_SLEEP 2^62 returns at the cap (sleep_max=);
 #   an AP in real mode takes #GP (RDMSR of an unknown MSR) without an error code, instead of a
 #     failed VM entry (VMfailValid 7);
@@ -31,7 +32,7 @@ FLOOD_N=16
 T_MAIN=240               # ~30-50 s
 T_HANG=75                # the second boot must run into it
 
-cv main --emu bochs --timeout $T_MAIN --hv "watchdog=$WATCHDOG sleep_max=$SLEEP_MAX out_max=$OUT_MAX" \
+cv main --emu bochs --timeout $T_MAIN --hv "watchdog=$WATCHDOG sleep_max=$SLEEP_MAX out_max=$OUT_MAX slice=2000000" \
   --guest "$G/hello.elf hv=1 expect=first" \
   --guest "$G/hostile.elf hv=1 mem=16M case=sleep" \
   --guest "$G/hostile.elf hv=1 mem=16M case=halt-forever" \
@@ -40,13 +41,14 @@ cv main --emu bochs --timeout $T_MAIN --hv "watchdog=$WATCHDOG sleep_max=$SLEEP_
   --guest "$G/hostile.elf hv=1 mem=16M case=flood n=$FLOOD_N" \
   --guest "$G/hostile.elf hv=1 mem=16M case=many-ports n=100" \
   --guest "$G/hostile.elf hv=1 mem=16M alloc_fail=3 case=port" \
-  --guest "$G/hello.elf hv=1 expect=last"
+  --guest "$G/hello.elf hv=1 expect=last" \
+  --guest "$G/hostile.elf hv=1 mem=16M case=spin"
 LOG=$(cv_log main)
 
 begin robust-normal-vms-pass main
 want_log '^\[hv\] vm0 "hello.elf" exit code 1: PASS' 'vm0 (normal, first) passes'
 want_log '^\[hv\] vm8 "hello.elf" exit code 1: PASS' 'vm8 (normal, last) passes'
-want_log '^\[hv\] 9 VM\(s\) run: not all passed' 'every VM got its verdict'
+want_log '^\[hv\] 10 VM\(s\) run: not all passed' 'every VM got its verdict'
 want_log '^RESULT: FAIL' 'the run fails as a whole (hostile VMs)'
 want_nolog 'PANIC|CPU EXCEPTION' 'no hypervisor panic or exception'
 end
@@ -58,6 +60,10 @@ end
 begin robust-halt-forever-ended-by-scheduler main
 want_log '^\[vm2\] hostile: about to halt with the timer 2\^62 ticks ahead' 'vm2 halted with a far timer'
 want_log "^\[hv\] vm2 \"hostile.elf\" exit code none: FAIL \(watchdog: deadline of $WATCHDOG ticks \(watchdog=\) passed, seen by the scheduler: vcpu0 halted by HLT" 'vm2, halted, ended at its deadline'
+end
+
+begin robust-spin-ended-by-exit-path main
+want_log "^\[hv\] vm9 \"hostile.elf\" exit code none: FAIL \(watchdog: still running after $WATCHDOG ticks" 'vm9, spinning with IF = 0 and no exit of its own, ended at its deadline'
 end
 
 begin robust-sleep-capped main
