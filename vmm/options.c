@@ -97,7 +97,7 @@ static bool parse_migrate(const char *s, char *err, size_t errlen)
 bool options_parse(const char *cmdline)
 {
 	static struct opt_value vals[NUM_OPTIONS];
-	static char usage[2048];
+	static char usage[4096];      /* the option list: about 1900 bytes now */
 	char err[256];
 
 	if (cmdline_parse(cmdline, option_table, NUM_OPTIONS, vals, err, sizeof(err)) != 0) {
