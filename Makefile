@@ -76,7 +76,9 @@ HOSTLIB_SRCS := $(wildcard \
                  vmm/time/skew_parse.c \
                  vmm/dev/lapic_regs.c \
                  vmm/core/cr_check.c \
-                 vmm/dev/xsetbv.c)
+                 vmm/dev/xsetbv.c \
+                 kernel/acpi_parse.c \
+                 vmm/core/report_once.c)
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))

@@ -52,9 +52,43 @@
  *               PG = 1 with PE = 0, NW = 1 with CD = 0, a bit in 63:32; MOV to CR4
  *               with VMXE and a reserved bit: each #GP(0), the guest goes on
  *               expected: PASS
+ *   sleep       HC_SLEEP(ticks=, default 2^62) n= times (default 0: for ever)
+ *               expected: each sleep ends at chronovisor's cap (sleep_max=), and
+ *               a VM that sleeps for ever ends at its watchdog deadline although
+ *               it never exits again. With n= set the guest passes.
+ *   spin-forever  CLI, then a jump to itself: never an exit of its own
+ *               expected: the preemption timer still ends each slice, and the VM
+ *               ends at its watchdog deadline
+ *   halt-forever  arm the TSC-deadline timer 2^62 ticks ahead, STI; HLT, for ever
+ *               expected: ended at its watchdog deadline while halted
+ *   realmode-gp vcpus=2: start the AP in real mode at page 0x70 on code that
+ *               executes RDMSR of an MSR nobody emulates, with a real-mode #GP
+ *               handler (vector 13 of the IVT) that steps over it
+ *               expected: the AP takes #GP without an error code (real mode has
+ *               none) and goes on; the guest passes
+ *   flood       HC_WRITE n= times (default 64) a 4 KiB block of lines of line=
+ *               bytes (32-256, default 128: 32 lines), then n x 256 bytes
+ *               through COM1
+ *               expected: chronovisor forwards the VM's output up to its budget
+ *               (out_max=), drops the rest and says how much; the guest passes
+ *   many-ports  n= (default 100) distinct unemulated ports read twice and
+ *               written once, n= distinct unknown MSRs read twice (#GP)
+ *               expected: each port and MSR reported at most once, the reports
+ *               beyond chronovisor's limit counted; the guest passes
+ *   write-latency  after delay= ticks (default 0), n= (default 100) short
+ *               HC_WRITEs, each timed with RDTSC,
+ *               meant to run while another VM floods the console from another
+ *               pCPU (migrate=off puts VM k on pCPU k mod N)
+ *               expected: no write waits for the other VM's output (the test
+ *               compares the slowest with the console's cost of a byte); the
+ *               guest reports median and max, and fails only if the max passes
+ *               ratio= (default 0: no limit) times the median
  * For the cases where the VM must end, reaching the lines after the act is a FAIL.
  */
 #include "guest/lib/guest.h"
+#include "guest/lib/rand.h"
+#include "guest/lib/apic_timer.h"
+#include "guest/lib/apic.h"
 
 #define EXIT_REASON_IO          30      /* SDM Vol. 3D, "VMX Basic Exit Reasons" */
 #define VMX_REGION_SIZE         4096
@@ -530,10 +564,209 @@ static void case_spin(void)
 	report(true, "spun %lu RDTSCs over %lu ticks with no exit", n, ticks);
 }
 
+static void case_sleep(void)
+{
+	uint64_t ticks = (uint64_t)arg_get_int("ticks", (int64_t)(1ULL << 62));
+	int64_t n = arg_get_int("n", 0);
+	uint64_t i = 0, longest = 0;
+
+	about_to(n > 0 ? "sleep with HC_SLEEP" : "sleep with HC_SLEEP for ever");
+	for (; n <= 0 || i < (uint64_t)n; i++) {
+		uint64_t t0 = rdtsc();
+		int64_t r = hc_sleep(ticks);
+		uint64_t dt = rdtsc() - t0;
+		if (r != 0) {
+			report(false, "HC_SLEEP(%#lx) returned %ld", ticks, r);
+			return;
+		}
+		if (dt > longest)
+			longest = dt;
+	}
+	report(longest < ticks, "%lu HC_SLEEP(%#lx): the longest took %lu ticks (capped)", i,
+	       ticks, longest);
+}
+
+static void case_spin_forever(void)
+{
+	about_to("spin with interrupts off, never exiting");
+	asm volatile("cli\n1: jmp 1b" ::: "memory");
+}
+
+#define FAR_DEADLINE  (1ULL << 62)
+#define TIMER_VECTOR  0xE0
+
+static void case_halt_forever(void)
+{
+	apic_init();
+	apic_sw_enable();
+	if (!apic_has_tsc_deadline()) {
+		report_skip("no TSC-deadline timer");
+		return;
+	}
+	apic_timer_deadline_mode(TIMER_VECTOR);
+	apic_timer_deadline_arm(rdtsc() + FAR_DEADLINE);
+	about_to("halt with the timer 2^62 ticks ahead, for ever");
+	for (;;)
+		asm volatile("sti; hlt" ::: "memory");
+}
+
+/*
+ * The AP's real-mode code, copied to RM_PAGE: it points IVT vector 13 (#GP)
+ * at rm_gp, executes RDMSR of RM_MSR, and records what happened in three
+ * bytes that the boot CPU reads. A real-mode exception frame is IP, CS,
+ * FLAGS with no error code (SDM Vol. 3A, "Real-Address Mode Interrupt and
+ * Exception Handling"); rm_gp steps IP over the 2-byte RDMSR.
+ */
+#define RM_PAGE       0x70000
+#define RM_MSR        0x4B564DFF
+#define IVT_GP        (13 * 4)
+extern const uint8_t rm_blob[], rm_blob_end[], rm_started[], rm_done[], rm_gps[];
+asm(".pushsection .rodata\n"
+    ".global rm_blob, rm_blob_end, rm_started, rm_done, rm_gps\n"
+    "rm_blob:\n"
+    ".code16\n"
+    "cli\n"
+    "mov %cs, %ax\n"
+    "mov %ax, %ds\n"
+    "mov %ax, %ss\n"
+    "mov $0xFF0, %sp\n"
+    "xor %ax, %ax\n"
+    "mov %ax, %es\n"
+    "movw $(rm_gp - rm_blob), %es:" "52" "\n"     /* IVT_GP */
+    "mov %cs, %ax\n"
+    "mov %ax, %es:" "54" "\n"
+    "movb $1, (rm_started - rm_blob)\n"
+    "mov $0x4B564DFF, %ecx\n"                    /* RM_MSR */
+    "rdmsr\n"
+    "movb $1, (rm_done - rm_blob)\n"
+    "1: cli\n"
+    "hlt\n"
+    "jmp 1b\n"
+    "rm_gp:\n"
+    "incb (rm_gps - rm_blob)\n"
+    "push %bp\n"
+    "mov %sp, %bp\n"
+    "addw $2, 2(%bp)\n"
+    "pop %bp\n"
+    "iret\n"
+    "rm_started: .byte 0\n"
+    "rm_done: .byte 0\n"
+    "rm_gps: .byte 0\n"
+    ".code64\n"
+    "rm_blob_end:\n"
+    ".popsection");
+_Static_assert(IVT_GP == 52, "the asm writes IVT entry 13 at 52");
+
+static void case_realmode_gp(void)
+{
+	volatile uint8_t *page = (volatile uint8_t *)(uintptr_t)RM_PAGE;
+	size_t started = (size_t)(rm_started - rm_blob), done = (size_t)(rm_done - rm_blob);
+	size_t gps = (size_t)(rm_gps - rm_blob);
+
+	memcpy((void *)(uintptr_t)RM_PAGE, rm_blob, (size_t)(rm_blob_end - rm_blob));
+	apic_init();
+	about_to("start vCPU 1 in real mode on RDMSR of an unknown MSR");
+	if (!apic_ipi_init(1) || !apic_ipi_startup(1, RM_PAGE >> 12)) {
+		report(false, "INIT/STARTUP to APIC ID 1 never left the ICR");
+		return;
+	}
+	for (uint64_t t0 = rdtsc(); !page[done] && rdtsc() - t0 < 2000000000ULL;)
+		hc_yield();
+	report(page[started], "the AP ran its real-mode code");
+	report(page[gps] == 1, "the AP took #GP once in real mode (%u)", page[gps]);
+	report(page[done], "the AP went on after its real-mode #GP handler");
+}
+
+#define FLOOD_COM1_BYTES  256     /* per round, through COM1 (an exit per byte) */
+
+static void case_flood(void)
+{
+	static char block[HC_WRITE_MAX];
+	int64_t n = arg_get_int("n", 64);
+	int64_t line_arg = arg_get_int("line", 128);
+	const unsigned line = line_arg >= 32 && line_arg <= 256 ? (unsigned)line_arg : 128;
+	int64_t written = 0;
+
+	about_to("flood the console");
+	for (int64_t i = 0; i < n; i++) {
+		for (unsigned l = 0; l < HC_WRITE_MAX / line; l++) {
+			char *p = block + l * line;
+			memset(p, 'x', line - 1);
+			snprintf(p, line, "flood %ld.%u ", i, l);
+			p[strlen(p)] = 'x';
+			p[line - 1] = '\n';
+		}
+		int64_t r = hc_write(block, HC_WRITE_MAX / line * line);
+		written += r > 0 ? r : 0;
+	}
+	for (int64_t i = 0; i < n * FLOOD_COM1_BYTES; i++)
+		outb(0x3F8, (i & 127) == 127 ? '\n' : 'y');
+	report(written == n * (HC_WRITE_MAX / line * line), "HC_WRITE took %ld of %ld bytes",
+	       written, n * (HC_WRITE_MAX / line * line));
+}
+
+#define PORTS_BASE  0x200
+#define MSRS_BASE   0x4B564E00
+
+static void case_many_ports(void)
+{
+	int64_t n = arg_get_int("n", 100);
+	unsigned ones = 0, gps = 0;
+
+	if (n > 256)
+		n = 256;
+	about_to("touch many unemulated ports and MSRs");
+	for (int64_t i = 0; i < n; i++) {
+		for (int k = 0; k < 2; k++)
+			ones += inb((uint16_t)(PORTS_BASE + i)) == 0xFF;
+		outb((uint16_t)(PORTS_BASE + i), 0x5A);
+	}
+	for (int64_t i = 0; i < n; i++)
+		for (int k = 0; k < 2; k++) {
+			uint64_t v;
+			gps += rdmsr_safe((uint32_t)(MSRS_BASE + i), &v) != 0;
+		}
+	report(ones == 2 * n, "%u of %ld port reads gave all-ones", ones, 2 * n);
+	report(gps == 2 * n, "%u of %ld MSR reads raised #GP", gps, 2 * n);
+}
+
+#define LATENCY_MAX_N  1000
+
+static void case_write_latency(void)
+{
+	static uint64_t dt[LATENCY_MAX_N];
+	int64_t n = arg_get_int("n", 100), ratio = arg_get_int("ratio", 0);
+	char line[32];
+
+	if (n < 1 || n > LATENCY_MAX_N)
+		n = LATENCY_MAX_N;
+	uint64_t delay = (uint64_t)arg_get_int("delay", 0);
+	about_to("time short HC_WRITEs");
+	for (uint64_t t0 = rdtsc(); rdtsc() - t0 < delay;)
+		pause();
+	for (int64_t i = 0; i < n; i++) {
+		int len = snprintf(line, sizeof(line), "probe %ld\n", i);
+		uint64_t t0 = rdtsc();
+		hc_write(line, (size_t)len);
+		dt[i] = rdtsc() - t0;
+	}
+	sort_u64(dt, (size_t)n);
+	uint64_t median = dt[n / 2], max = dt[n - 1];
+	report(!ratio || max <= (uint64_t)ratio * median, "%ld HC_WRITEs of ~10 bytes: median %lu "
+	       "ticks, max %lu ticks", n, median, max);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
 } cases[] = {
+	{ "sleep", case_sleep },
+	{ "spin-forever", case_spin_forever },
+	{ "halt-forever", case_halt_forever },
+	{ "realmode-gp", case_realmode_gp },
+	{ "flood", case_flood },
+	{ "many-ports", case_many_ports },
+	{ "write-latency", case_write_latency },
 	{ "spin", case_spin },
 	{ "ac-loop", case_ac_loop },
 	{ "db-loop", case_db_loop },
@@ -562,6 +795,7 @@ int main(int argc, char **argv)
 			report_summary();
 		}
 	}
-	printf("hostile: case=ept|port|vmxon|triple|cpuid-loop|spin|ac-loop|db-loop|db|insns|cr\n");
+	printf("hostile: case=ept|port|vmxon|triple|cpuid-loop|spin|ac-loop|db-loop|db|insns|cr|\n"
+	       "         sleep|spin-forever|halt-forever|realmode-gp|flood|many-ports|write-latency\n");
 	report_abort("unknown or missing case=%s", name ? name : "");
 }

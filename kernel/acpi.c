@@ -9,6 +9,7 @@
  * that fails the caller halts instead.
  */
 #include "kernel/acpi.h"
+#include "kernel/acpi_parse.h"
 #include "kernel/bios.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
@@ -38,16 +39,11 @@ struct acpi_rsdp {
 #define PM1_CNT_SLP_TYP_SHIFT 10
 #define PM1_CNT_SLP_EN       (1u << 13)
 
-/* AML opcodes met while decoding the _S5_ package */
-#define AML_PACKAGE_OP       0x12
-#define AML_ZERO_OP          0x00
-#define AML_ONE_OP           0x01
-#define AML_BYTE_PREFIX      0x0A
-
 #define ACPI_RSDP_V1_LEN     20       /* the part the first checksum covers */
 #define BIOS_ROM_START       0xE0000
 #define BIOS_ROM_END         0x100000
 #define MAX_TABLE_LENGTH     (16 * MiB)
+#define MAPPED_LIMIT         (4 * GiB)      /* the identity map of boot/entry.asm */
 
 static const struct acpi_rsdp *rsdp;
 static char oem_id[7];
@@ -139,13 +135,15 @@ const char *acpi_oem_id(void)
 	return oem_id;
 }
 
+/* A table wholly inside the identity map (header first, then its length),
+ * of a sane length and with a valid checksum; NULL otherwise. */
 static const struct acpi_sdt_header *table_at(uint64_t addr)
 {
-	if (!addr || addr >= 4 * GiB)
+	if (!acpi_table_span_ok(addr, sizeof(struct acpi_sdt_header), MAPPED_LIMIT))
 		return NULL;
 	const struct acpi_sdt_header *h = phys_to_virt(addr);
 	if (h->length < sizeof(*h) || h->length > MAX_TABLE_LENGTH ||
-	    !checksum_ok(h, h->length))
+	    !acpi_table_span_ok(addr, h->length, MAPPED_LIMIT) || !checksum_ok(h, h->length))
 		return NULL;
 	return h;
 }
@@ -183,37 +181,6 @@ static uint32_t fadt_u32(const struct acpi_sdt_header *fadt, size_t off)
 	return v;
 }
 
-/* Find "_S5_" in the DSDT and decode SLP_TYPa/b from its package. */
-static bool find_s5(const struct acpi_sdt_header *dsdt, uint8_t *typa, uint8_t *typb)
-{
-	const uint8_t *p = (const uint8_t *)dsdt;
-	uint32_t len = dsdt->length;
-
-	for (uint32_t i = sizeof(*dsdt); i + 12 < len; i++) {
-		if (memcmp(p + i, "_S5_", 4) != 0 || p[i + 4] != AML_PACKAGE_OP)
-			continue;
-		const uint8_t *q = p + i + 5;
-		q += 1 + (*q >> 6);     /* PkgLength: bits 7:6 count extra bytes */
-		q++;                    /* NumElements */
-		uint8_t vals[2];
-		for (int k = 0; k < 2; k++) {
-			if (*q == AML_BYTE_PREFIX) {
-				vals[k] = q[1];
-				q += 2;
-			} else if (*q == AML_ZERO_OP || *q == AML_ONE_OP) {
-				vals[k] = *q;
-				q++;
-			} else {
-				return false;
-			}
-		}
-		*typa = vals[0];
-		*typb = vals[1];
-		return true;
-	}
-	return false;
-}
-
 void acpi_poweroff(void)
 {
 	const struct acpi_sdt_header *fadt = acpi_find_table("FACP");
@@ -229,7 +196,7 @@ void acpi_poweroff(void)
 	}
 	const struct acpi_sdt_header *dsdt = table_at(dsdt_addr);
 	uint8_t typa, typb;
-	if (!dsdt || !find_s5(dsdt, &typa, &typb))
+	if (!dsdt || !acpi_find_s5((const uint8_t *)dsdt, dsdt->length, &typa, &typb))
 		return;
 
 	uint16_t pm1a = (uint16_t)fadt_u32(fadt, FADT_PM1A_CNT_BLK);

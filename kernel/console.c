@@ -16,9 +16,23 @@
  * SPCR names (divisor for the standard 1.8432 MHz clock); an MMIO UART keeps
  * the firmware's divisor, since its clock is often another one.
  *
- * Serialisation: one lock for whole kprintf calls. A CPU that faults while
- * printing re-enters kprintf; the lock records its owner so that CPU goes
- * on instead of deadlocking on itself.
+ * Serialisation: every write goes whole into one ring buffer (CONSOLE_RING
+ * bytes) under a short lock that covers only the copy, so lines from
+ * different pCPUs never mix inside a write and keep the order in which they
+ * were written. The ring is emptied into the three sinks by one pCPU at a
+ * time, the drainer: whichever writer finds no drainer at work becomes it,
+ * and it waits for the UART with no lock held, taking a few bytes from the
+ * ring under the lock at a time. So a pCPU never waits for the UART behind
+ * another pCPU's output: it copies its line and goes on (docs/design.md,
+ * "Console output"). Guest lines (console_write_guest) never wait at all: when
+ * the ring has less than CONSOLE_HV_RESERVE bytes free beyond them, they are
+ * refused and the caller counts them as dropped. The hypervisor's own lines
+ * wait for room (draining themselves if no one else does), so a verdict is
+ * never lost. A CPU that faults while it holds the ring lock or drains
+ * re-enters kprintf; it then writes straight to the sinks instead of
+ * deadlocking on itself.
+ * The sinks themselves (a screen, a UART from the SPCR) change only at boot,
+ * under console_lock, before any other pCPU prints.
  */
 #include "kernel/console.h"
 #include "kernel/arch.h"
@@ -60,8 +74,21 @@
 #define EARLY_LOG_SIZE  8192
 #define MAPPED_LIMIT    (4 * GiB)     /* identity map of boot/entry.asm */
 
-static struct spinlock console_lock;
+static struct spinlock console_lock;           /* the sinks' configuration */
 static volatile int32_t console_owner = -1;
+
+#define CONSOLE_RING        (64 * KiB)      /* a power of 2 */
+#define CONSOLE_HV_RESERVE  (16 * KiB)      /* kept free of guest lines */
+#define DRAIN_CHUNK         64              /* bytes taken from the ring per lock */
+#define NO_CPU              (-1)
+
+static char ring[CONSOLE_RING];
+/* bytes ever written / ever sent, under ring_lock (console_poll peeks) */
+uint64_t console_ring_head, console_ring_tail;
+static struct spinlock ring_lock;
+static volatile int32_t ring_owner = NO_CPU;   /* holds ring_lock */
+static int32_t drainer = NO_CPU;               /* empties the ring (atomic) */
+static uint64_t sent_bytes, sent_ticks;         /* by drainers: console_stats */
 
 static struct uart_desc uarts[MAX_UARTS];
 static unsigned nuarts;
@@ -213,6 +240,80 @@ static void console_lock_release(bool taken)
 	spin_unlock(&console_lock);
 }
 
+static void ring_lock_take(int32_t me)
+{
+	spin_lock(&ring_lock);
+	ring_owner = me;
+}
+
+static void ring_lock_release(void)
+{
+	ring_owner = NO_CPU;
+	spin_unlock(&ring_lock);
+}
+
+/* Copy s into the ring if it fits with `reserve` bytes to spare (under the
+ * lock). */
+static bool ring_put(const char *s, size_t len, size_t reserve)
+{
+	if (len + reserve > CONSOLE_RING - (console_ring_head - console_ring_tail))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		ring[(console_ring_head + i) & (CONSOLE_RING - 1)] = s[i];
+	console_ring_head += len;
+	return true;
+}
+
+/*
+ * Send up to `budget` bytes of the ring unless another pCPU is at it. The
+ * drainer takes DRAIN_CHUNK bytes under the lock and sends them with no
+ * lock held. Whoever appends after the drainer's last look finds it still
+ * at work and leaves, so the drainer looks again after it stops being the
+ * drainer, while it has budget left. A guest's writer drains twice as many
+ * bytes as it wrote (its share of the UART's time, whoever's bytes they
+ * are, and as much again of a backlog left while another pCPU drained);
+ * the hypervisor's own writes, console_poll and console_flush drain all.
+ */
+static void ring_drain(int32_t me, uint64_t budget)
+{
+	char chunk[DRAIN_CHUNK];
+
+	while (budget) {
+		int32_t none = NO_CPU;
+		if (!__atomic_compare_exchange_n(&drainer, &none, me, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			return;
+		while (budget) {
+			ring_lock_take(me);
+			size_t n = (size_t)MIN(MIN(console_ring_head - console_ring_tail, (uint64_t)DRAIN_CHUNK), budget);
+			for (size_t i = 0; i < n; i++)
+				chunk[i] = ring[(console_ring_tail + i) & (CONSOLE_RING - 1)];
+			console_ring_tail += n;
+			ring_lock_release();
+			if (!n)
+				break;
+			budget -= n;
+			uint64_t t0 = rdtsc();
+			console_put(chunk, n);
+			sent_ticks += rdtsc() - t0;     /* one drainer at a time */
+			sent_bytes += n;
+		}
+		__atomic_store_n(&drainer, NO_CPU, __ATOMIC_RELEASE);
+		ring_lock_take(me);
+		bool more = console_ring_head != console_ring_tail;
+		ring_lock_release();
+		if (!more)
+			return;
+	}
+}
+
+/* Re-entered from a fault on a CPU that holds the ring lock or drains:
+ * the ring cannot be trusted to move, so straight to the sinks. */
+static bool reentered(int32_t me)
+{
+	return ring_owner == me || __atomic_load_n(&drainer, __ATOMIC_RELAXED) == me;
+}
+
 enum console_screen console_screen_init(const struct boot_fb *fb,
 					bool (*map_mmio)(uint64_t base, uint64_t len))
 {
@@ -292,13 +393,66 @@ out:
 
 void console_write(const char *s, size_t len)
 {
-	bool taken = console_lock_take();
-	console_put(s, len);
-	console_lock_release(taken);
+	int32_t me = my_cpu();
+
+	if (reentered(me)) {
+		console_put(s, len);
+		return;
+	}
+	while (len) {
+		/* a write longer than the ring goes in pieces */
+		size_t n = MIN(len, (size_t)CONSOLE_RING / 2);
+		ring_lock_take(me);
+		bool put = ring_put(s, n, 0);
+		ring_lock_release();
+		ring_drain(me, UINT64_MAX);
+		if (put) {
+			s += n;
+			len -= n;
+		} else {
+			cpu_relax();      /* full: another pCPU drains; wait for room */
+		}
+	}
+}
+
+bool console_write_guest(const char *s, size_t len)
+{
+	int32_t me = my_cpu();
+
+	if (reentered(me))
+		return false;
+	ring_lock_take(me);
+	bool put = ring_put(s, len, CONSOLE_HV_RESERVE);
+	ring_lock_release();
+	ring_drain(me, 2 * (uint64_t)len);   /* its share, and as much of a backlog */
+	return put;
+}
+
+void console_stats(uint64_t *bytes, uint64_t *ticks)
+{
+	*bytes = sent_bytes;
+	*ticks = sent_ticks;
+}
+
+void console_poll_slow(void)
+{
+	int32_t me = my_cpu();
+	if (!reentered(me))
+		ring_drain(me, UINT64_MAX);
 }
 
 void console_flush(void)
 {
+	int32_t me = my_cpu();
+
+	if (!reentered(me))
+		for (int i = 0; i < UART_SPIN_LIMIT; i++) {
+			ring_drain(me, UINT64_MAX);
+			if (__atomic_load_n(&console_ring_head, __ATOMIC_ACQUIRE) ==
+			    __atomic_load_n(&console_ring_tail, __ATOMIC_ACQUIRE))
+				break;
+			cpu_relax();
+		}
 	for (unsigned u = 0; u < nuarts; u++)
 		for (int i = 0; i < UART_SPIN_LIMIT; i++)
 			if (uart_in(&uarts[u], UART_LSR) & LSR_TEMT)

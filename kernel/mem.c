@@ -42,9 +42,22 @@ void mem_init(const struct boot_info *bi)
 	kprintf("\n");
 }
 
+static uint64_t fail_countdown;      /* frames_fail_nth: calls left until one fails */
+
+void frames_fail_nth(uint64_t nth)
+{
+	spin_lock(&frames_lock);
+	fail_countdown = nth;
+	spin_unlock(&frames_lock);
+}
+
 void *frames_try_alloc(uint64_t npages, uint64_t align_pages)
 {
 	spin_lock(&frames_lock);
+	if (fail_countdown && --fail_countdown == 0) {
+		spin_unlock(&frames_lock);
+		return NULL;
+	}
 	uint64_t pa = frame_alloc(&frames, npages, align_pages);
 	spin_unlock(&frames_lock);
 	if (!pa)

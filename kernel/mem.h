@@ -19,6 +19,10 @@ void *frames_alloc(uint64_t npages, uint64_t align_pages);
 /* The same, but NULL instead of a panic when memory is short (guest RAM). */
 void *frames_try_alloc(uint64_t npages, uint64_t align_pages);
 void frames_free(void *p, uint64_t npages);
+/* Test aid (a guest's alloc_fail=, vmm/vm_create.c): the nth call of
+ * frames_try_alloc from now on (1: the next) returns NULL as if memory were
+ * short; 0 turns it off. */
+void frames_fail_nth(uint64_t nth);
 uint64_t frames_free_count(void);
 
 static inline uint64_t virt_to_phys(const void *p) { return (uint64_t)(uintptr_t)p; }

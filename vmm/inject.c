@@ -66,6 +66,11 @@ void inject_record_vectoring(struct vcpu *v, uint32_t idt_info)
 
 static void write_entry(struct vcpu *v, uint32_t info, uint32_t error, uint32_t len)
 {
+	/* An event recorded in protected mode and delivered again after the
+	 * guest left it for real mode: no error code there (SDM Vol. 3C,
+	 * "Checks on VM-Entry Control Fields"; vmm/core/vcpu.c). */
+	if ((info & INTR_INFO_DELIVER_CODE) && vcpu_real_mode())
+		info &= ~(uint32_t)INTR_INFO_DELIVER_CODE;
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	if (needs_instruction_length(info))

@@ -24,6 +24,8 @@ enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_
 		    OPT_NMI_TEST,
 		    OPT_FPU_SWITCH,
 		    OPT_CONTRACT,
+		    OPT_SLEEP_MAX,
+		    OPT_OUT_MAX,
 		    NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
@@ -35,6 +37,8 @@ static const char *const on_off_choices[] = { "off", "on", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp",
 					     "stack", "wtext", "xdata", "canary", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
+#define DEFAULT_SLEEP_MAX   (1ULL << 32)     /* ticks: ~1.4 s at 3 GHz, ~86 s in Bochs */
+#define DEFAULT_OUT_MAX     (1 * MiB)
 
 static const struct opt_desc option_table[NUM_OPTIONS] = {
 	[OPT_CRASH] = { .key = "crash", .type = OPT_ENUM, .choices = crash_choices,
@@ -74,6 +78,10 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			     .help = "switch x87/SSE/AVX state, XCR0 and DR0-DR3/DR6 between vCPUs: on (default) or off (teaching aid: VMs see each other's registers)" },
 	[OPT_CONTRACT] = { .key = "contract", .type = OPT_ENUM, .choices = on_off_choices,
 			   .help = "enforce the guest feature table: on (default: hidden features fault) or off (teaching aid: CPUID hides them, CR4, XCR0 and MSRs still accept them)" },
+	[OPT_SLEEP_MAX] = { .key = "sleep_max", .type = OPT_UINT, .min = 0, .max = UINT64_MAX,
+			    .help = "longest HC_SLEEP in guest TSC ticks; a longer one ends early (default 2^32; 0: no cap)" },
+	[OPT_OUT_MAX] = { .key = "out_max", .type = OPT_UINT, .min = 0, .max = UINT64_MAX,
+			  .help = "console bytes each VM may print; the rest is dropped and counted (default 1M; 0: no budget)" },
 };
 
 struct hv_options hv_opts = {
@@ -87,6 +95,8 @@ struct hv_options hv_opts = {
 	.exc_intercept = true,
 	.fpu_switch = true,
 	.contract = true,
+	.sleep_max = DEFAULT_SLEEP_MAX,
+	.out_max = DEFAULT_OUT_MAX,
 };
 
 /* save=vmN@TICKS: both decimal. */
@@ -143,7 +153,7 @@ static bool parse_migrate(const char *s, char *err, size_t errlen)
 bool options_parse(const char *cmdline)
 {
 	static struct opt_value vals[NUM_OPTIONS];
-	static char usage[4096];     /* the option list: about 2500 bytes now */
+	static char usage[8192];     /* the option list: about 3000 bytes now */
 	char err[256];
 
 	if (cmdline_parse(cmdline, option_table, NUM_OPTIONS, vals, err, sizeof(err)) != 0) {
@@ -203,5 +213,9 @@ bool options_parse(const char *cmdline)
 	features_contract = hv_opts.contract;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
+	if (vals[OPT_SLEEP_MAX].set)
+		hv_opts.sleep_max = vals[OPT_SLEEP_MAX].u;
+	if (vals[OPT_OUT_MAX].set)
+		hv_opts.out_max = vals[OPT_OUT_MAX].u;
 	return true;
 }

@@ -53,6 +53,8 @@ struct hv_options {
 	uint32_t nmi_test;            /* nmi_test=N: send N host NMIs during the run (teaching aid) */
 	bool fpu_switch;              /* fpu_switch=on: per-vCPU FPU/debug registers (vmm/core/guest_fpu.c) */
 	bool contract;                /* contract=on: hidden features fault (vmm/dev/features.c) */
+	uint64_t sleep_max;           /* sleep_max=: longest HC_SLEEP, guest ticks; 0 = no cap */
+	uint64_t out_max;             /* out_max=: console bytes per VM; 0 = no budget */
 };
 
 extern struct hv_options hv_opts;

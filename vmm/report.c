@@ -102,6 +102,18 @@ void report_vm(struct vm *vm)
 		"%lu unhandled port accesses, %lu unhandled MSR accesses\n", vm->id, exits, hcalls,
 		vm->reports_pass, vm->reports_fail, vm->reports_skip, vm->unhandled_io,
 		vm->unhandled_msr);
+	/* what was not printed on its behalf (vmm/dev/io.c, vmm/core/report_once.h) */
+	if (vm->out_dropped)
+		kprintf("[hv] vm%u output: %lu bytes printed, %lu bytes dropped (%s; out_max=%lu)\n",
+			vm->id, vm->out_bytes, vm->out_dropped,
+			vm->out_over ? "its budget was used up" : "the console ring was full",
+			vm->out_max);
+	const struct report_once *r = &vm->reported;
+	if (r->unreported_ports || r->unreported_msrs || r->untracked_msrs)
+		kprintf("[hv] vm%u reports suppressed: %lu more distinct ports and %lu more distinct "
+			"MSRs not reported (%u lines each at most), %lu MSR accesses not told apart\n",
+			vm->id, r->unreported_ports, r->unreported_msrs, REPORT_ONCE_LINES,
+			r->untracked_msrs);
 	lapic_vm_summary(vm);
 	report_exits(vm);
 	report_contained(vm);

@@ -149,6 +149,72 @@ static void give_back(struct vcpu *v, uint32_t me)
 	spin_unlock(&vcpu_state_lock);
 }
 
+/* What a vCPU was doing when its VM's deadline passed (under vcpu_state_lock). */
+static const char *vcpu_doing(const struct vcpu *v)
+{
+	if (v->state == VCPU_WAIT_SIPI)
+		return "waiting for a SIPI";
+	if (v->parked)
+		return "parked by HLT with interrupts off";
+	if (v->halted)
+		return "halted by HLT";
+	if (v->sleeping)
+		return "asleep (HC_SLEEP, HC_YIELD or HLT)";
+	return "waiting for a pCPU";
+}
+
+/*
+ * The watchdog on the scheduler's clock: every VM whose deadline has passed
+ * and none of whose vCPUs is on a pCPU ends now: its vCPUs asleep, halted,
+ * parked or waiting for a SIPI are never run again (pick). A VM with a vCPU
+ * on a pCPU is left to that vCPU's exit path (vmm/exit.c:exit_leave), which
+ * ends it at its first exit past the deadline, at most a slice later (the
+ * preemption timer), with the same reason as ever; if it leaves its pCPU
+ * without exiting past the deadline, the next look here ends it.
+ * next_deadline, the earliest deadline of a running VM, keeps the common
+ * call to one compare.
+ */
+static uint64_t next_deadline = UINT64_MAX;
+
+static __attribute__((noinline)) void end_overdue_vms_slow(uint64_t now)
+{
+	spin_lock(&vcpu_state_lock);
+	uint64_t next = UINT64_MAX;
+	for (uint32_t i = 0; i < nvms; i++) {
+		struct vm *vm = &vms[i];
+		if (vm->state != VM_RUNNING)
+			continue;
+		bool running = false;
+		for (uint32_t c = 0; c < vm->nvcpus; c++)
+			running |= vm->vcpus[c].state == VCPU_RUNNING;
+		if (now < vm->watchdog_ref || running) {
+			/* a vCPU on a pCPU: its exit path ends the VM at the
+			 * exact tick, within a slice (vmm/exit.c:exit_leave) */
+			next = MIN(next, vm->watchdog_ref);
+			continue;
+		}
+		char what[VM_REPORT_MAX - 96];
+		size_t n = 0;
+		for (uint32_t c = 0; c < vm->nvcpus && n < sizeof(what); c++)
+			n += (size_t)cv_snprintf(what + n, sizeof(what) - n, "%svcpu%u %s",
+						 c ? ", " : "", c, vcpu_doing(&vm->vcpus[c]));
+		vm_end(vm, VM_END_WATCHDOG, "deadline of %lu ticks (watchdog=) passed, "
+		       "seen by the scheduler: %s", hv_opts.watchdog, what);
+	}
+	__atomic_store_n(&next_deadline, next, __ATOMIC_RELAXED);
+	spin_unlock(&vcpu_state_lock);
+}
+
+/* Inline: the idle loop's common case is one RDTSC and one compare (a
+ * vCPU's move to an idle pCPU waits for that loop, docs/performance.md). */
+static inline void end_overdue_vms(void)
+{
+	uint64_t now = ref_now();
+
+	if (now >= __atomic_load_n(&next_deadline, __ATOMIC_RELAXED))
+		end_overdue_vms_slow(now);
+}
+
 /* Retire VMs that ended while none of their vCPUs ran (e.g. a SIPI-less AP). */
 static void retire_idle_vms(void)
 {
@@ -218,8 +284,11 @@ static void sched_loop(void *arg)
 		if (v) {
 			vcpu_run_slice(v, hv_opts.slice, every_exit, stay);
 			give_back(v, me);
+			end_overdue_vms();
 			continue;
 		}
+		end_overdue_vms();
+		console_poll();       /* guest lines not yet sent: nothing better to do */
 		retire_idle_vms();
 		end_stuck_vms();
 		if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))
@@ -240,7 +309,10 @@ bool sched_run_all(void)
 		}
 		vm->state = VM_RUNNING;
 		vms_left++;
-		vm->watchdog_ref = hv_opts.watchdog ? ref_now() + hv_opts.watchdog : UINT64_MAX;
+		uint64_t start = ref_now();
+		vm->watchdog_ref = hv_opts.watchdog && hv_opts.watchdog < UINT64_MAX - start
+				   ? start + hv_opts.watchdog : UINT64_MAX;
+		next_deadline = MIN(next_deadline, vm->watchdog_ref);
 		for (uint32_t c = 0; c < vm->nvcpus; c++) {
 			struct vcpu *v = &vm->vcpus[c];
 			v->state = c == 0 || v->start_runnable ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
@@ -278,5 +350,9 @@ bool sched_run_all(void)
 		report_vm(&vms[i]);
 		all = all && (vm_passed(&vms[i]) || vm_skipped(&vms[i]));
 	}
+	uint64_t bytes, ticks;
+	console_stats(&bytes, &ticks);
+	kprintf("[hv] console: %lu bytes sent from the ring in %lu ticks (%lu ticks a byte)\n",
+		bytes, ticks, bytes ? ticks / bytes : 0);
 	return all;
 }

@@ -99,7 +99,8 @@ static void module_name(const char *cmdline, char *out, size_t outlen)
 
 /* Per-guest hypervisor settings, read from the guest's own command line
  * (and left in it): mem=SIZE, tsc_khz=N, vcpus=N, tsc=POLICY. */
-enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, GOPT_CPUID_HIDE, NUM_GOPTS };
+enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, GOPT_CPUID_HIDE, GOPT_ALLOC_FAIL,
+		 NUM_GOPTS };
 
 static const struct opt_desc guest_opts[NUM_GOPTS] = {
 	[GOPT_MEM] = { .key = "mem", .type = OPT_UINT, .min = RAM_MIN, .max = RAM_MAX,
@@ -111,6 +112,8 @@ static const struct opt_desc guest_opts[NUM_GOPTS] = {
 	[GOPT_TSC] = TSC_POLICY_OPTION("this VM's TSC_OFFSET policy (default: the hypervisor's tsc=)"),
 	[GOPT_CPUID_HIDE] = { .key = "cpuid_hide", .type = OPT_STRING,
 			      .help = "features to hide from this VM, comma-separated (docs/features.md)" },
+	[GOPT_ALLOC_FAIL] = { .key = "alloc_fail", .type = OPT_UINT, .min = 0, .max = 1000,
+			      .help = "test aid: the Nth frame allocation after this VM's RAM fails (0: none)" },
 };
 
 static char cpuid_hide[OPT_VALUE_MAX + 1];
@@ -153,6 +156,8 @@ static bool guest_options(struct vm *vm)
 				vm->nvcpus_wanted = (uint32_t)val.u;
 			else if (i == GOPT_CPUID_HIDE)
 				cv_snprintf(cpuid_hide, sizeof(cpuid_hide), "%s", val.str);
+			else if (i == GOPT_ALLOC_FAIL)
+				vm->alloc_fail = (uint32_t)val.u;
 			else
 				vm->tsc_policy = tsc_policy_from_choice(val.choice);
 		}
@@ -179,17 +184,21 @@ static uint64_t guest_tsc_mult(struct vm *vm)
 	return mult;
 }
 
-static void setup_bitmaps(struct vm *vm)
+static bool setup_bitmaps(struct vm *vm)
 {
-	vm->io_bitmap = frames_alloc(IO_BITMAP_PAGES, 1);
+	vm->io_bitmap = frames_try_alloc(IO_BITMAP_PAGES, 1);
+	vm->msr_bitmap = frames_try_alloc(1, 1);
+	if (!vm->io_bitmap || !vm->msr_bitmap)
+		return false;
 	memset(vm->io_bitmap, 0xFF, IO_BITMAP_PAGES * PAGE_SIZE);   /* every port exits */
-	vm->msr_bitmap = frames_alloc(1, 1);
 	memset(vm->msr_bitmap, 0xFF, PAGE_SIZE);                    /* every MSR exits ... */
 	for (size_t i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)  /* ... but these */
 		msr_bitmap_pass(vm->msr_bitmap, passthrough_msrs[i]);
+	return true;
 }
 
-static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi, uint64_t mult)
+/* false (nothing of this vCPU kept, nothing current) when a frame is short. */
+static bool create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi, uint64_t mult)
 {
 	struct vcpu *v = &vm->vcpus[id];
 	uint64_t pa;
@@ -199,17 +208,21 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 	/* One VPID per vCPU: two vCPUs of a VM may use the same linear
 	 * addresses with different page tables. VPID 0 is the host's. */
 	v->vpid = (uint16_t)(vm->id * MAX_VCPUS + id + 1);
-	v->vmcs = frames_alloc(1, 1);
+	v->vmcs = frames_try_alloc(1, 1);
+	/* apicv=on: CR8 lives in this page (TPR shadow) instead of exiting */
+	if (v->vmcs && hv_opts.apicv && vmx_ctls.tpr_shadow)
+		v->vapic_page = frames_try_alloc(1, 1);
+	if (!v->vmcs || (hv_opts.apicv && vmx_ctls.tpr_shadow && !v->vapic_page)) {
+		if (v->vmcs)
+			frames_free(v->vmcs, 1);
+		v->vmcs = NULL;
+		return false;
+	}
 	*(uint32_t *)v->vmcs = vmx_basic_revision_id(vmx_caps.basic);
 	pa = virt_to_phys(v->vmcs);
 	/* VMCLEAR initialises the region; VMPTRLD makes it current here. */
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	VMX_CHECK("vmptrld", pa, vmptrld(pa));
-	/* apicv=on: CR8 lives in this page (TPR shadow) instead of exiting */
-	if (hv_opts.apicv && vmx_ctls.tpr_shadow) {
-		v->vapic_page = frames_alloc(1, 1);
-		memset(v->vapic_page, 0, PAGE_SIZE);
-	}
 	const struct vmcs_resources res = {
 		.io_bitmap_pa = virt_to_phys(vm->io_bitmap),
 		.msr_bitmap_pa = virt_to_phys(vm->msr_bitmap),
@@ -243,6 +256,7 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 	v->host_state_cpu = this_cpu()->cpu_id;   /* vmcs_init_multiboot wrote this pCPU's */
 	v->launched = false;
 	vm->nvcpus = id + 1;
+	return true;
 }
 
 static void free_ram(struct vm *vm)
@@ -250,6 +264,87 @@ static void free_ram(struct vm *vm)
 	if (vm->ram)
 		frames_free(vm->ram, vm->ram_size / PAGE_SIZE);
 	vm->ram = NULL;
+}
+
+/* Give back everything a VM got after its RAM, then the RAM (a VM refused
+ * half-way: no vCPU of it has run, none of its VMCSs is current). */
+/* A restored vCPU: its saved state written into its VMCS (current here
+ * for the time of it), its registers, APIC, FPU and TSC (vmm/snap.c). */
+static void restore_vcpu(struct vcpu *v, const uint8_t *file, uint64_t len)
+{
+	uint64_t pa = virt_to_phys(v->vmcs);
+
+	VMX_CHECK("vmptrld", pa, vmptrld(pa));
+	snap_restore_vcpu(v, file, len);
+	VMX_CHECK("vmclear", pa, vmclear(pa));
+}
+
+static void free_vm_structures(struct vm *vm)
+{
+	for (uint32_t c = 0; c < MAX_VCPUS; c++) {
+		if (vm->vcpus[c].fpu_area)
+			frames_free(vm->vcpus[c].fpu_area, 1);
+		vm->vcpus[c].fpu_area = NULL;
+	}
+	for (uint32_t c = 0; c < vm->nvcpus; c++) {
+		struct vcpu *v = &vm->vcpus[c];
+		if (v->vapic_page)
+			frames_free(v->vapic_page, 1);
+		if (v->vmcs)
+			frames_free(v->vmcs, 1);
+		v->vapic_page = v->vmcs = NULL;
+	}
+	vm->nvcpus = 0;
+	if (vm->msr_bitmap)
+		frames_free(vm->msr_bitmap, 1);
+	if (vm->io_bitmap)
+		frames_free(vm->io_bitmap, IO_BITMAP_PAGES);
+	vm->msr_bitmap = vm->io_bitmap = NULL;
+	if (vm->ept_pml4)
+		ept_destroy(vm->ept_pml4);
+	vm->ept_pml4 = NULL;
+	free_ram(vm);
+}
+
+/*
+ * Everything a VM needs after its RAM: EPT tables, the I/O and MSR bitmaps,
+ * a VMCS (and a virtual-APIC page) per vCPU. Any of them may find memory
+ * short (a mem= that leaves only a few frames, or alloc_fail=): then all of
+ * it is given back and only this VM is refused, by name.
+ */
+static bool create_vm_structures(struct vm *vm, const struct guest_image *img, uint32_t mbi,
+				 uint64_t mult, const uint8_t *restore_file, uint64_t restore_len)
+{
+	const char *what = "its EPT tables";
+
+	frames_fail_nth(vm->alloc_fail);
+	vm->ept_pml4 = ept_create();
+	if (vm->ept_pml4 && ept_map(vm->ept_pml4, 0, virt_to_phys(vm->ram), vm->ram_size, EPT_RWX)) {
+		vm->eptp = ept_pointer(vm->ept_pml4);
+		what = "its I/O and MSR bitmaps";
+		if (setup_bitmaps(vm)) {
+			what = "a VMCS, virtual-APIC page or FPU state page";
+			uint32_t c = 0;
+			while (c < vm->nvcpus_wanted && guest_fpu_init(&vm->vcpus[c]) &&
+			       create_vcpu(vm, c, (uint32_t)img->entry, mbi, mult)) {
+				if (restore_file)        /* a saved VM: its state over the fresh one */
+					restore_vcpu(&vm->vcpus[c], restore_file, restore_len);
+				c++;
+			}
+			if (c == vm->nvcpus_wanted)
+				what = NULL;
+		}
+	}
+	frames_fail_nth(0);
+	if (!what)
+		return true;
+	uint64_t free_kib = frames_free_count() * PAGE_SIZE / KiB;
+	free_vm_structures(vm);
+	vm_end(vm, VM_END_LOAD_FAILED, "not enough free memory for %s after its %lu MiB of RAM "
+	       "(%lu KiB were free; try a smaller mem=)%s", what,
+	       (unsigned long)(vm->ram_size / MiB), (unsigned long)free_kib,
+	       vm->alloc_fail ? " (alloc_fail=)" : "");
+	return false;
 }
 
 struct vm *vm_create(const struct boot_module *mod, const struct boot_module *extra,
@@ -320,24 +415,11 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 	}
 
 memory_ready:
-	vm->ept_pml4 = ept_create();
-	ept_map(vm->ept_pml4, 0, virt_to_phys(vm->ram), vm->ram_size, EPT_RWX);
-	vm->eptp = ept_pointer(vm->ept_pml4);
 	vm->pat = PAT_POWER_ON;
-	setup_bitmaps(vm);
-	for (uint32_t c = 0; c < vm->nvcpus_wanted; c++) {
-		if (!guest_fpu_init(&vm->vcpus[c])) {
-			vm_end(vm, VM_END_LOAD_FAILED, "no free page for vCPU %u's FPU state", c);
-			return vm;
-		}
-		create_vcpu(vm, c, (uint32_t)img.entry, mbi, mult);
-		if (restore) {
-			uint64_t pa = virt_to_phys(vm->vcpus[c].vmcs);
-			VMX_CHECK("vmptrld", pa, vmptrld(pa));
-			snap_restore_vcpu(&vm->vcpus[c], file, file_len);
-			VMX_CHECK("vmclear", pa, vmclear(pa));
-		}
-	}
+	vm->sleep_max = hv_opts.sleep_max;
+	vm->out_max = hv_opts.out_max;
+	if (!create_vm_structures(vm, &img, mbi, mult, restore ? file : NULL, file_len))
+		return vm;
 	char hidden[256];
 	features_describe(vm, hidden, sizeof(hidden));
 

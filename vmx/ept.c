@@ -31,7 +31,7 @@
 
 uint64_t *ept_create(void)
 {
-	return frames_alloc(1, 1);
+	return frames_try_alloc(1, 1);
 }
 
 uint64_t ept_pointer(const uint64_t *pml4)
@@ -39,11 +39,14 @@ uint64_t ept_pointer(const uint64_t *pml4)
 	return virt_to_phys(pml4) | EPTP_WALK_4 | VMX_MEMTYPE_WB;
 }
 
-/* The table one level below entry e of table t, created if absent. */
+/* The table one level below entry e of table t, created if absent; NULL
+ * when no frame is left for it. */
 static uint64_t *next_table(uint64_t *t, unsigned idx)
 {
 	if (!(t[idx] & EPT_RWX)) {
-		uint64_t *n = frames_alloc(1, 1);
+		uint64_t *n = frames_try_alloc(1, 1);
+		if (!n)
+			return NULL;
 		/* Non-leaf entries grant everything; the leaf decides. */
 		t[idx] = virt_to_phys(n) | EPT_RWX;
 	}
@@ -70,7 +73,7 @@ static int64_t leaf_type(uint64_t hpa, uint64_t len)
 	return (int64_t)t << EPT_MEMTYPE_SHIFT;
 }
 
-void ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t rights)
+bool ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t rights)
 {
 	uint64_t not_wb = 0;
 
@@ -78,9 +81,11 @@ void ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t
 
 	while (size) {
 		uint64_t *pdpt = next_table(pml4, index_at(gpa, 3));
-		uint64_t *pd = next_table(pdpt, index_at(gpa, 2));
+		uint64_t *pd = pdpt ? next_table(pdpt, index_at(gpa, 2)) : NULL;
 		int64_t type;
 
+		if (!pd)
+			return false;
 		if (IS_ALIGNED(gpa | hpa, SIZE_2M) && size >= SIZE_2M &&
 		    (type = leaf_type(hpa, SIZE_2M)) >= 0) {
 			pd[index_at(gpa, 1)] = hpa | rights | (uint64_t)type | EPT_LARGE_PAGE;
@@ -91,6 +96,8 @@ void ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t
 			continue;
 		}
 		uint64_t *pt = next_table(pd, index_at(gpa, 1));
+		if (!pt)
+			return false;
 		type = leaf_type(hpa, PAGE_SIZE);
 		pt[index_at(gpa, 0)] = hpa | rights | (uint64_t)type;
 		not_wb += type == (VMX_MEMTYPE_WB << EPT_MEMTYPE_SHIFT) ? 0 : PAGE_SIZE;
@@ -101,6 +108,7 @@ void ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t
 	if (not_wb)
 		kprintf("[hv] ept: %llu KiB of this mapping are not write-back in the host's MTRRs: "
 			"mapped with the MTRR type\n", (unsigned long long)(not_wb / 1024));
+	return true;
 }
 
 static void destroy_level(uint64_t *t, int level)

@@ -17,12 +17,13 @@
 #define EPT_EXEC            BIT(2)
 #define EPT_RWX             (EPT_READ | EPT_WRITE | EPT_EXEC)
 
-/* A fresh, empty PML4 (one zeroed frame). */
+/* A fresh, empty PML4 (one zeroed frame); NULL when no frame is free. */
 uint64_t *ept_create(void);
 
 /* Map [gpa, gpa + size) to [hpa, hpa + size) with the given EPT_* rights;
- * all three must be 4 KiB aligned. */
-void ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t rights);
+ * all three must be 4 KiB aligned. false when a table frame could not be
+ * allocated: the part mapped so far stays, ept_destroy frees it. */
+bool ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t rights);
 
 /* The EPT pointer for VMCS field EPT_POINTER: WB, 4-level walk. */
 uint64_t ept_pointer(const uint64_t *pml4);

@@ -13,10 +13,20 @@
 struct spinlock vcpu_state_lock;
 bool vcpu_kicks_enabled;
 
+bool vcpu_real_mode(void)
+{
+	return !(vmcs_readnat(GUEST_CR0) & CR0_PE);
+}
+
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
 	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
 
+	/* Real mode pushes no error code, and with "unrestricted guest" an
+	 * entry that asks to deliver one while CR0.PE = 0 fails (VMfailValid,
+	 * error 7: SDM Vol. 3C, "Checks on VM-Entry Control Fields"). */
+	if (has_error && vcpu_real_mode())
+		has_error = false;
 	if (has_error) {
 		info |= INTR_INFO_DELIVER_CODE;
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
@@ -86,9 +96,13 @@ void vcpu_post_event(struct vcpu *target, uint32_t ev)
 	vcpu_kick(target);
 }
 
+/* No sleep longer than this: wake_ref stays ahead of now in the signed
+ * compare the scheduler makes (vmm/sched.c:pick), whatever the guest asked. */
+#define SLEEP_TICKS_LIMIT  (1ULL << 62)
+
 void vcpu_sleep(struct vcpu *v, uint64_t host_ticks)
 {
-	v->wake_ref = ref_now() + host_ticks;
+	v->wake_ref = ref_now() + MIN(host_ticks, SLEEP_TICKS_LIMIT);
 	v->sleeping = true;
 	vcpu_leave_now(v);
 }

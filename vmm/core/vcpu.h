@@ -51,7 +51,9 @@ static inline void vcpu_leave_now(struct vcpu *v)
 
 /* Queue a hardware exception for the next VM entry (SDM Vol. 3C,
  * "VM-Entry Controls for Event Injection"); marks the entry interruption
- * field taken, so vmm/inject.c delivers nothing else with this entry. */
+ * field taken, so vmm/inject.c delivers nothing else with this entry.
+ * has_error is dropped while the guest is in real mode (CR0.PE = 0), where
+ * no exception pushes an error code and the entry would fail with one. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 
 /* DR6 bits (SDM Vol. 3B, "Debug Status Register (DR6)"), as the exit
@@ -82,6 +84,9 @@ void vcpu_inject_event(struct vcpu *v, uint32_t info, uint32_t error, uint32_t l
  * with an error code fails (SDM Vol. 3C, "VM-Entry Controls for Event
  * Injection"). */
 void vcpu_inject_gp0(struct vcpu *v);
+/* Is the guest whose VMCS is current in real mode (guest CR0.PE = 0, which
+ * "unrestricted guest" allows)? */
+bool vcpu_real_mode(void);
 
 /* Post EV_* bits to a vCPU of any VM from any pCPU, then kick it
  * (vcpu_kick) so that a running target notices without waiting for its

@@ -14,6 +14,7 @@
 #include "lib/types.h"
 #include "kernel/cpuset.h"
 #include "vmm/core/hypercall_abi.h"
+#include "vmm/core/report_once.h"
 #include "lib/spinlock.h"
 #include "vmm/time/vtsc.h"
 #include "vmx/guest_regs.h"
@@ -184,6 +185,7 @@ struct vm {
 	uint64_t tsc_base_ref;        /* reference TSC at creation: every vCPU's TSC reads 0 there */
 	enum tsc_policy tsc_policy;   /* tsc= on its command line, else the hypervisor's */
 	uint64_t watchdog_ref;        /* reference TSC after which it is ended (UINT64_MAX: never) */
+	uint64_t sleep_max;           /* longest HC_SLEEP in guest ticks (sleep_max=; 0: no cap) */
 
 	uint64_t *ept_pml4;
 	uint64_t eptp;
@@ -202,12 +204,15 @@ struct vm {
 	uint64_t features[VM_FEATURE_WORDS];  /* shown to it: bit per enum feature_id (vmm/dev/features.c) */
 	uint32_t shutdown_match;      /* bytes of "Shutdown" seen so far on 0x8900 */
 
-	/* unknown ports and MSRs: counted, each reported once */
+	/* unknown ports and MSRs: counted, each reported at most once, with a
+	 * bounded number of lines (vmm/core/report_once.h) */
 	uint64_t unhandled_io, unhandled_msr;
-	uint16_t reported_ports[32];
-	uint32_t nreported_ports;
-	uint32_t reported_msrs[32];
-	uint32_t nreported_msrs;
+	struct report_once reported;
+
+	/* its console output (vmm/dev/io.c): bytes forwarded, bytes dropped
+	 * past its budget out_max (0: no budget) or for a full console ring */
+	uint64_t out_max, out_bytes, out_dropped;
+	bool out_over;                /* the budget ran out: every later line is dropped */
 
 	/* what the guest reported through HC_REPORT */
 	uint32_t reports_pass, reports_fail, reports_skip;
@@ -222,6 +227,7 @@ struct vm {
 
 	uint32_t nvcpus;              /* created */
 	uint32_t nvcpus_wanted;       /* vcpus= */
+	uint32_t alloc_fail;          /* alloc_fail=: test aid, vmm/vm_create.c */
 	struct vcpu vcpus[MAX_VCPUS];
 };
 

@@ -123,7 +123,11 @@ static __attribute__((noinline)) void vmcall_slow(struct vcpu *v, uint32_t cpl)
 		ret = 0;
 		break;
 	case HC_SLEEP:
-		vcpu_sleep(v, tsc_guest_to_host_ticks(r->rdi, v->clock.tsc.mult));
+		/* Capped (sleep_max=, docs/hypercalls.md): no single call keeps a
+		 * vCPU off every pCPU for ever, and the conversion to host ticks
+		 * cannot overflow. */
+		vcpu_sleep(v, tsc_guest_to_host_ticks(v->vm->sleep_max && r->rdi > v->vm->sleep_max
+						      ? v->vm->sleep_max : r->rdi, v->clock.tsc.mult));
 		ret = 0;
 		break;
 	case HC_CLOCK:

@@ -18,6 +18,7 @@
 #include "vmm/dev/io.h"
 #include "vmm/core/vcpu.h"
 #include "kernel/console.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "vmx/vmcs.h"
 
@@ -55,11 +56,31 @@
 #define FW_CFG_NB_CPUS    0x0005
 #define FW_CFG_ID_TRADITIONAL 1
 
-/* Emit one guest line with the [vmN] prefix. */
+/*
+ * Emit one guest line with the [vmN] prefix, within the VM's output budget
+ * (out_max bytes, prefix included; 0: none) and only if the console ring
+ * takes it without waiting (kernel/console.c:console_write_guest). Anything
+ * else is dropped and counted; vmm/report.c says how much at the VM's end.
+ * Called under vm->lock, so a VM's lines keep their order.
+ */
 static void forward_line(struct vm *vm, struct uart_state *u)
 {
-	kprintf("[vm%u] %.*s\n", vm->id, (int)u->len, u->line);
+	char buf[UART_LINE_MAX + 16];
+	int n = cv_snprintf(buf, sizeof(buf), "[vm%u] %.*s\n", vm->id, (int)u->len, u->line);
+
 	u->len = 0;
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (!vm->out_over && vm->out_max && vm->out_bytes + (uint64_t)n > vm->out_max) {
+		vm->out_over = true;
+		kprintf("[hv] vm%u: console output budget of %lu bytes used up: the rest of its "
+			"output is dropped (out_max=)\n", vm->id, vm->out_max);
+	}
+	if (vm->out_over || !console_write_guest(buf, (size_t)n)) {
+		vm->out_dropped += (uint64_t)n;
+		return;
+	}
+	vm->out_bytes += (uint64_t)n;
 }
 
 void vm_console_flush(struct vm *vm)
@@ -148,11 +169,8 @@ static uint32_t fw_cfg_read(struct vcpu *v)
 static void note_unhandled(struct vm *vm, uint16_t port, bool in, unsigned size, uint32_t val)
 {
 	vm->unhandled_io++;
-	for (uint32_t i = 0; i < vm->nreported_ports; i++)
-		if (vm->reported_ports[i] == port)
-			return;
-	if (vm->nreported_ports < ARRAY_SIZE(vm->reported_ports))
-		vm->reported_ports[vm->nreported_ports++] = port;
+	if (report_once_port(&vm->reported, port) != REPORT_ONCE_PRINT)
+		return;
 	if (in)
 		kprintf("[hv] vm%u: %u-byte read of unemulated port %#x gives all-ones "
 			"(reported once per port)\n", vm->id, size, port);

@@ -82,12 +82,7 @@ static void gp_unhandled(struct vcpu *v, uint32_t msr, bool write, uint64_t val)
 
 	spin_lock(&vm->lock);
 	vm->unhandled_msr++;
-	bool seen = false;
-	for (uint32_t i = 0; i < vm->nreported_msrs; i++)
-		seen |= vm->reported_msrs[i] == msr;
-	if (!seen) {
-		if (vm->nreported_msrs < ARRAY_SIZE(vm->reported_msrs))
-			vm->reported_msrs[vm->nreported_msrs++] = msr;
+	if (report_once_msr(&vm->reported, msr) == REPORT_ONCE_PRINT) {
 		if (write)
 			kprintf("[hv] vm%u: WRMSR %#x <- %#lx not emulated: #GP (reported once per MSR)\n",
 				vm->id, msr, val);
