@@ -122,7 +122,7 @@ FUZZ_COMMON  := tests/fuzz/fuzz_stubs.c lib/printf.c
 FUZZ_VMM     := tests/fuzz/fake_vmm.c vmm/time/vtsc.c vmm/time/tsc_math.c
 FUZZ_SRCS_cmdline   := lib/cmdline.c vmm/options.c vmm/break.c $(FUZZ_VMM)
 FUZZ_SRCS_skew      := vmm/time/skew_parse.c
-FUZZ_SRCS_multiboot := kernel/multiboot.c
+FUZZ_SRCS_multiboot := kernel/multiboot.c $(wildcard kernel/mb_common.c)
 FUZZ_SRCS_elf       := vmm/loader/elf.c
 FUZZ_SRCS_insn      := vmm/dev/insn_decode.c
 FUZZ_SRCS_pagewalk  := vmm/loader/guest_mem.c vmm/core/vm.c $(FUZZ_VMM)
@@ -131,7 +131,7 @@ FUZZ_INCL_acpi      := kernel/acpi.c kernel/smp.c   # included by the harness (s
 FUZZ_SRCS_devices   := vmm/dev/io.c vmm/dev/msr_emul.c vmm/dev/hypercall.c vmm/dev/cpuid.c \
                        vmm/dev/lapic.c vmm/dev/mmio.c vmm/dev/lapic_timer.c vmm/dev/lapic_state.c \
                        vmm/dev/lapic_regs.c vmm/dev/insn_decode.c vmm/loader/guest_mem.c \
-                       vmm/core/vm.c vmm/core/vcpu.c $(FUZZ_VMM)
+                       $(wildcard vmm/core/*.c) $(FUZZ_VMM)
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 .SECONDEXPANSION:

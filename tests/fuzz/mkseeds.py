@@ -182,12 +182,73 @@ seed("acpi", "rev0_rsdt", acpi(rev2=False))
 seed("acpi", "no_mp", acpi(mp=False))
 seed("acpi", "pkglen2", acpi(s5_pkglen=b"\x40\x00"))
 
+
+# ---- devices: operations (tests/fuzz/fuzz_devices.c: enum op) ----
+OP_IO, OP_RDMSR, OP_WRMSR, OP_VMCALL, OP_CPUID, OP_XAPIC, OP_TIME, OP_INJECT, OP_CR8, OP_VCPU, OP_MODE = range(11)
+MSRS = [0x1B, 0x802, 0x803, 0x808, 0x80B, 0x80F, 0x830, 0x832, 0x835, 0x837, 0x838, 0x839, 0x83E, 0x83F,
+        0x800, 0x8FF, 0x6E0, 0x10, 0x3B]
+
+
+def io_out(port, val, size=1):
+    q = (port << 16) | {1: 0, 2: 1, 4: 3}[size]
+    return bytes([OP_IO]) + struct.pack("<II", q, val)
+
+
+def io_in(port, size=1):
+    q = (port << 16) | 8 | {1: 0, 2: 1, 4: 3}[size]
+    return bytes([OP_IO]) + struct.pack("<II", q, 0)
+
+
+def raw_msr(msr):
+    return bytes([MSRS.index(msr)]) if msr in MSRS else bytes([250]) + struct.pack("<I", msr)
+
+
+def wrmsr(msr, val):
+    return bytes([OP_WRMSR]) + raw_msr(msr) + struct.pack("<II", val & 0xFFFFFFFF, val >> 32)
+
+
+def rdmsr(msr):
+    return bytes([OP_RDMSR]) + raw_msr(msr)
+
+
+def vmcall(nr, rdi=0, rsi=0, rdx=0):
+    return bytes([OP_VMCALL, nr]) + b"".join(x.to_bytes(3, "little") for x in (rdi, rsi, rdx))
+
+
+def xapic(off, write, insn, rax=0, rcx=0):
+    o = (off + 0x10) | (0x8000 if write else 0)
+    return bytes([OP_XAPIC]) + struct.pack("<H", o) + bytes([len(insn)]) + insn + struct.pack("<II", rax, rcx)
+
+
+seed("devices", "console", b"".join(io_out(0x3F8, c) for c in b"hello\n") + io_in(0x3FD) +
+     b"".join(io_out(0xE9, c) for c in b"dbg\n") + io_out(0x510, 0, 2) + io_in(0x511) * 4 +
+     io_out(0x510, 5, 2) + io_in(0x511) + io_out(0x80, 1) + io_in(0x61) + io_out(0xF4, 0))
+seed("devices", "shutdown", b"".join(io_out(0x8900, c) for c in b"Shutdown") + bytes([OP_VCPU, 1]) +
+     b"".join(io_out(0x8900, c) for c in b"Shutdown") + io_out(0xB004, 1 << 13, 2))
+seed("devices", "msrs", rdmsr(0x1B) + rdmsr(0x10) + wrmsr(0x10, 1 << 40) + wrmsr(0x3B, 5) + rdmsr(0x3B) +
+     rdmsr(0xC0000080) + rdmsr(0x277) + wrmsr(0x277, 0x0007040600070406) + rdmsr(0x1234) + wrmsr(0x1234, 1))
+seed("devices", "x2apic", wrmsr(0x1B, 0xFEE00000 | (1 << 11) | (1 << 10) | (1 << 8)) + rdmsr(0x802) +
+     rdmsr(0x803) + wrmsr(0x80F, 0x1FF) + wrmsr(0x832, 0x40) + wrmsr(0x838, 1000) + bytes([OP_TIME]) +
+     b"\x00\x10\x00\x10" + bytes([OP_INJECT]) + wrmsr(0x80B, 0) + wrmsr(0x830, (1 << 32) | 0x4500) +
+     wrmsr(0x830, (1 << 32) | 0x4610) + bytes([OP_VCPU, 1]) + rdmsr(0x802) +
+     wrmsr(0x832, 0x40041) + wrmsr(0x6E0, 5000) + bytes([OP_TIME]) + b"\x00\x20\x00\x10" + bytes([OP_INJECT]) +
+     bytes([OP_CR8, 0x85, OP_CR8, 0x00]) + wrmsr(0x83F, 0x41) + rdmsr(0x839))
+seed("devices", "xapic", xapic(0xF0, True, bytes.fromhex("8908"), rcx=0x1FF) +
+     xapic(0x20, False, bytes.fromhex("8b00")) + xapic(0x30, False, bytes.fromhex("8b08")) +
+     xapic(0x320, True, bytes.fromhex("8908"), rcx=0x20030) + xapic(0x3E0, True, bytes.fromhex("8908"), rcx=0xB) +
+     xapic(0x380, True, bytes.fromhex("c70500e0fefe10000000")) + bytes([OP_TIME]) + b"\x00\x00\x01\x10" +
+     bytes([OP_INJECT]) + xapic(0xB0, True, bytes.fromhex("8908")) + xapic(0x310, True, bytes.fromhex("8908"), rcx=1 << 24) +
+     xapic(0x300, True, bytes.fromhex("8908"), rcx=0x4500) + xapic(0x300, True, bytes.fromhex("8908"), rcx=0x4620) +
+     bytes([OP_MODE, 2]) + xapic(0x80, True, bytes.fromhex("48890d00000000"), rcx=0x10) +
+     xapic(0x390, False, bytes.fromhex("0fb600")) + xapic(0x100, False, bytes.fromhex("668b00")))
+seed("devices", "hypercalls", b"".join(vmcall(n, 0x2000, 16, 0) for n in range(10)) +
+     vmcall(1, 0xFFF0, 0x20) + vmcall(2, 1, 0x2000, 8) + vmcall(4, 0x3000, 0x100) + vmcall(8, 0, 0x1000, 0x2000) +
+     bytes([OP_MODE, 1 | (3 << 2)]) + vmcall(0) + vmcall(1, 0x2000, 4))
+seed("devices", "cpuid", b"".join(bytes([OP_CPUID, i, 0]) for i in range(22)) + bytes([OP_CPUID, 7, 1]) +
+     bytes([OP_CPUID, 250]) + struct.pack("<I", 0x40000100) + b"\x00")
+
 if __name__ == "__main__":
-    want = sys.argv[1:] or list(seeds) + ["devices"]
-    try:
-        import mkseeds_devices  # noqa: F401  (adds the device-model seeds when present)
-    except ImportError:
-        pass
+    want = sys.argv[1:] or list(seeds)
     for target, items in seeds.items():
         if target not in want:
             continue
