@@ -17,6 +17,12 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 {
 	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
 
+	/* Real mode pushes no error code, and for an unrestricted guest with
+	 * CR0.PE = 0 VM entry fails if one is to be delivered (SDM Vol. 3C,
+	 * "Checks on VM-Entry Control Fields", event injection): e.g. #GP for
+	 * an unknown MSR read by an AP before it leaves real mode. */
+	if (has_error && !(vmcs_readnat(GUEST_CR0) & CR0_PE))
+		has_error = false;
 	if (has_error) {
 		info |= INTR_INFO_DELIVER_CODE;
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
