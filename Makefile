@@ -54,6 +54,8 @@ HOSTLIB_SRCS := $(wildcard lib/printf.c lib/cmdline.c kernel/multiboot.c kernel/
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+# A UBSan report ends the test program (so the run counts it failed) instead of scrolling past.
+HOST_CFLAGS  += -fno-sanitize-recover=all
 
 .PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs \
         fuzz fuzz-build
