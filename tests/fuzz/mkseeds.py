@@ -128,7 +128,7 @@ seed("pagewalk", "flat", pagewalk(0, 0, [0] * 4, 0x100, 32, {}))
 
 
 # ---- acpi: ctl, bsp, RSDP offset/16, 4 reserved; then memory at 4 GiB - len ----
-def acpi(rev2=True, mp=True, s5_pkglen=b"\x0a"):
+def acpi(rev2=True, mp=True, s5_pkglen=b"\x0a", s5_body=None):
     size = 0x2000
     base = (1 << 32) - size
     mem = bytearray(size)
@@ -143,7 +143,7 @@ def acpi(rev2=True, mp=True, s5_pkglen=b"\x0a"):
         mem[off:off + len(b)] = b
         return base + off
 
-    dsdt = sdt(b"DSDT", b"\x10\x08\\_SB_" + b"\x08_S5_\x12" + s5_pkglen + b"\x04\x0a\x05\x00\x00\x00")
+    dsdt = sdt(b"DSDT", s5_body or (b"\x10\x08\\_SB_" + b"\x08_S5_\x12" + s5_pkglen + b"\x04\x0a\x05\x00\x00\x00"))
     dsdt_pa = put(0x1800, dsdt)
     fadt_body = bytearray(244 - 36)
     struct.pack_into("<I", fadt_body, 40 - 36, dsdt_pa)
@@ -181,6 +181,16 @@ seed("acpi", "rev2_xsdt", acpi())
 seed("acpi", "rev0_rsdt", acpi(rev2=False))
 seed("acpi", "no_mp", acpi(mp=False))
 seed("acpi", "pkglen2", acpi(s5_pkglen=b"\x40\x00"))
+
+
+def acpi_crash(name, data):
+    """A crash input kept as a regression file (tests/fuzz/<target>/crashes/)."""
+    seeds.setdefault("acpi-crashes", []).append((name, data))
+
+
+# issue 10: _S5_ ending the DSDT with a 4-byte PkgLength made find_s5 read one byte past the table
+acpi_crash("s5-four-byte-pkglength-at-dsdt-end",
+           acpi(s5_body=b"\x08_S5_\x12\xc0\x00\x00\x00\x02\x0a\x05\x0a"))
 
 
 # ---- devices: operations (tests/fuzz/fuzz_devices.c: enum op) ----
@@ -225,6 +235,9 @@ seed("devices", "console", b"".join(io_out(0x3F8, c) for c in b"hello\n") + io_i
      io_out(0x510, 5, 2) + io_in(0x511) + io_out(0x80, 1) + io_in(0x61) + io_out(0xF4, 0))
 seed("devices", "shutdown", b"".join(io_out(0x8900, c) for c in b"Shutdown") + bytes([OP_VCPU, 1]) +
      b"".join(io_out(0x8900, c) for c in b"Shutdown") + io_out(0xB004, 1 << 13, 2))
+# issue 10's isa-debug "Shutdown" matcher read word[9] when a vCPU wrote NUL and more after the end
+seed("devices", "shutdown_after_end", b"".join(io_out(0x8900, c) for c in b"Shutdown") + io_out(0x8900, 0) +
+     bytes([OP_VCPU, 1]) + io_out(0x8900, ord("S")) + io_out(0x8900, 0))
 seed("devices", "msrs", rdmsr(0x1B) + rdmsr(0x10) + wrmsr(0x10, 1 << 40) + wrmsr(0x3B, 5) + rdmsr(0x3B) +
      rdmsr(0xC0000080) + rdmsr(0x277) + wrmsr(0x277, 0x0007040600070406) + rdmsr(0x1234) + wrmsr(0x1234, 1))
 seed("devices", "x2apic", wrmsr(0x1B, 0xFEE00000 | (1 << 11) | (1 << 10) | (1 << 8)) + rdmsr(0x802) +
@@ -248,13 +261,15 @@ seed("devices", "cpuid", b"".join(bytes([OP_CPUID, i, 0]) for i in range(22)) + 
      bytes([OP_CPUID, 250]) + struct.pack("<I", 0x40000100) + b"\x00")
 
 if __name__ == "__main__":
-    want = sys.argv[1:] or list(seeds)
+    want = [w for a in sys.argv[1:] for w in (a, a + "-crashes")] or list(seeds)
     for target, items in seeds.items():
         if target not in want:
             continue
-        d = os.path.join(HERE, target, "corpus")
+        d = (os.path.join(HERE, target[:-len("-crashes")], "crashes") if target.endswith("-crashes")
+             else os.path.join(HERE, target, "corpus"))
         os.makedirs(d, exist_ok=True)
         for name, data in items:
-            with open(os.path.join(d, "seed-" + name), "wb") as f:
+            prefix = "" if target.endswith("-crashes") else "seed-"
+            with open(os.path.join(d, prefix + name), "wb") as f:
                 f.write(data)
         print(f"{target}: {len(items)} seeds in {os.path.relpath(d)}")
