@@ -7,7 +7,8 @@
 #   make run-qemu   QEMU + KVM with nested VMX (-cpu host), the path on real Intel hosts
 #   make debug      QEMU TCG with a gdb stub (non-VMX path); see .gdbinit
 #   make test       host unit tests + emulator tests; ends with "N passed, N failed"
-#   make unit       host unit tests only (cmocka)
+#   make unit       host unit tests only (cmocka, ASan + UBSan)
+#   make fuzz       libFuzzer targets (tests/fuzz/, docs/fuzzing.md), FUZZ_SECONDS (60) each
 #   make deps       install the Debian packages the project needs
 #   make plot       pictures of the guest clock (docs/img/*.png) from the demo run (scripts/plot)
 #   make plot-timers  only the timer-lateness picture (docs/img/timer-lateness.png, one Bochs boot)

@@ -51,6 +51,15 @@ finish() {
   exit
 }
 
+# The one line that says what went wrong: the harness's own check, a UBSan report, a panic, or
+# the sanitizer's SUMMARY (kind, file:line, function).
+why_crash() {
+  local l
+  l=$(grep -m1 -E '^fuzz_[a-z]+: |runtime error:|would panic' "$1")
+  [[ -n $l ]] || l=$(grep -m1 -E '^SUMMARY: (AddressSanitizer|libFuzzer|LeakSanitizer)' "$1" | sed 's/^SUMMARY: //')
+  echo "${l#$REPO/}" | sed "s|$REPO/||g; s|\./||g"
+}
+
 bins=()
 for t in "${targets[@]}"; do bins+=("$BUILD_DIR/fuzz/fuzz_$t"); done
 log=$BUILD_DIR/fuzz/build.log
@@ -73,7 +82,7 @@ for t in "${targets[@]}"; do
   if [[ ${#inputs[@]} -gt 0 ]]; then
     if ! "$bin" "${inputs[@]}" >"$work/$t.replay" 2>&1; then
       bad=$(grep -o 'Running: [^ ]*' "$work/$t.replay" | tail -n 1 | sed 's/Running: //')
-      why=$(grep -m1 -E 'ERROR: |runtime error|^fuzz_[a-z]+: |would panic' "$work/$t.replay" | sed 's/^==[0-9]*==//')
+      why=$(why_crash "$work/$t.replay")
       fail "$name" "regression input ${bad#$REPO/} crashes: ${why:-see $BUILD_DIR/fuzz/$t.replay.log}"
       cp "$work/$t.replay" "$BUILD_DIR/fuzz/$t.replay.log"
       continue
@@ -100,7 +109,7 @@ for t in "${targets[@]}"; do
     cp "$work/$t.log" "$keep/last-run.log"
     kept=""
     for a in "${arts[@]}"; do [[ -f $a ]] && cp "$a" "$keep/" && kept=$keep/$(basename "$a"); done
-    why=$(grep -m1 -E 'ERROR: |runtime error|^fuzz_[a-z]+: |would panic' "$work/$t.log" | sed 's/^==[0-9]*==//')
+    why=$(why_crash "$work/$t.log")
     fail "$name" "crash after ${execs:-?} execs: ${why:-exit $rc}; input: ${kept:-none} (show it: $bin $kept)"
     continue
   fi
