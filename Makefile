@@ -148,7 +148,7 @@ fuzz-build: $(FUZZ_BINS)
 
 # Long runs: FUZZ_SECONDS per target (default 60), FUZZ_TARGETS=... to pick some.
 fuzz: $(FUZZ_BINS)
-	tests/fuzz/test_fuzz.sh --long $(if $(FUZZ_SECONDS),--seconds $(FUZZ_SECONDS)) $(FUZZ_ONLY)
+	BUILD=$(BUILD) tests/fuzz/test_fuzz.sh --long $(if $(FUZZ_SECONDS),--seconds $(FUZZ_SECONDS)) $(FUZZ_ONLY)
 
 # ---- emulator-driven targets ----
 deps:

@@ -75,14 +75,17 @@ def elf32(entry=0x100000 + 0x80, paddr=0x100000):
     return bytes(f + code)
 
 
-def elf64(entry=0x100080, paddr=0x100000):
-    code = mb_header(3) + b"\x90" * 16
+def elf64(entry=0x10000C, paddr=0x100000):
+    """Two segments: code (the Multiboot header first) and data with bss."""
+    code = mb_header(3) + b"\x90" * 20
+    data = b"\x11" * 16
     ehdr = struct.pack("<16sHHIQQQIHHHHHH", b"\x7fELF\x02\x01\x01" + b"\0" * 9, 2, 62, 1, entry,
-                       64, 0, 0, 64, 56, 1, 64, 0, 0)
-    phdr = struct.pack("<IIQQQQQQ", 1, 7, 0x80, paddr, paddr, len(code), len(code) + 0x40, 0x1000)
+                       64, 0, 0, 64, 56, 2, 64, 0, 0)
+    phdr = struct.pack("<IIQQQQQQ", 1, 5, 0x100, paddr, paddr, len(code), len(code), 0x1000)
+    phdr += struct.pack("<IIQQQQQQ", 1, 6, 0x120, paddr + 0x1000, paddr + 0x1000, len(data), 0x200, 0x1000)
     f = bytearray(ehdr + phdr)
-    f += b"\0" * (0x80 - len(f))
-    return bytes(f + code)
+    f += b"\0" * (0x100 - len(f))
+    return bytes(f + code + data)
 
 
 def aout():
