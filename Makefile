@@ -58,8 +58,7 @@ UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/
 # A UBSan report ends the test program (so the run counts it failed) instead of scrolling past.
 HOST_CFLAGS  += -fno-sanitize-recover=all
 
-.PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs \
-        fuzz fuzz-build
+.PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs
 all: $(BUILD)/chronovisor.elf $(BUILD)/chronovisor32.elf guests
 
 # The exit path's two hot files (vmm/exit.c: every exit; vmm/dev/hypercall.c:
@@ -144,6 +143,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $$(FUZZ_SRCS_$$*) $$(FU
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_COMMON) $(FUZZ_SRCS_$*)
 
+.PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BINS)
 
 # Long runs: FUZZ_SECONDS per target (default 60), FUZZ_TARGETS=... to pick some.
