@@ -8,7 +8,8 @@
 #   make run-qemu   QEMU + KVM with nested VMX (-cpu host), the path on real Intel hosts
 #   make debug      QEMU TCG with a gdb stub (non-VMX path); see .gdbinit
 #   make test       host unit tests + emulator tests; ends with "N passed, N failed"
-#   make unit       host unit tests only (cmocka)
+#   make unit       host unit tests only (cmocka, ASan + UBSan)
+#   make fuzz       libFuzzer targets (tests/fuzz/, docs/fuzzing.md), FUZZ_SECONDS (60) each
 #   make deps       install the Debian packages the project needs
 #   make plot       pictures of the guest clock (docs/img/*.png) from the demo run (scripts/plot)
 #   make plot-timers  only the timer-lateness picture (docs/img/timer-lateness.png, one Bochs boot)
@@ -82,6 +83,8 @@ HOSTLIB_SRCS := $(wildcard \
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+# A UBSan report ends the test program (so the run counts it failed) instead of scrolling past.
+HOST_CFLAGS  += -fno-sanitize-recover=all
 
 .PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs soak test-long
 all: $(BUILD)/chronovisor.elf $(BUILD)/chronovisor32.elf guests
@@ -134,6 +137,52 @@ $(BUILD)/unit/%: tests/unit/%.c $(HOSTLIB_SRCS) $(wildcard tests/unit/*.h)
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
+
+# ---- fuzzing (libFuzzer + ASan + UBSan, clang; docs/fuzzing.md) ----
+# One program per target, build/fuzz/fuzz_<target>, from tests/fuzz/fuzz_<target>.c and the
+# hypervisor sources it drives (FUZZ_SRCS_<target>). tests/fuzz/test_fuzz.sh (in make test)
+# replays tests/fuzz/<target>/{corpus,crashes}/ and runs each target for FUZZ_SECONDS (2);
+# make fuzz runs each for FUZZ_SECONDS (default 60) and keeps what it learns under build/fuzz/.
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. \
+                -DCV_FAKE_VMCS -DCV_FAKE_PHYS -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := cmdline skew multiboot elf insn pagewalk acpi devices snapshot linux
+FUZZ_COMMON  := tests/fuzz/fuzz_stubs.c lib/printf.c
+FUZZ_VMM     := tests/fuzz/fake_vmm.c vmm/time/vtsc.c vmm/time/tsc_math.c
+FUZZ_SRCS_cmdline   := lib/cmdline.c vmm/options.c vmm/break.c $(FUZZ_VMM)
+FUZZ_SRCS_skew      := vmm/time/skew_parse.c
+FUZZ_SRCS_multiboot := kernel/multiboot.c $(wildcard kernel/mb_common.c kernel/multiboot2.c)
+FUZZ_SRCS_elf       := vmm/loader/elf.c
+FUZZ_SRCS_insn      := vmm/dev/insn_decode.c
+FUZZ_SRCS_snapshot  := vmm/loader/snapshot.c
+FUZZ_SRCS_linux     := vmm/loader/linux_boot.c
+FUZZ_SRCS_pagewalk  := vmm/loader/guest_mem.c vmm/core/vm.c $(FUZZ_VMM)
+FUZZ_SRCS_acpi      := kernel/multiboot.c $(wildcard kernel/acpi_parse.c)
+FUZZ_INCL_acpi      := kernel/acpi.c kernel/smp.c   # included by the harness (static parsers)
+# smp.c's AP start-up (paging, trampoline, APIC) is never called there: left unresolved (non-PIE,
+# so that such a reference is a plain 0, never a dynamic relocation the loader refuses)
+FUZZ_LDFLAGS_acpi   := -no-pie -Wl,--warn-unresolved-symbols
+FUZZ_SRCS_devices   := vmm/dev/io.c vmm/dev/msr_emul.c vmm/dev/hypercall.c vmm/dev/cpuid.c \
+                       vmm/dev/lapic.c vmm/dev/mmio.c vmm/dev/lapic_timer.c vmm/dev/lapic_state.c \
+                       vmm/dev/lapic_regs.c vmm/dev/insn_decode.c vmm/loader/guest_mem.c \
+                       vmm/dev/features.c vmm/dev/xsetbv.c \
+                       $(filter-out vmm/core/guest_fpu.c,$(wildcard vmm/core/*.c)) $(FUZZ_VMM)
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+.SECONDEXPANSION:
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $$(FUZZ_SRCS_$$*) $$(FUZZ_INCL_$$*) \
+                      $(wildcard tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_COMMON) $(FUZZ_SRCS_$*) $(FUZZ_LDFLAGS_$*)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+# Long runs: FUZZ_SECONDS per target (default 60), FUZZ_TARGETS=... to pick some.
+fuzz: $(FUZZ_BINS)
+	BUILD=$(BUILD) tests/fuzz/test_fuzz.sh --long $(if $(FUZZ_SECONDS),--seconds $(FUZZ_SECONDS)) $(FUZZ_ONLY)
 
 # ---- emulator-driven targets ----
 # make test-long: the suites too slow for make test (8 pCPUs in Bochs; tests/long/).

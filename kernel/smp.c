@@ -272,6 +272,7 @@ static bool madt_cpus(struct cpu_list *l, uint32_t bsp_id)
 #define BASE_MEM_LAST_KIB   (639 * KiB)
 #define BIOS_ROM_BASE       0xF0000
 #define BIOS_ROM_END        0x100000
+#define MP_MAPPED_LIMIT     (4 * GiB)    /* the identity map of boot/entry.asm */
 
 static bool mp_sum_ok(const uint8_t *p, size_t len)
 {
@@ -309,11 +310,16 @@ static bool mp_cpus(struct cpu_list *l, uint32_t bsp_id)
 	memcpy(&cfg_pa, fp + 4, 4);
 	if (!cfg_pa)
 		return false;        /* a "default configuration": not supported */
+	/* Only what lies wholly below 4 GiB is mapped (boot/entry.asm): a table
+	 * that starts just below and runs past it is refused, not read. */
+	if ((uint64_t)cfg_pa + MP_CONFIG_HDR_LEN > MP_MAPPED_LIMIT)
+		return false;
 	const uint8_t *cfg = phys_to_virt(cfg_pa);
 	uint16_t len, count;
 	memcpy(&len, cfg + 4, 2);
 	memcpy(&count, cfg + 34, 2);
-	if (memcmp(cfg, MP_CONFIG_SIG, 4) || len < MP_CONFIG_HDR_LEN || !mp_sum_ok(cfg, len))
+	if (memcmp(cfg, MP_CONFIG_SIG, 4) || len < MP_CONFIG_HDR_LEN ||
+	    (uint64_t)cfg_pa + len > MP_MAPPED_LIMIT || !mp_sum_ok(cfg, len))
 		return false;
 	const uint8_t *p = cfg + MP_CONFIG_HDR_LEN, *end = cfg + len;
 	for (uint16_t i = 0; i < count && p < end; i++) {

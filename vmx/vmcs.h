@@ -31,6 +31,23 @@ enum vmcs_field {
 NORETURN void vmcs_read_failed(uint32_t field, const char *caller);
 NORETURN void vmcs_write_failed(uint32_t field, uint64_t value, const char *caller);
 
+#ifdef CV_FAKE_VMCS
+/* Host builds of the device model (tests/fuzz/fake_vmm.c, docs/fuzzing.md):
+ * the current VMCS is a table in memory; an encoding that is not in
+ * vmx/vmcs_fields.h ends the run there as VMfailValid would here. */
+uint64_t fake_vmcs_read(uint32_t field, const char *caller);
+void fake_vmcs_write(uint32_t field, uint64_t value, const char *caller);
+
+static inline uint64_t __vmcs_read(uint32_t field, const char *caller)
+{
+	return fake_vmcs_read(field, caller);
+}
+
+static inline void __vmcs_write(uint32_t field, uint64_t value, const char *caller)
+{
+	fake_vmcs_write(field, value, caller);
+}
+#else
 /* Inline, two instructions on the exit path: the access and a JBE, which
  * is taken on CF (VMfailInvalid) or ZF (VMfailValid) alike. */
 static inline uint64_t __vmcs_read(uint32_t field, const char *caller)
@@ -51,6 +68,7 @@ static inline void __vmcs_write(uint32_t field, uint64_t value, const char *call
 failed:
 	vmcs_write_failed(field, value, caller);
 }
+#endif
 
 #define VMCS_ACCESS_CHECK(f, w)                                              \
 	_Static_assert(__builtin_constant_p(f) && VMCS_WIDTH(f) == (w),      \

@@ -172,7 +172,7 @@ int insn_decode_mov(const uint8_t *bytes, size_t avail, enum cpu_mode mode, stru
 		}
 		rex = 0;
 	}
-opcode:
+opcode:;     /* a label must label a statement before C23 (clang rejects a declaration) */
 	/* Operand and address size (SDM Vol. 1, "Operand-Size and Address-Size
 	 * Attributes"; Vol. 2A, "Instruction Prefixes" for 64-bit mode). */
 	unsigned opsize, addr_size;
