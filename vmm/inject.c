@@ -19,6 +19,9 @@
  *      the guest can take it. An interrupt held back by the PPR needs no
  *      window: the EOI or TPR write that lowers the PPR exits (with the TPR
  *      shadow, the TPR threshold makes CR8 writes exit: reason 43).
+ *      With virtual-interrupt delivery (apicv=on) none of this: the IRR
+ *      goes into the virtual-APIC page and RVI, and the CPU delivers
+ *      (SDM Vol. 3C, "Virtual-Interrupt Delivery").
  * Whatever cannot go with this entry waits in ev_pending and the APIC.
  *
  * The common exit pays one load and two compares here: the work starts
@@ -36,6 +39,7 @@
 /* What the VM-entry interruption-information field may carry: bits 30:12
  * are reserved there (SDM Vol. 3C, "VM-Entry Controls for Event
  * Injection"), while IDT-vectoring information may set bit 12. */
+#define VECTOR_ILLEGAL_LIMIT 16          /* an APIC never sends vectors 0-15 */
 #define ENTRY_INFO_BITS  (INTR_INFO_VALID | INTR_INFO_DELIVER_CODE | INTR_INFO_TYPE_MASK | \
 			  INTR_INFO_VECTOR_MASK)
 
@@ -47,8 +51,32 @@ static bool needs_instruction_length(uint32_t info)
 	       type == INTR_TYPE_SW_EXCEPTION;
 }
 
+/*
+ * Virtual-interrupt delivery (apicv=on): the CPU moved the vector from the
+ * virtual IRR to the virtual ISR (SVI = the vector) before the IDT walk the
+ * exit interrupted. Bochs 2.7 then reports an external interrupt with
+ * vector 0 in the IDT-vectoring information (docs/platform.md, "Bochs 2.7
+ * deviations"); no APIC sends vectors 0-15 (they are illegal), so such a
+ * vector is replaced by SVI, the vector the CPU was delivering.
+ */
+#define INTR_STATUS_SVI_SHIFT 8
+static uint32_t vid_vectoring_vector(struct vcpu *v, uint32_t idt_info)
+{
+	if (!v->vid || (idt_info & INTR_INFO_TYPE_MASK) != INTR_TYPE_EXT_INTR ||
+	    (idt_info & INTR_INFO_VECTOR_MASK) >= VECTOR_ILLEGAL_LIMIT)
+		return idt_info;
+	v->vectoring_fixed++;
+	return (idt_info & ~(uint32_t)INTR_INFO_VECTOR_MASK) |
+	       (vmcs_read16(GUEST_INTR_STATUS) >> INTR_STATUS_SVI_SHIFT);
+}
+
 void inject_record_vectoring(struct vcpu *v, uint32_t idt_info)
 {
+	idt_info = vid_vectoring_vector(v, idt_info);
+	if (v->vm->flaw == FLAW_DROP_VECTORING) {
+		v->dropped_vectoring++;         /* the negative control: the event is lost */
+		return;
+	}
 	v->entry_work = true;
 	v->reinject_info = idt_info & ENTRY_INFO_BITS;
 	v->reinject_error = idt_info & INTR_INFO_DELIVER_CODE ? vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;
@@ -113,7 +141,11 @@ static void inject_events(struct vcpu *v, uint32_t ev)
 			windows |= CPU_BASED_NMI_WINDOW_EXITING;
 		}
 	}
-	if (ev & EV_IRR) {
+	if ((ev & EV_IRR) && v->vid) {
+		/* virtual-interrupt delivery: the CPU delivers from the page's
+		 * IRR (RVI) as soon as the guest can take it; no window */
+		lapic_vid_entry(v);
+	} else if (ev & EV_IRR) {
 		int vec = lapic_pending_irq(v);
 		if (vec >= 0) {
 			if (!have_intr)
@@ -132,7 +164,7 @@ static void inject_events(struct vcpu *v, uint32_t ev)
 	/* TPR shadow: exit when the guest's CR8 drops below the class of an
 	 * interrupt the TPR holds back (0: none), which must never exceed
 	 * VTPR[7:4] at entry (SDM Vol. 3C, "Checks on VMX Controls"). */
-	if (v->vapic_page) {
+	if (v->vapic_page && !v->vid) {
 		uint32_t th = lapic_tpr_threshold(v);
 		if (th != v->tpr_threshold) {
 			vmcs_write32(TPR_THRESHOLD, th);

@@ -18,7 +18,7 @@ enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
-static const char *const apicv_choices[] = { "off", "on", NULL };
+static const char *const apicv_choices[] = { "off", "tpr", "on", NULL };   /* enum apicv_level */
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp", NULL };
 #define DEFAULT_SLICE_TICKS 10000000ULL
 
@@ -45,7 +45,7 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 	[OPT_ENTRY_CHECK] = { .key = "entry_check", .type = OPT_ENUM, .choices = entry_check_choices,
 			      .help = "software VM-entry check: each vCPU's first VMLAUNCH on each pCPU (first, default), every VMLAUNCH (launch), also every run-loop VMRESUME (always), or off" },
 	[OPT_APICV] = { .key = "apicv", .type = OPT_ENUM, .choices = apicv_choices,
-			.help = "guest CR8/TPR: on (TPR shadow where the CPU has it, default) or off (every CR8 access exits)" },
+			.help = "guest APIC virtualization: on (APIC-register virtualization and virtual-interrupt delivery where the CPU has them, else tpr; default), tpr (only the TPR shadow: CR8 without exits), off (every CR8 and APIC access exits)" },
 };
 
 struct hv_options hv_opts = {
@@ -54,7 +54,7 @@ struct hv_options hv_opts = {
 	.slice = DEFAULT_SLICE_TICKS,
 	.migrate = MIGRATE_OFF,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
-	.apicv = true,
+	.apicv = APICV_ON,
 };
 
 static bool parse_migrate(const char *s, char *err, size_t errlen)
@@ -127,7 +127,7 @@ bool options_parse(const char *cmdline)
 		return false;
 	}
 	if (vals[OPT_APICV].set)
-		hv_opts.apicv = vals[OPT_APICV].choice == 1;
+		hv_opts.apicv = (enum apicv_level)vals[OPT_APICV].choice;
 	if (vals[OPT_WATCHDOG].set)
 		hv_opts.watchdog = vals[OPT_WATCHDOG].u;
 	return true;

@@ -27,6 +27,14 @@ enum entry_check_mode { ENTRY_CHECK_FIRST, ENTRY_CHECK_LAUNCH, ENTRY_CHECK_ALWAY
 /* migrate=: where a vCPU runs after it leaves a pCPU (vmm/sched.c). */
 enum migrate_mode { MIGRATE_OFF, MIGRATE_RR, MIGRATE_RANDOM, MIGRATE_EVERY_EXIT };
 
+/* apicv= (docs/interrupts.md, "How much the CPU virtualizes: apicv="): off:
+ * CR8 and every APIC access exit; tpr: the TPR shadow keeps CR8 in the
+ * virtual-APIC page; on: also "virtualize APIC accesses", "APIC-register
+ * virtualization" and "virtual-interrupt delivery" where the CPU has them
+ * (else it falls back to tpr, then off). Ordered: each level includes the
+ * one below. */
+enum apicv_level { APICV_OFF, APICV_TPR, APICV_ON };
+
 #define OPT_STRING_MAX 128
 
 struct hv_options {
@@ -42,7 +50,7 @@ struct hv_options {
 	uint64_t slice;           /* slice=: ticks a vCPU runs before it leaves its pCPU */
 	enum migrate_mode migrate;    /* migrate= */
 	uint64_t migrate_seed;        /* migrate=random:SEED */
-	bool apicv;                   /* apicv=on: CR8 through the TPR shadow (else CR8 exits) */
+	enum apicv_level apicv;       /* apicv=: how much of the guest's APIC the CPU virtualizes */
 };
 
 extern struct hv_options hv_opts;

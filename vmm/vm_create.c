@@ -95,8 +95,13 @@ static void module_name(const char *cmdline, char *out, size_t outlen)
 }
 
 /* Per-guest hypervisor settings, read from the guest's own command line
- * (and left in it): mem=SIZE, tsc_khz=N, vcpus=N, tsc=POLICY. */
-enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, NUM_GOPTS };
+ * (and left in it): mem=SIZE, tsc_khz=N, vcpus=N, tsc=POLICY, flaw=FLAW. */
+enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, GOPT_FLAW, NUM_GOPTS };
+
+static const char *const flaw_choices[] = {    /* enum vm_flaw */
+	[FLAW_NONE] = "none", [FLAW_DROP_VECTORING] = "drop-vectoring",
+	[FLAW_NMI_NO_WAKE] = "nmi-no-wake", [FLAW_DIVIDE] = "divide", [NUM_FLAWS] = NULL,
+};
 
 static const struct opt_desc guest_opts[NUM_GOPTS] = {
 	[GOPT_MEM] = { .key = "mem", .type = OPT_UINT, .min = RAM_MIN, .max = RAM_MAX,
@@ -106,6 +111,9 @@ static const struct opt_desc guest_opts[NUM_GOPTS] = {
 	[GOPT_VCPUS] = { .key = "vcpus", .type = OPT_UINT, .min = 1, .max = MAX_VCPUS,
 			 .help = "number of vCPUs (the first runs, the others wait for a SIPI)" },
 	[GOPT_TSC] = TSC_POLICY_OPTION("this VM's TSC_OFFSET policy (default: the hypervisor's tsc=)"),
+	[GOPT_FLAW] = { .key = "flaw", .type = OPT_ENUM, .choices = flaw_choices,
+			.help = "a deliberate defect for this VM, for negative controls: drop-vectoring, "
+				"nmi-no-wake, divide" },
 };
 
 static bool guest_options(struct vm *vm)
@@ -143,6 +151,8 @@ static bool guest_options(struct vm *vm)
 				vm->tsc_khz = val.u;
 			else if (i == GOPT_VCPUS)
 				vm->nvcpus_wanted = (uint32_t)val.u;
+			else if (i == GOPT_FLAW)
+				vm->flaw = (enum vm_flaw)val.choice;
 			else
 				vm->tsc_policy = tsc_policy_from_choice(val.choice);
 		}
@@ -195,10 +205,12 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 	/* VMCLEAR initialises the region; VMPTRLD makes it current here. */
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	VMX_CHECK("vmptrld", pa, vmptrld(pa));
-	/* apicv=on: CR8 lives in this page (TPR shadow) instead of exiting */
-	if (hv_opts.apicv && vmx_ctls.tpr_shadow) {
+	/* apicv=tpr and on: CR8 lives in this page (TPR shadow) instead of
+	 * exiting; apicv=on: the whole APIC's registers (vmm/dev/lapic.c) */
+	if (hv_opts.apicv >= APICV_TPR && vmx_ctls.tpr_shadow) {
 		v->vapic_page = frames_alloc(1, 1);
 		memset(v->vapic_page, 0, PAGE_SIZE);
+		v->vid = vm->apic_access_page != NULL;
 	}
 	const struct vmcs_resources res = {
 		.io_bitmap_pa = virt_to_phys(vm->io_bitmap),
@@ -207,6 +219,7 @@ static void create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 		.vpid = v->vpid,
 		.tsc_scaling = mult != TSC_MULT_ONE,   /* tsc_khz=: this VM alone scales */
 		.vapic_page_pa = v->vapic_page ? virt_to_phys(v->vapic_page) : 0,
+		.apic_access_pa = v->vid ? virt_to_phys(vm->apic_access_page) : 0,
 	};
 	vmcs_init_multiboot(&res, &v->regs, entry, MULTIBOOT_EAX, mbi);
 	v->proc_ctls = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
@@ -284,6 +297,18 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 
 	vm->ept_pml4 = ept_create();
 	ept_map(vm->ept_pml4, 0, virt_to_phys(vm->ram), vm->ram_size, EPT_RWX);
+	/* apicv=on: the xAPIC page is mapped (read/write) to the APIC-access
+	 * page, which the CPU recognises after the EPT walk and redirects to
+	 * each vCPU's virtual-APIC page (SDM Vol. 3C, "Virtualizing Memory-
+	 * Mapped APIC Accesses"); the page itself is never read or written.
+	 * Without it the xAPIC page stays unmapped: every access is an EPT
+	 * violation (vmm/dev/mmio.c). */
+	if (hv_opts.apicv == APICV_ON && vmx_ctls.apic_virt) {
+		vm->apic_access_page = frames_alloc(1, 1);
+		memset(vm->apic_access_page, 0, PAGE_SIZE);
+		ept_map(vm->ept_pml4, APIC_DEFAULT_PHYS, virt_to_phys(vm->apic_access_page), PAGE_SIZE,
+			EPT_READ | EPT_WRITE);
+	}
 	vm->eptp = ept_pointer(vm->ept_pml4);
 	vm->pat = PAT_POWER_ON;
 	setup_bitmaps(vm);
@@ -295,5 +320,8 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 		(unsigned long)(vm->ram_size / MiB), virt_to_phys(vm->ram), vm->nvcpus, img.entry,
 		img.nsegments, nextra, vtsc_guest_khz(&vm->vcpus[0].clock),
 		mult != TSC_MULT_ONE ? " (scaled)" : "", tsc_policy_names[vm->tsc_policy], vm->cmdline);
+	if (vm->flaw != FLAW_NONE)
+		kprintf("[hv] vm%u: flaw=%s: a deliberate defect for this VM (a negative control)\n",
+			vm->id, flaw_choices[vm->flaw]);
 	return vm;
 }

@@ -72,6 +72,32 @@ void ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t
 	}
 }
 
+/* The 4 KiB leaf entry of gpa, a 2 MiB page above it split into 512 4 KiB
+ * entries of the same frames and rights first. The range must be mapped. */
+static uint64_t *leaf_4k(uint64_t *pml4, uint64_t gpa)
+{
+	uint64_t *pdpt = next_table(pml4, index_at(gpa, 3));
+	uint64_t *pd = next_table(pdpt, index_at(gpa, 2));
+	uint64_t *pde = &pd[index_at(gpa, 1)];
+
+	if (*pde & EPT_LARGE_PAGE) {
+		uint64_t *pt = frames_alloc(1, 1);
+		uint64_t base = *pde & EPT_ADDR_MASK & ~(SIZE_2M - 1);
+		uint64_t attrs = *pde & (EPT_RWX | EPT_LEAF_WB);
+		for (unsigned i = 0; i < EPT_ENTRIES; i++)
+			pt[i] = (base + (uint64_t)i * PAGE_SIZE) | attrs;
+		*pde = virt_to_phys(pt) | EPT_RWX;
+	}
+	return &next_table(pd, index_at(gpa, 1))[index_at(gpa, 0)];
+}
+
+void ept_set_rights(uint64_t *pml4, uint64_t gpa, uint64_t rights)
+{
+	uint64_t *e = leaf_4k(pml4, gpa);
+
+	*e = (*e & ~(uint64_t)EPT_RWX) | rights;
+}
+
 static void destroy_level(uint64_t *t, int level)
 {
 	for (unsigned i = 0; i < EPT_ENTRIES && level > 0; i++) {

@@ -77,6 +77,20 @@ void lapic_timer_service(struct vcpu *v);
  * it; a TSC deadline is a TSC value and stays; both are re-derived. */
 void lapic_guest_tsc_changed(struct vcpu *v, uint64_t old_now, uint64_t new_now);
 
+/* apicv=on (v->vid). An APIC-access exit's data read or write at offset off
+ * of the xAPIC page, which the CPU did not virtualize: decoded and emulated
+ * as an EPT violation there would be (RIP advanced), or the VM ended. */
+void lapic_xapic_access(struct vcpu *v, unsigned off, bool write);
+
+/* apicv=on: an APIC-write exit at offset off: the store the CPU made into
+ * the virtual-APIC page, applied to the model (trap-like: RIP is past it). */
+void lapic_apic_write(struct vcpu *v, unsigned off);
+
+/* apicv=on, at a VM entry with EV_IRR: what the CPU did in the page into the
+ * model, then the model's IRR (new IPIs, timer) into the page and RVI, so
+ * the CPU delivers them; EV_IRR cleared. */
+void lapic_vid_entry(struct vcpu *v);
+
 /* End-of-run lines: per vCPU, the APIC's counters. */
 void lapic_vm_summary(struct vm *vm);
 
