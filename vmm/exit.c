@@ -63,6 +63,7 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_APIC_ACCESS] = handle_apic_access,
 	[EXIT_REASON_APIC_WRITE] = handle_apic_write,
+	[EXIT_REASON_EOI_INDUCED] = handle_eoi_induced,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
 	[EXIT_REASON_PAUSE_INSTRUCTION] = handle_pause,

@@ -47,6 +47,7 @@ void handle_cr_access(struct vcpu *v);
 void handle_ept_violation(struct vcpu *v);
 void handle_apic_access(struct vcpu *v);
 void handle_apic_write(struct vcpu *v);
+void handle_eoi_induced(struct vcpu *v);
 void handle_preemption_timer(struct vcpu *v);
 void handle_xsetbv(struct vcpu *v);
 void handle_pause(struct vcpu *v);

@@ -350,6 +350,13 @@ void handle_apic_write(struct vcpu *v)
 	lapic_apic_write(v, vcpu_exit_qualification(v) & APIC_ACCESS_OFFSET_MASK);
 }
 
+void handle_eoi_induced(struct vcpu *v)
+{
+	/* apicv=on, trap-like: the guest's EOI of a vector in the EOI-exit
+	 * bitmap (the timer's, while periodic expiries are owed) */
+	lapic_eoi_exit(v);
+}
+
 void handle_preemption_timer(struct vcpu *v)
 {
 	vcpu_capture_vectoring(v);

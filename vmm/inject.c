@@ -39,7 +39,6 @@
 /* What the VM-entry interruption-information field may carry: bits 30:12
  * are reserved there (SDM Vol. 3C, "VM-Entry Controls for Event
  * Injection"), while IDT-vectoring information may set bit 12. */
-#define VECTOR_ILLEGAL_LIMIT 16          /* an APIC never sends vectors 0-15 */
 #define ENTRY_INFO_BITS  (INTR_INFO_VALID | INTR_INFO_DELIVER_CODE | INTR_INFO_TYPE_MASK | \
 			  INTR_INFO_VECTOR_MASK)
 
@@ -52,27 +51,37 @@ static bool needs_instruction_length(uint32_t info)
 }
 
 /*
- * Virtual-interrupt delivery (apicv=on): the CPU moved the vector from the
- * virtual IRR to the virtual ISR (SVI = the vector) before the IDT walk the
- * exit interrupted. Bochs 2.7 then reports an external interrupt with
- * vector 0 in the IDT-vectoring information (docs/platform.md, "Bochs 2.7
- * deviations"); no APIC sends vectors 0-15 (they are illegal), so such a
- * vector is replaced by SVI, the vector the CPU was delivering.
+ * Virtual-interrupt delivery (apicv=on): the CPU moves a vector from the
+ * virtual IRR to the virtual ISR (SVI = the vector) before the IDT walk an
+ * exit may interrupt. Under external-interrupt exiting the only external
+ * interrupts a guest delivers are those and the ones injected at entry,
+ * whose delivery comes before any virtual one. Bochs 2.7 reports such an
+ * interrupted virtual interrupt with stale IDT-vectoring information (the
+ * last event injected, or vector 0: docs/platform.md, "Bochs 2.7
+ * deviations"). So when the information names an external interrupt or an
+ * NMI and the CPU delivered a virtual interrupt since the last look (a
+ * vector in the virtual ISR that the model does not have), the event is
+ * that interrupt: SVI. On hardware, which reports it right, this changes
+ * nothing.
  */
 #define INTR_STATUS_SVI_SHIFT 8
-static uint32_t vid_vectoring_vector(struct vcpu *v, uint32_t idt_info)
+static uint32_t vid_vectoring(struct vcpu *v, uint32_t idt_info)
 {
-	if (!v->vid || (idt_info & INTR_INFO_TYPE_MASK) != INTR_TYPE_EXT_INTR ||
-	    (idt_info & INTR_INFO_VECTOR_MASK) >= VECTOR_ILLEGAL_LIMIT)
+	uint32_t type = idt_info & INTR_INFO_TYPE_MASK;
+
+	if (!v->vid || (type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI) ||
+	    !lapic_vid_delivered_since_sync(v))
 		return idt_info;
-	v->vectoring_fixed++;
-	return (idt_info & ~(uint32_t)INTR_INFO_VECTOR_MASK) |
-	       (vmcs_read16(GUEST_INTR_STATUS) >> INTR_STATUS_SVI_SHIFT);
+	uint32_t fixed = INTR_INFO_VALID | INTR_TYPE_EXT_INTR |
+			 (vmcs_read16(GUEST_INTR_STATUS) >> INTR_STATUS_SVI_SHIFT);
+	if (fixed != (idt_info & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK | INTR_INFO_VECTOR_MASK)))
+		v->vectoring_fixed++;
+	return fixed;
 }
 
 void inject_record_vectoring(struct vcpu *v, uint32_t idt_info)
 {
-	idt_info = vid_vectoring_vector(v, idt_info);
+	idt_info = vid_vectoring(v, idt_info);
 	if (v->vm->flaw == FLAW_DROP_VECTORING) {
 		v->dropped_vectoring++;         /* the negative control: the event is lost */
 		return;

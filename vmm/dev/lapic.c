@@ -375,6 +375,28 @@ void lapic_apic_write(struct vcpu *v, unsigned off)
 	spin_unlock(&l->lock);
 }
 
+bool lapic_vid_delivered_since_sync(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	for (unsigned i = 0; i < APIC_REG_WORDS; i++)
+		if (*(volatile uint32_t *)(v->vapic_page + APIC_REG_ISR + i * APIC_REG_SLOT) &
+		    ~l->r.isr[i])
+			return true;
+	return false;
+}
+
+void lapic_eoi_exit(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	vapic_in(v, l);                 /* the EOI'd vector taken: the next owed tick in IRR */
+	l->eois++;
+	vapic_out(v, l, false);
+	spin_unlock(&l->lock);
+}
+
 void lapic_vid_entry(struct vcpu *v)
 {
 	struct lapic *l = lapic_of(v);
@@ -564,7 +586,7 @@ void lapic_vcpu_init(struct vcpu *v)
 {
 	struct lapic *l = lapic_of(v);
 
-	*l = (struct lapic){ .hold_vector = -1, .flaw_divide = v->vm->flaw == FLAW_DIVIDE };
+	*l = (struct lapic){ .hold_vector = -1, .eoi_exit_vector = -1, .flaw_divide = v->vm->flaw == FLAW_DIVIDE };
 	lapic_regs_reset(&l->r, v->id, false, true);
 	l->base = APIC_DEFAULT_PHYS | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
 	v->timer_host = UINT64_MAX;

@@ -91,6 +91,14 @@ void lapic_apic_write(struct vcpu *v, unsigned off);
  * the CPU delivers them; EV_IRR cleared. */
 void lapic_vid_entry(struct vcpu *v);
 
+/* apicv=on: has the CPU delivered a virtual interrupt since the model last
+ * looked (a vector in the page's ISR the model lacks)? */
+bool lapic_vid_delivered_since_sync(struct vcpu *v);
+
+/* apicv=on: an EOI-induced exit (the EOI-exit bitmap has the timer's vector
+ * while periodic expiries are owed): the next owed one goes in. */
+void lapic_eoi_exit(struct vcpu *v);
+
 /* End-of-run lines: per vCPU, the APIC's counters. */
 void lapic_vm_summary(struct vm *vm);
 

@@ -32,6 +32,7 @@ struct lapic {
 	/* apicv=on: the IRR bits the virtual-APIC page held after the last
 	 * lapic_vapic_out/in (vmm/dev/lapic_vapic.c) */
 	uint32_t pushed[APIC_REG_WORDS];
+	int eoi_exit_vector;          /* apicv=on: the vector set in the EOI-exit bitmap, or -1 */
 	bool flaw_divide;             /* flaw=divide: TDCR is ignored (vmm/dev/lapic_timer.c) */
 	/* counters (owner only) */
 	uint64_t timer_fires, timer_masked, fire_late_sum, fire_late_max, guard_holds;

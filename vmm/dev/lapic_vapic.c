@@ -25,6 +25,18 @@ static volatile uint32_t *vreg(struct vcpu *v, unsigned off)
 	return (volatile uint32_t *)(v->vapic_page + off);
 }
 
+/* EOI_EXIT_BITMAP0-3 hold vectors 0-63, 64-127, 128-191, 192-255: the word
+ * of vector gets bits (the others are 0). */
+static void eoi_exit_write(int vector, uint64_t bits)
+{
+	switch (vector / 64) {
+	case 0: vmcs_write64(EOI_EXIT_BITMAP0, bits); break;
+	case 1: vmcs_write64(EOI_EXIT_BITMAP1, bits); break;
+	case 2: vmcs_write64(EOI_EXIT_BITMAP2, bits); break;
+	default: vmcs_write64(EOI_EXIT_BITMAP3, bits); break;
+	}
+}
+
 static int highest_vector(const uint32_t reg[APIC_REG_WORDS])
 {
 	int vec = lapic_highest(reg);
@@ -105,6 +117,19 @@ void lapic_vapic_out(struct vcpu *v, struct lapic *l)
 		*vreg(v, APIC_REG_ISR + i * APIC_REG_SLOT) = l->r.isr[i];
 		l->pushed[i] = push;
 		l->r.posted[i] = 0;
+	}
+	/* A periodic timer that owes expiries: its EOI exits (the EOI-exit
+	 * bitmap, SDM Vol. 3C, "EOI Virtualization"), so that the next one goes
+	 * into IRR as soon as this one is done, as the injecting path does at
+	 * each acknowledge; else the backlog would wait for unrelated exits. */
+	uint32_t lvt = l->r.lvt[LVT_TIMER];
+	int want = l->timer_owed && !(lvt & APIC_LVT_MASKED) ? (int)(lvt & APIC_VECTOR_MASK) : -1;
+	if (want != l->eoi_exit_vector) {
+		if (l->eoi_exit_vector >= 0)
+			eoi_exit_write(l->eoi_exit_vector, 0);
+		if (want >= 0)
+			eoi_exit_write(want, 1ULL << (want % 64));
+		l->eoi_exit_vector = want;
 	}
 	/* RVI and SVI (SDM Vol. 3C, "Guest Interrupt Status"); the CPU derives
 	 * the virtual PPR from them and the TPR at entry. */
