@@ -403,11 +403,12 @@ void lapic_vid_entry(struct vcpu *v)
 
 	spin_lock(&l->lock);
 	vapic_in(v, l);
-	vapic_out(v, l, false);
-	/* Everything in IRR is in the page now (but a held timer vector, which
-	 * the guard brings back through timer_host). Cleared only under this
-	 * lock: a concurrent deliver_fixed posts EV_IRR again after its write. */
-	__atomic_and_fetch(&v->ev_pending, ~(uint32_t)EV_IRR, __ATOMIC_SEQ_CST);
+	/* Everything in IRR is in the page now, but a timer vector the guard
+	 * holds back: EV_IRR stays for it, and the exit at timer_host (the
+	 * guard's instant) pushes it. Cleared only under this lock: a
+	 * concurrent deliver_fixed posts EV_IRR again after its write. */
+	if (!lapic_vapic_out(v, l))
+		__atomic_and_fetch(&v->ev_pending, ~(uint32_t)EV_IRR, __ATOMIC_SEQ_CST);
 	spin_unlock(&l->lock);
 }
 

@@ -101,13 +101,13 @@ void lapic_vapic_in(struct vcpu *v, struct lapic *l)
 		__atomic_or_fetch(&v->ev_pending, EV_IRR, __ATOMIC_SEQ_CST);
 }
 
-void lapic_vapic_out(struct vcpu *v, struct lapic *l)
+bool lapic_vapic_out(struct vcpu *v, struct lapic *l)
 {
 	if (!v->vapic_page)
-		return;
+		return false;
 	*vreg(v, APIC_REG_TPR) = l->r.tpr;
 	if (!v->vid)
-		return;
+		return false;
 	int held = lapic_held_vector(v, l);
 	for (unsigned i = 0; i < APIC_REG_WORDS; i++) {
 		uint32_t push = l->r.irr[i];
@@ -135,6 +135,7 @@ void lapic_vapic_out(struct vcpu *v, struct lapic *l)
 	 * the virtual PPR from them and the TPR at entry. */
 	vmcs_write16(GUEST_INTR_STATUS, (uint16_t)(highest_vector(l->r.isr) << INTR_STATUS_SVI_SHIFT |
 						   highest_vector(l->pushed)));
+	return held >= 0;
 }
 
 void lapic_vapic_out_regs(struct vcpu *v, struct lapic *l)

@@ -32,8 +32,9 @@
 void lapic_vapic_in(struct vcpu *v, struct lapic *l);
 
 /* The model -> the page: the TPR; apicv=on also IRR (without a timer
- * vector the guard still holds back), ISR, and RVI/SVI (VMCS current). */
-void lapic_vapic_out(struct vcpu *v, struct lapic *l);
+ * vector the guard still holds back), ISR, and RVI/SVI (VMCS current).
+ * True when a vector was held back (it is pushed once the guard lets it). */
+bool lapic_vapic_out(struct vcpu *v, struct lapic *l);
 
 /* apicv=on: the registers the CPU reads from the page for the guest (ID,
  * version, LDR, DFR, SVR, ESR, ICR, the LVT, TMICT, TDCR, TMR), after the
