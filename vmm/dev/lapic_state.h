@@ -32,6 +32,8 @@ struct lapic {
 	/* apicv=on: the IRR bits the virtual-APIC page held after the last
 	 * lapic_vapic_out/in (vmm/dev/lapic_vapic.c) */
 	uint32_t pushed[APIC_REG_WORDS];
+	uint64_t synced_exit;         /* apicv=on: the exit (its exit_tsc) the page was last
+				       * reconciled at (vmm/dev/lapic_vapic.c) */
 	int eoi_exit_vector;          /* apicv=on: the vector set in the EOI-exit bitmap, or -1 */
 	bool flaw_divide;             /* flaw=divide: TDCR is ignored (vmm/dev/lapic_timer.c) */
 	/* counters (owner only) */

@@ -10,16 +10,6 @@
 
 #define INTR_STATUS_SVI_SHIFT 8          /* guest interrupt status: RVI 7:0, SVI 15:8 */
 
-/* Registers the CPU reads from the page under APIC-register virtualization
- * (SDM Vol. 3C, "Virtualizing Reads from the APIC-Access Page"); TPR, ISR
- * and IRR are written by lapic_vapic_out, PPR is computed by the CPU. */
-static const uint16_t page_regs[] = {
-	APIC_REG_ID, APIC_REG_VERSION, APIC_REG_LDR, APIC_REG_DFR, APIC_REG_SVR, APIC_REG_ESR,
-	APIC_REG_ICR_LOW, APIC_REG_ICR_HIGH, APIC_REG_LVT_TIMER, APIC_REG_LVT_THERMAL,
-	APIC_REG_LVT_PERF, APIC_REG_LVT_LINT0, APIC_REG_LVT_LINT1, APIC_REG_LVT_ERROR,
-	APIC_REG_TIMER_INITIAL, APIC_REG_TIMER_DIVIDE,
-};
-
 static volatile uint32_t *vreg(struct vcpu *v, unsigned off)
 {
 	return (volatile uint32_t *)(v->vapic_page + off);
@@ -77,8 +67,11 @@ void lapic_vapic_in(struct vcpu *v, struct lapic *l)
 	if (!v->vapic_page)
 		return;
 	l->r.tpr = *vreg(v, APIC_REG_TPR) & APIC_VECTOR_MASK;
-	if (!v->vid)
+	/* The guest has not run since the last in or out at this exit (the
+	 * exit stub's TSC stamps each exit): the page has not changed. */
+	if (!v->vid || l->synced_exit == v->regs.exit_tsc)
 		return;
+	l->synced_exit = v->regs.exit_tsc;
 	bool again = false;
 	for (unsigned i = 0; i < APIC_REG_WORDS; i++) {
 		uint32_t virr = *vreg(v, APIC_REG_IRR + i * APIC_REG_SLOT);
@@ -108,6 +101,7 @@ bool lapic_vapic_out(struct vcpu *v, struct lapic *l)
 	*vreg(v, APIC_REG_TPR) = l->r.tpr;
 	if (!v->vid)
 		return false;
+	l->synced_exit = v->regs.exit_tsc;
 	int held = lapic_held_vector(v, l);
 	for (unsigned i = 0; i < APIC_REG_WORDS; i++) {
 		uint32_t push = l->r.irr[i];
@@ -140,15 +134,24 @@ bool lapic_vapic_out(struct vcpu *v, struct lapic *l)
 
 void lapic_vapic_out_regs(struct vcpu *v, struct lapic *l)
 {
-	uint32_t val;
+	const struct lapic_regs *r = &l->r;
 
 	if (!v->vid)
 		return;
-	for (unsigned i = 0; i < ARRAY_SIZE(page_regs); i++) {
-		if (!lapic_reg_read(&l->r, page_regs[i], &val))
-			val = 0;
-		*vreg(v, page_regs[i]) = val;
-	}
+	/* what lapic_regs.c:lapic_reg_read returns for each, without its
+	 * dispatch: this runs at every APIC-write exit */
+	*vreg(v, APIC_REG_ID) = r->x2apic ? r->id : r->id << APIC_XAPIC_ID_SHIFT;
+	*vreg(v, APIC_REG_VERSION) = LAPIC_VERSION_VALUE;
+	*vreg(v, APIC_REG_LDR) = r->ldr;
+	*vreg(v, APIC_REG_DFR) = r->x2apic ? 0 : r->dfr;
+	*vreg(v, APIC_REG_SVR) = r->svr;
+	*vreg(v, APIC_REG_ESR) = r->esr;
+	*vreg(v, APIC_REG_ICR_LOW) = r->icr_low;
+	*vreg(v, APIC_REG_ICR_HIGH) = r->x2apic ? 0 : r->icr_high;
+	for (unsigned i = 0; i < LVT_COUNT; i++)
+		*vreg(v, APIC_REG_LVT_TIMER + i * APIC_REG_SLOT) = r->lvt[i];
+	*vreg(v, APIC_REG_TIMER_INITIAL) = r->timer_initial;
+	*vreg(v, APIC_REG_TIMER_DIVIDE) = r->timer_divide;
 	for (unsigned i = 0; i < APIC_REG_WORDS; i++)
-		*vreg(v, APIC_REG_TMR + i * APIC_REG_SLOT) = l->r.tmr[i];
+		*vreg(v, APIC_REG_TMR + i * APIC_REG_SLOT) = r->tmr[i];
 }
