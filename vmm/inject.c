@@ -95,6 +95,10 @@ void inject_record_vectoring(struct vcpu *v, uint32_t idt_info)
 
 static void write_entry(struct vcpu *v, uint32_t info, uint32_t error, uint32_t len)
 {
+	/* vid_vectoring tells an injected event from a virtual interrupt by
+	 * what the CPU delivered after the last look: look now */
+	if (v->vid)
+		lapic_vid_sync_in(v);
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	if (needs_instruction_length(info))

@@ -386,6 +386,15 @@ bool lapic_vid_delivered_since_sync(struct vcpu *v)
 	return false;
 }
 
+void lapic_vid_sync_in(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	vapic_in(v, l);
+	spin_unlock(&l->lock);
+}
+
 void lapic_eoi_exit(struct vcpu *v)
 {
 	struct lapic *l = lapic_of(v);
@@ -625,7 +634,7 @@ void lapic_vm_summary(struct vm *vm)
 			l->guard_holds, l->ipis_sent, l->eois);
 		if (v->vectoring_fixed)
 			kprintf("[hv] vm%u vcpu%u: %lu interrupted virtual-interrupt deliveries reported "
-				"vector 0 (Bochs): re-injected as SVI\n", vm->id, i, v->vectoring_fixed);
+				"stale IDT-vectoring information (Bochs): re-injected as SVI\n", vm->id, i, v->vectoring_fixed);
 		if (v->dropped_vectoring)
 			kprintf("[hv] vm%u vcpu%u: flaw=drop-vectoring dropped %lu event(s) whose delivery "
 				"an exit interrupted\n", vm->id, i, v->dropped_vectoring);

@@ -95,6 +95,10 @@ void lapic_vid_entry(struct vcpu *v);
  * looked (a vector in the page's ISR the model lacks)? */
 bool lapic_vid_delivered_since_sync(struct vcpu *v);
 
+/* apicv=on: what the CPU did in the page into the model (before an event is
+ * injected, so that lapic_vid_delivered_since_sync sees only what follows). */
+void lapic_vid_sync_in(struct vcpu *v);
+
 /* apicv=on: an EOI-induced exit (the EOI-exit bitmap has the timer's vector
  * while periodic expiries are owed): the next owed one goes in. */
 void lapic_eoi_exit(struct vcpu *v);
