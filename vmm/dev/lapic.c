@@ -441,6 +441,7 @@ static bool write_apic_base(struct vcpu *v, struct lapic *l, uint64_t val)
 	if (old == new)
 		return true;
 	spin_lock(&l->lock);
+	vapic_in(v, l);         /* the page may be newer (a virtualized EOI): before the out below */
 	l->base = (l->base & ~mode_bits) | new;
 	if (new == mode_bits) {
 		lapic_regs_enter_x2apic(&l->r);
@@ -609,6 +610,7 @@ void lapic_init_signal(struct vcpu *v)
 	struct lapic *l = lapic_of(v);
 
 	spin_lock(&l->lock);
+	vapic_in(v, l);
 	lapic_regs_reset(&l->r, v->id, lapic_x2apic_mode(l), true);
 	lapic_timer_reset(v, l);
 	vapic_out(v, l, true);

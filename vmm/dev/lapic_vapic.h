@@ -31,7 +31,8 @@
  * counted, and ends a timer hold or brings the next owed periodic tick. */
 void lapic_vapic_in(struct vcpu *v, struct lapic *l);
 
-/* The model -> the page: the TPR; apicv=on also IRR (without a timer
+/* The model -> the page (after lapic_vapic_in at this exit, else a change
+ * the CPU made, such as a virtualized EOI, is undone): the TPR; apicv=on also IRR (without a timer
  * vector the guard still holds back), ISR, and RVI/SVI (VMCS current).
  * True when a vector was held back (it is pushed once the guard lets it). */
 bool lapic_vapic_out(struct vcpu *v, struct lapic *l);
