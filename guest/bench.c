@@ -42,6 +42,14 @@
  *                       cross-pCPU case): ticks from before the ICR write to
  *                       CPU 1's handler, min/median/max
  *   mode=ipi_hlt n=N    the same with CPU 1 waiting in STI; HLT
+ *   mode=xapic n=N      xAPIC register accesses: a read of the ID, a write of
+ *                       the TPR, a write of LVT LINT0, N of each; per kind the
+ *                       cost (fewest ticks of an asm bracket around the one
+ *                       access less the same bracket around NOP) and the VM
+ *                       exits per access. Under chronovisor apicv=off every
+ *                       access exits and is emulated; apicv=on lets the CPU
+ *                       virtualize the read and the TPR write, and the LVT
+ *                       write exits after the fact (APIC-write)
  *   mode=A,B,...        several, in that order, with the same n
  *
  * Output lines start with "bench: " and are key=value pairs, so the bench
@@ -111,6 +119,15 @@ DEFINE_BRACKET(bracket_nop, "nop")
 /* RDMSR IA32_TSC (ECX = 0x10), against the same MOV ECX before a NOP. */
 DEFINE_BRACKET(bracket_rdmsr_tsc, "mov $0x10, %%ecx\n\trdmsr")
 DEFINE_BRACKET(bracket_mov_nop, "mov $0x10, %%ecx\n\tnop")
+/* xAPIC accesses (the page at its default base 0xFEE00000), each against
+ * the same MOV ECX before a NOP: a read of the APIC ID; a write of 0 to the
+ * TPR; a write of "masked" to LVT LINT0 (no effect: LINT0 never fires). */
+DEFINE_BRACKET(bracket_xapic_read_id, "mov $0xFEE00020, %%ecx\n\tmov (%%rcx), %%eax")
+DEFINE_BRACKET(bracket_xapic_id_nop, "mov $0xFEE00020, %%ecx\n\tnop")
+DEFINE_BRACKET(bracket_xapic_write_tpr, "mov $0xFEE00080, %%ecx\n\tmovl $0, (%%rcx)")
+DEFINE_BRACKET(bracket_xapic_tpr_nop, "mov $0xFEE00080, %%ecx\n\tnop")
+DEFINE_BRACKET(bracket_xapic_write_lint0, "mov $0xFEE00350, %%ecx\n\tmovl $0x10000, (%%rcx)")
+DEFINE_BRACKET(bracket_xapic_lint0_nop, "mov $0xFEE00350, %%ecx\n\tnop")
 
 typedef uint64_t (*bracket_fn)(uint64_t *rax_after);
 
@@ -378,6 +395,36 @@ static void bench_selfipi(long n)
 	       handler_count);
 }
 
+/* One xAPIC access kind: the fewest ticks of its bracket less the fewest of
+ * the NOP bracket (the access's whole cost: under chronovisor the exit and
+ * everything the hypervisor does, or nothing where the CPU virtualizes it),
+ * and the VM exits per access (HC_COUNTERS, 0 bare). */
+static void xapic_one(const char *name, bracket_fn insn, bracket_fn nop, long n)
+{
+	uint64_t min_insn, min_nop, e0 = exits_total(), e1;
+
+	bracket_minima(insn, nop, n, false, &min_insn, &min_nop);
+	e1 = exits_total();
+	/* the NOP brackets exit as often as the loop around them: none */
+	uint64_t per100 = (e1 - e0) * 100 / (uint64_t)n;
+	printf("bench: xapic_%s_cost=%lu xapic_%s_exits=%lu.%02lu n=%ld\n", name,
+	       min_insn - min_nop, name, per100 / 100, per100 % 100, n);
+}
+
+static void bench_xapic(long n)
+{
+	n = capped(n);
+	apic_sw_enable();
+	if (apic_x2apic_mode()) {
+		report_skip("bench xapic: the APIC is in x2APIC mode");
+		return;
+	}
+	xapic_one("read", bracket_xapic_read_id, bracket_xapic_id_nop, n);
+	xapic_one("tpr_write", bracket_xapic_write_tpr, bracket_xapic_tpr_nop, n);
+	xapic_one("lvt_write", bracket_xapic_write_lint0, bracket_xapic_lint0_nop, n);
+	report(true, "bench xapic: %ld of each access", n);
+}
+
 /* CPU 1 of mode=ipi / ipi_hlt: take pings until told to stop. */
 static volatile bool ping_done, ping_ready, ping_hlt;
 
@@ -449,7 +496,7 @@ int main(int argc, char **argv)
 	long n = arg_get_int("n", 1000);
 
 	if (!mode || !*mode || n <= 0) {
-		report(false, "bench: usage mode=vmcall|rdtsc|rdmsr_tsc|gaps|timer|selfipi|ipi|ipi_hlt[,...] "
+		report(false, "bench: usage mode=vmcall|rdtsc|rdmsr_tsc|gaps|timer|selfipi|ipi|ipi_hlt|xapic[,...] "
 		       "[n=N > 0]");
 		mode = NULL;
 	}
@@ -478,6 +525,8 @@ int main(int argc, char **argv)
 			bench_ipi(n, false);
 		else if (!strcmp(one, "ipi_hlt"))
 			bench_ipi(n, true);
+		else if (!strcmp(one, "xapic"))
+			bench_xapic(n);
 		else
 			report(false, "bench: unknown mode %s", one);
 		mode = comma ? comma + 1 : NULL;

@@ -54,8 +54,9 @@ static const exit_handler_t delivery_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
 	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
-	/* TASK_SWITCH, APIC_ACCESS, EPT_MISCONFIG, PML_FULL, SPP: not enabled,
-	 * so never expected: exit_unhandled, with the event named in the dump */
+	[EXIT_REASON_APIC_ACCESS] = handle_apic_access,    /* apicv=on: the APIC-access page */
+	/* TASK_SWITCH, EPT_MISCONFIG, PML_FULL, SPP: not enabled, so never
+	 * expected: exit_unhandled, with the event named in the dump */
 };
 #pragma GCC diagnostic pop
 
@@ -105,6 +106,8 @@ static const exit_handler_t exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_MSR_READ] = handle_rdmsr,
 	[EXIT_REASON_MSR_WRITE] = handle_wrmsr,
 	[EXIT_REASON_TPR_BELOW_THRESHOLD] = handle_tpr_below_threshold,
+	[EXIT_REASON_APIC_WRITE] = handle_apic_write,
+	[EXIT_REASON_EOI_INDUCED] = handle_eoi_induced,
 	[EXIT_REASON_XSETBV] = handle_xsetbv,
 	[EXIT_REASON_PAUSE_INSTRUCTION] = handle_pause,
 };

@@ -23,6 +23,7 @@
 #include "vmm/dev/lapic.h"
 #include "vmm/inject.h"
 #include "vmm/time/tsc_sync.h"
+#include "vmx/ept.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
@@ -163,7 +164,13 @@ static bool hlt_wakes_now(struct vcpu *v, bool if_on)
 {
 	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
 
-	return (ev & (EV_NMI | EV_INIT)) || (if_on && (ev & EV_IRR) && lapic_pending_irq(v) >= 0);
+	if (!if_on && v->vm->flaw == FLAW_NMI_NO_WAKE)
+		ev &= ~(uint32_t)EV_NMI;        /* the negative control (vmm/sched.c:halt_over) */
+	/* apicv=on: an interrupt may wait in the virtual-APIC page (the CPU
+	 * did not deliver it before the HLT: IF = 0 until the STI before it)
+	 * without EV_IRR: ask the APIC, which reads the page */
+	return (ev & (EV_NMI | EV_INIT)) ||
+	       (if_on && ((ev & EV_IRR) || v->vid) && lapic_pending_irq(v) >= 0);
 }
 
 /* Halt polling: a timer due within HALT_POLL_TICKS is waited for on this
@@ -422,11 +429,34 @@ void handle_cr_access(struct vcpu *v)
 	vcpu_skip_instruction(v);
 }
 
+/* A page HC_EPT_EVICT took out of the EPT (vmm/dev/hypercall.c): mapped
+ * back; the faulting access runs again at the entry, and an event whose
+ * delivery it interrupted is delivered again (vmm/inject.c). */
+static bool ept_evicted_back(struct vcpu *v, uint64_t gpa)
+{
+	struct vm *vm = v->vm;
+	bool hit;
+
+	if (!__atomic_load_n(&vm->evicted, __ATOMIC_ACQUIRE))
+		return false;
+	spin_lock(&vm->lock);
+	hit = vm->evicted && (gpa & ~(uint64_t)(PAGE_SIZE - 1)) == vm->evicted_gpa;
+	if (hit) {
+		ept_set_rights(vm->ept_pml4, vm->evicted_gpa, EPT_RWX);
+		vm->evicted = false;
+		vm->evict_faults++;
+	}
+	spin_unlock(&vm->lock);
+	return hit;
+}
+
 void handle_ept_violation(struct vcpu *v)
 {
 	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 
 	vcpu_exit_qualification(v);
+	if (ept_evicted_back(v, gpa))
+		return;         /* the access, or the event's delivery (re-injected), restarts */
 	if (v->reinject_info) {
 		/* Delivering an event touched a page outside RAM (an IDT, GDT or
 		 * stack there, the xAPIC page included): the access is the
@@ -448,6 +478,50 @@ void handle_ept_violation(struct vcpu *v)
 	       "EPT violation at guest-physical %#lx (outside its %lu MiB RAM), qualification %#lx, "
 	       "RIP %#lx", gpa, (unsigned long)(v->vm->ram_size / MiB), vcpu_exit_qualification(v),
 	       v->rip);
+}
+
+/* Exit qualification of an APIC-access exit: offset 11:0, access type
+ * 15:12 (SDM Vol. 3C, "Exit Qualification for APIC-Access VM Exits"). */
+#define APIC_ACCESS_OFFSET_MASK   0xFFFu
+#define APIC_ACCESS_TYPE_SHIFT    12
+#define APIC_ACCESS_TYPE_MASK     0xFu
+#define APIC_ACCESS_LINEAR_READ   0u
+#define APIC_ACCESS_LINEAR_WRITE  1u
+
+void handle_apic_access(struct vcpu *v)
+{
+	uint64_t q = vcpu_exit_qualification(v);
+	unsigned type = (q >> APIC_ACCESS_TYPE_SHIFT) & APIC_ACCESS_TYPE_MASK;
+	unsigned off = q & APIC_ACCESS_OFFSET_MASK;
+
+	/* apicv=on, fault-like: an xAPIC access the CPU does not virtualize
+	 * (PPR, the current count, a reserved offset, a size or alignment
+	 * other than a 32-bit register's). A fetch, or an access while an
+	 * event is delivered (the IDT or a stack in the xAPIC page), is a
+	 * broken guest, as in handle_ept_violation. */
+	if (type == APIC_ACCESS_LINEAR_READ || type == APIC_ACCESS_LINEAR_WRITE) {
+		lapic_xapic_access(v, off, type == APIC_ACCESS_LINEAR_WRITE);
+		return;
+	}
+	vcpu_dump(v);
+	vm_end(v->vm, VM_END_BAD_ACCESS, "APIC-access exit of type %u at xAPIC offset %#x (an "
+	       "instruction fetch, or an event delivered through the xAPIC page), RIP %#lx", type, off,
+	       v->rip);
+}
+
+void handle_apic_write(struct vcpu *v)
+{
+	/* apicv=on, trap-like: the guest stored a register the model must
+	 * act on (ICR, LVT, timer, SVR, ...; SDM Vol. 3C, "APIC-Write
+	 * Emulation"). */
+	lapic_apic_write(v, vcpu_exit_qualification(v) & APIC_ACCESS_OFFSET_MASK);
+}
+
+void handle_eoi_induced(struct vcpu *v)
+{
+	/* apicv=on, trap-like: the guest's EOI of a vector in the EOI-exit
+	 * bitmap (the timer's, while periodic expiries are owed) */
+	lapic_eoi_exit(v);
 }
 
 void handle_preemption_timer(struct vcpu *v)

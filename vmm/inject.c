@@ -27,6 +27,9 @@
  *      the guest can take it. An interrupt held back by the PPR needs no
  *      window: the EOI or TPR write that lowers the PPR exits (with the TPR
  *      shadow, the TPR threshold makes CR8 writes exit: reason 43).
+ *      With virtual-interrupt delivery (apicv=on) none of this: the IRR
+ *      goes into the virtual-APIC page and RVI, and the CPU delivers
+ *      (SDM Vol. 3C, "Virtual-Interrupt Delivery").
  * Whatever cannot go with this entry waits in ev_pending and the APIC.
  *
  * The common exit pays one load and two compares here: the work starts
@@ -55,8 +58,42 @@ static bool needs_instruction_length(uint32_t info)
 	       type == INTR_TYPE_SW_EXCEPTION;
 }
 
+/*
+ * Virtual-interrupt delivery (apicv=on): the CPU moves a vector from the
+ * virtual IRR to the virtual ISR (SVI = the vector) before the IDT walk an
+ * exit may interrupt. Under external-interrupt exiting the only external
+ * interrupts a guest delivers are those and the ones injected at entry,
+ * whose delivery comes before any virtual one. Bochs 2.7 reports such an
+ * interrupted virtual interrupt with stale IDT-vectoring information (the
+ * last event injected, or vector 0: docs/platform.md, "Bochs 2.7
+ * deviations"). So when the information names an external interrupt or an
+ * NMI and the CPU delivered a virtual interrupt since the last look (a
+ * vector in the virtual ISR that the model does not have), the event is
+ * that interrupt: SVI. On hardware, which reports it right, this changes
+ * nothing.
+ */
+#define INTR_STATUS_SVI_SHIFT 8
+static uint32_t vid_vectoring(struct vcpu *v, uint32_t idt_info)
+{
+	uint32_t type = idt_info & INTR_INFO_TYPE_MASK;
+
+	if (!v->vid || (type != INTR_TYPE_EXT_INTR && type != INTR_TYPE_NMI) ||
+	    !lapic_vid_delivered_since_sync(v))
+		return idt_info;
+	uint32_t fixed = INTR_INFO_VALID | INTR_TYPE_EXT_INTR |
+			 (vmcs_read16(GUEST_INTR_STATUS) >> INTR_STATUS_SVI_SHIFT);
+	if (fixed != (idt_info & (INTR_INFO_VALID | INTR_INFO_TYPE_MASK | INTR_INFO_VECTOR_MASK)))
+		v->vectoring_fixed++;
+	return fixed;
+}
+
 void inject_record_vectoring(struct vcpu *v, uint32_t idt_info)
 {
+	idt_info = vid_vectoring(v, idt_info);
+	if (v->vm->flaw == FLAW_DROP_VECTORING) {
+		v->dropped_vectoring++;         /* the negative control: the event is lost */
+		return;
+	}
 	v->entry_work = true;
 	v->reinject_info = idt_info & ENTRY_INFO_BITS;
 	v->reinject_error = idt_info & INTR_INFO_DELIVER_CODE ? vmcs_read32(IDT_VECTORING_ERROR_CODE) : 0;
@@ -71,6 +108,10 @@ static void write_entry(struct vcpu *v, uint32_t info, uint32_t error, uint32_t 
 	 * "Checks on VM-Entry Control Fields"; vmm/core/vcpu.c). */
 	if ((info & INTR_INFO_DELIVER_CODE) && vcpu_real_mode())
 		info &= ~(uint32_t)INTR_INFO_DELIVER_CODE;
+	/* vid_vectoring tells an injected event from a virtual interrupt by
+	 * what the CPU delivered after the last look: look now */
+	if (v->vid)
+		lapic_vid_sync_in(v);
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	if (needs_instruction_length(info))
@@ -203,7 +244,11 @@ static void inject_events(struct vcpu *v, uint32_t ev)
 			windows |= CPU_BASED_NMI_WINDOW_EXITING;
 		}
 	}
-	if (ev & EV_IRR) {
+	if ((ev & EV_IRR) && v->vid) {
+		/* virtual-interrupt delivery: the CPU delivers from the page's
+		 * IRR (RVI) as soon as the guest can take it; no window */
+		lapic_vid_entry(v);
+	} else if (ev & EV_IRR) {
 		int vec = lapic_pending_irq(v);
 		if (vec >= 0) {
 			if (!have_intr)
@@ -222,7 +267,7 @@ static void inject_events(struct vcpu *v, uint32_t ev)
 	/* TPR shadow: exit when the guest's CR8 drops below the class of an
 	 * interrupt the TPR holds back (0: none), which must never exceed
 	 * VTPR[7:4] at entry (SDM Vol. 3C, "Checks on VMX Controls"). */
-	if (v->vapic_page) {
+	if (v->vapic_page && !v->vid) {
 		uint32_t th = lapic_tpr_threshold(v);
 		if (th != v->tpr_threshold) {
 			vmcs_write32(TPR_THRESHOLD, th);

@@ -30,12 +30,12 @@ enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
 static const char *const entry_check_choices[] = { "first", "launch", "always", "off", NULL };
-static const char *const apicv_choices[] = { "off", "on", NULL };
 static const char *const x2apic_choices[] = { "auto", "on", NULL };
 static const char *const console_choices[] = { "all", "serial", NULL };
 static const char *const on_off_choices[] = { "off", "on", NULL };
 static const char *const crash_choices[] = { "none", "ud", "gp", "pf", "de", "bp",
 					     "stack", "wtext", "xdata", "canary", NULL };
+static const char *const apicv_choices[] = { "off", "tpr", "on", NULL };   /* enum apicv_level */
 #define DEFAULT_SLICE_TICKS 10000000ULL
 #define DEFAULT_SLEEP_MAX   (1ULL << 32)     /* ticks: ~1.4 s at 3 GHz, ~86 s in Bochs */
 #define DEFAULT_OUT_MAX     (1 * MiB)
@@ -63,7 +63,7 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 	[OPT_ENTRY_CHECK] = { .key = "entry_check", .type = OPT_ENUM, .choices = entry_check_choices,
 			      .help = "software VM-entry check: each vCPU's first VMLAUNCH on each pCPU (first, default), every VMLAUNCH (launch), also every run-loop VMRESUME (always), or off" },
 	[OPT_APICV] = { .key = "apicv", .type = OPT_ENUM, .choices = apicv_choices,
-			.help = "guest CR8/TPR: on (TPR shadow where the CPU has it, default) or off (every CR8 access exits)" },
+			.help = "guest APIC virtualization: on (APIC-register virtualization and virtual-interrupt delivery where the CPU has them, else tpr; default), tpr (only the TPR shadow: CR8 without exits), off (every CR8 and APIC access exits)" },
 	[OPT_X2APIC] = { .key = "x2apic", .type = OPT_ENUM, .choices = x2apic_choices,
 			 .help = "host APIC mode: auto (as the firmware left it, default) or on (switch every pCPU to x2APIC mode)" },
 	[OPT_SAVE] = { .key = "save", .type = OPT_STRING,
@@ -90,13 +90,13 @@ struct hv_options hv_opts = {
 	.slice = DEFAULT_SLICE_TICKS,
 	.migrate = MIGRATE_OFF,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
-	.apicv = true,
 	.save_vm = -1,
 	.exc_intercept = true,
 	.fpu_switch = true,
 	.contract = true,
 	.sleep_max = DEFAULT_SLEEP_MAX,
 	.out_max = DEFAULT_OUT_MAX,
+	.apicv = APICV_ON,
 };
 
 /* save=vmN@TICKS: both decimal. */
@@ -192,7 +192,7 @@ bool options_parse(const char *cmdline)
 		return false;
 	}
 	if (vals[OPT_APICV].set)
-		hv_opts.apicv = vals[OPT_APICV].choice == 1;
+		hv_opts.apicv = (enum apicv_level)vals[OPT_APICV].choice;
 	if (vals[OPT_X2APIC].set)
 		hv_opts.x2apic = vals[OPT_X2APIC].choice == 1;
 	if (vals[OPT_SAVE].set && !parse_save(vals[OPT_SAVE].str, err, sizeof(err))) {

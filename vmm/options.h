@@ -29,6 +29,14 @@ enum entry_check_mode { ENTRY_CHECK_FIRST, ENTRY_CHECK_LAUNCH, ENTRY_CHECK_ALWAY
 /* migrate=: where a vCPU runs after it leaves a pCPU (vmm/sched.c). */
 enum migrate_mode { MIGRATE_OFF, MIGRATE_RR, MIGRATE_RANDOM, MIGRATE_EVERY_EXIT };
 
+/* apicv= (docs/interrupts.md, "How much the CPU virtualizes: apicv="): off:
+ * CR8 and every APIC access exit; tpr: the TPR shadow keeps CR8 in the
+ * virtual-APIC page; on: also "virtualize APIC accesses", "APIC-register
+ * virtualization" and "virtual-interrupt delivery" where the CPU has them
+ * (else it falls back to tpr, then off). Ordered: each level includes the
+ * one below. */
+enum apicv_level { APICV_OFF, APICV_TPR, APICV_ON };
+
 #define OPT_STRING_MAX 128
 
 struct hv_options {
@@ -44,7 +52,6 @@ struct hv_options {
 	uint64_t slice;           /* slice=: ticks a vCPU runs before it leaves its pCPU */
 	enum migrate_mode migrate;    /* migrate= */
 	uint64_t migrate_seed;        /* migrate=random:SEED */
-	bool apicv;                   /* apicv=on: CR8 through the TPR shadow (else CR8 exits) */
 	bool x2apic;                  /* x2apic=on: every pCPU's own APIC in x2APIC mode */
 	int32_t save_vm;              /* save=vmN@TICKS: N (-1: no save) */
 	uint64_t save_at;             /* ... TICKS of that VM's guest TSC */
@@ -55,6 +62,7 @@ struct hv_options {
 	bool contract;                /* contract=on: hidden features fault (vmm/dev/features.c) */
 	uint64_t sleep_max;           /* sleep_max=: longest HC_SLEEP, guest ticks; 0 = no cap */
 	uint64_t out_max;             /* out_max=: console bytes per VM; 0 = no budget */
+	enum apicv_level apicv;       /* apicv=: how much of the guest's APIC the CPU virtualizes */
 };
 
 extern struct hv_options hv_opts;

@@ -81,6 +81,10 @@ static bool halt_over(struct vcpu *v, uint64_t now)
 {
 	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
 
+	/* flaw=nmi-no-wake (a negative control): a vCPU parked with IF = 0
+	 * sleeps through its NMI */
+	if (v->parked && v->vm->flaw == FLAW_NMI_NO_WAKE)
+		ev &= ~(uint32_t)EV_NMI;
 	if (ev & (EV_NMI | EV_INIT | EV_SNAP))
 		return true;            /* EV_SNAP: only to be captured (vmm/snap.c) */
 	if (v->parked)
@@ -333,7 +337,11 @@ bool sched_run_all(void)
 	kprintf("[hv] sched: %u vCPU(s) on %u pCPU(s), slice %lu ticks, migrate=%s, tsc=%s, "
 		"apicv=%s, IPI kicks %s\n", nall, ncpus, hv_opts.slice, mig,
 		tsc_policy_names[hv_opts.tsc],
-		hv_opts.apicv && vmx_ctls.tpr_shadow ? "on (TPR shadow)"
+		hv_opts.apicv == APICV_ON && vmx_ctls.apic_virt ? "on (APIC-register virtualization, "
+		"virtual-interrupt delivery, TPR shadow)"
+		: hv_opts.apicv >= APICV_TPR && vmx_ctls.tpr_shadow
+		? (hv_opts.apicv == APICV_ON ? "tpr (this CPU has no APIC virtualization: TPR shadow only)"
+		   : "tpr (TPR shadow)")
 		: hv_opts.apicv ? "off (this CPU has no TPR shadow: CR8 exits)" : "off (CR8 exits)",
 		vmx_ctls.ack_intr && ncpus > 1 ? "on" : "off");
 

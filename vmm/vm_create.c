@@ -98,9 +98,15 @@ static void module_name(const char *cmdline, char *out, size_t outlen)
 }
 
 /* Per-guest hypervisor settings, read from the guest's own command line
- * (and left in it): mem=SIZE, tsc_khz=N, vcpus=N, tsc=POLICY. */
+ * (and left in it): mem=SIZE, tsc_khz=N, vcpus=N, tsc=POLICY, cpuid_hide=, alloc_fail=,
+ * flaw=FLAW. */
 enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, GOPT_CPUID_HIDE, GOPT_ALLOC_FAIL,
-		 NUM_GOPTS };
+		 GOPT_FLAW, NUM_GOPTS };
+
+static const char *const flaw_choices[] = {    /* enum vm_flaw */
+	[FLAW_NONE] = "none", [FLAW_DROP_VECTORING] = "drop-vectoring",
+	[FLAW_NMI_NO_WAKE] = "nmi-no-wake", [FLAW_DIVIDE] = "divide", [NUM_FLAWS] = NULL,
+};
 
 static const struct opt_desc guest_opts[NUM_GOPTS] = {
 	[GOPT_MEM] = { .key = "mem", .type = OPT_UINT, .min = RAM_MIN, .max = RAM_MAX,
@@ -114,6 +120,9 @@ static const struct opt_desc guest_opts[NUM_GOPTS] = {
 			      .help = "features to hide from this VM, comma-separated (docs/features.md)" },
 	[GOPT_ALLOC_FAIL] = { .key = "alloc_fail", .type = OPT_UINT, .min = 0, .max = 1000,
 			      .help = "test aid: the Nth frame allocation after this VM's RAM fails (0: none)" },
+	[GOPT_FLAW] = { .key = "flaw", .type = OPT_ENUM, .choices = flaw_choices,
+			.help = "a deliberate defect for this VM, for negative controls: drop-vectoring, "
+				"nmi-no-wake, divide" },
 };
 
 static char cpuid_hide[OPT_VALUE_MAX + 1];
@@ -158,6 +167,8 @@ static bool guest_options(struct vm *vm)
 				cv_snprintf(cpuid_hide, sizeof(cpuid_hide), "%s", val.str);
 			else if (i == GOPT_ALLOC_FAIL)
 				vm->alloc_fail = (uint32_t)val.u;
+			else if (i == GOPT_FLAW)
+				vm->flaw = (enum vm_flaw)val.choice;
 			else
 				vm->tsc_policy = tsc_policy_from_choice(val.choice);
 		}
@@ -223,6 +234,13 @@ static bool create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 	/* VMCLEAR initialises the region; VMPTRLD makes it current here. */
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	VMX_CHECK("vmptrld", pa, vmptrld(pa));
+	/* apicv=tpr and on: CR8 lives in this page (TPR shadow) instead of
+	 * exiting; apicv=on: the whole APIC's registers (vmm/dev/lapic.c) */
+	if (hv_opts.apicv >= APICV_TPR && vmx_ctls.tpr_shadow) {
+		v->vapic_page = frames_alloc(1, 1);
+		memset(v->vapic_page, 0, PAGE_SIZE);
+		v->vid = vm->apic_access_page != NULL;
+	}
 	const struct vmcs_resources res = {
 		.io_bitmap_pa = virt_to_phys(vm->io_bitmap),
 		.msr_bitmap_pa = virt_to_phys(vm->msr_bitmap),
@@ -235,6 +253,7 @@ static bool create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 		 * raises it again loops inside the CPU with no instruction
 		 * boundary, so no exit ever comes (CVE-2015-5307, CVE-2015-8104) */
 		.exception_bitmap = hv_opts.exc_intercept ? BIT(VEC_AC) | BIT(VEC_DB) : 0,
+		.apic_access_pa = v->vid ? virt_to_phys(vm->apic_access_page) : 0,
 	};
 	vmcs_init_multiboot(&res, &v->regs, entry, MULTIBOOT_EAX, mbi);
 	/* every CR4 bit of a feature it is not given exits (vmm/dev/features.c) */
@@ -279,8 +298,29 @@ static void restore_vcpu(struct vcpu *v, const uint8_t *file, uint64_t len)
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 }
 
+/* apicv=on: the xAPIC page is mapped (read/write) to the APIC-access page,
+ * which the CPU recognises after the EPT walk and redirects to each vCPU's
+ * virtual-APIC page (SDM Vol. 3C, "Virtualizing Memory-Mapped APIC
+ * Accesses"); the page itself is never read or written. Without it the
+ * xAPIC page stays unmapped: every access is an EPT violation
+ * (vmm/dev/mmio.c). False when no frame was left. */
+static bool map_apic_access_page(struct vm *vm)
+{
+	if (hv_opts.apicv != APICV_ON || !vmx_ctls.apic_virt)
+		return true;
+	vm->apic_access_page = frames_try_alloc(1, 1);
+	if (!vm->apic_access_page)
+		return false;
+	memset(vm->apic_access_page, 0, PAGE_SIZE);
+	return ept_map(vm->ept_pml4, APIC_DEFAULT_PHYS, virt_to_phys(vm->apic_access_page), PAGE_SIZE,
+		       EPT_READ | EPT_WRITE);
+}
+
 static void free_vm_structures(struct vm *vm)
 {
+	if (vm->apic_access_page)
+		frames_free(vm->apic_access_page, 1);
+	vm->apic_access_page = NULL;
 	for (uint32_t c = 0; c < MAX_VCPUS; c++) {
 		if (vm->vcpus[c].fpu_area)
 			frames_free(vm->vcpus[c].fpu_area, 1);
@@ -319,7 +359,8 @@ static bool create_vm_structures(struct vm *vm, const struct guest_image *img, u
 
 	frames_fail_nth(vm->alloc_fail);
 	vm->ept_pml4 = ept_create();
-	if (vm->ept_pml4 && ept_map(vm->ept_pml4, 0, virt_to_phys(vm->ram), vm->ram_size, EPT_RWX)) {
+	if (vm->ept_pml4 && ept_map(vm->ept_pml4, 0, virt_to_phys(vm->ram), vm->ram_size, EPT_RWX) &&
+	    map_apic_access_page(vm)) {
 		vm->eptp = ept_pointer(vm->ept_pml4);
 		what = "its I/O and MSR bitmaps";
 		if (setup_bitmaps(vm)) {
@@ -430,5 +471,8 @@ memory_ready:
 		img.nsegments, nextra, vtsc_guest_khz(&vm->vcpus[0].clock),
 		mult != TSC_MULT_ONE ? " (scaled)" : "", tsc_policy_names[vm->tsc_policy], hidden,
 		vm->cmdline);
+	if (vm->flaw != FLAW_NONE)
+		kprintf("[hv] vm%u: flaw=%s: a deliberate defect for this VM (a negative control)\n",
+			vm->id, flaw_choices[vm->flaw]);
 	return vm;
 }

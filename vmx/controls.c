@@ -91,9 +91,15 @@ void vmx_controls_init(void)
 	c->rdtscp = c->proc2 & SECONDARY_EXEC_ENABLE_RDTSCP;
 	/* Not in proc2: set per VMCS, only for a VM with tsc_khz= (vmx/vmcs_setup.c). */
 	c->tsc_scaling = vmx_ctl_allowed1(vmx_caps.procbased2, SECONDARY_EXEC_TSC_SCALING);
+	/* Not in proc2 either: set per VMCS for apicv=on (vmx/vmcs_setup.c).
+	 * Virtual-interrupt delivery needs external-interrupt exiting (SDM
+	 * Vol. 3C, "VM-Execution Control Fields"), which pin always has. */
+	c->apic_virt = c->tpr_shadow && (c->pin & PIN_BASED_EXT_INTR_EXITING) &&
+		       vmx_ctl_allowed1(vmx_caps.procbased2, APICV_SECONDARY_BITS);
 
-	kprintf("[hv] vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x%s%s%s\n",
+	kprintf("[hv] vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x%s%s%s%s\n",
 		c->pin, c->proc, c->proc2, c->exit, c->entry, c->vpid ? " (VPID on)" : "",
 		c->tpr_shadow ? " (TPR shadow available)" : "",
+		c->apic_virt ? " (APIC virtualization available)" : "",
 		c->ack_intr ? " (acknowledge interrupt on exit)" : "");
 }

@@ -22,6 +22,7 @@
 #include "vmx/vmx_defs.h"
 
 #define EPT_MEMTYPE_SHIFT   3
+#define EPT_MEMTYPE_MASK    (7ULL << EPT_MEMTYPE_SHIFT)
 #define EPT_LARGE_PAGE      BIT(7)
 #define EPT_ADDR_MASK       0x000FFFFFFFFFF000ULL
 #define EPTP_WALK_4         (3ULL << 3)
@@ -109,6 +110,32 @@ bool ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t
 		kprintf("[hv] ept: %llu KiB of this mapping are not write-back in the host's MTRRs: "
 			"mapped with the MTRR type\n", (unsigned long long)(not_wb / 1024));
 	return true;
+}
+
+/* The 4 KiB leaf entry of gpa, a 2 MiB page above it split into 512 4 KiB
+ * entries of the same frames and rights first. The range must be mapped. */
+static uint64_t *leaf_4k(uint64_t *pml4, uint64_t gpa)
+{
+	uint64_t *pdpt = next_table(pml4, index_at(gpa, 3));
+	uint64_t *pd = next_table(pdpt, index_at(gpa, 2));
+	uint64_t *pde = &pd[index_at(gpa, 1)];
+
+	if (*pde & EPT_LARGE_PAGE) {
+		uint64_t *pt = frames_alloc(1, 1);
+		uint64_t base = *pde & EPT_ADDR_MASK & ~(SIZE_2M - 1);
+		uint64_t attrs = *pde & (EPT_RWX | EPT_MEMTYPE_MASK);   /* rights and memory type */
+		for (unsigned i = 0; i < EPT_ENTRIES; i++)
+			pt[i] = (base + (uint64_t)i * PAGE_SIZE) | attrs;
+		*pde = virt_to_phys(pt) | EPT_RWX;
+	}
+	return &next_table(pd, index_at(gpa, 1))[index_at(gpa, 0)];
+}
+
+void ept_set_rights(uint64_t *pml4, uint64_t gpa, uint64_t rights)
+{
+	uint64_t *e = leaf_4k(pml4, gpa);
+
+	*e = (*e & ~(uint64_t)EPT_RWX) | rights;
 }
 
 static void destroy_level(uint64_t *t, int level)

@@ -28,6 +28,11 @@ bool ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t
 /* The EPT pointer for VMCS field EPT_POINTER: WB, 4-level walk. */
 uint64_t ept_pointer(const uint64_t *pml4);
 
+/* Change the rights of the mapped 4 KiB page at gpa (a 2 MiB page holding
+ * it is split first). Also at run time, from a vCPU of the VM: the caller
+ * flushes the old translation with INVEPT where it lowered rights. */
+void ept_set_rights(uint64_t *pml4, uint64_t gpa, uint64_t rights);
+
 /* Free every table frame under pml4 (not the mapped memory). */
 void ept_destroy(uint64_t *pml4);
 

@@ -94,8 +94,24 @@ static void init_controls(const struct vmcs_resources *res)
 	/* TSC scaling only for the VM that asked (tsc_khz=): the vCPUs of
 	 * every other VM run at the host's rate with no multiplier to read. */
 	assert(!res->tsc_scaling || vmx_ctls.tsc_scaling);
-	vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
-		     vmx_ctls.proc2 | (res->tsc_scaling ? SECONDARY_EXEC_TSC_SCALING : 0));
+	uint32_t proc2 = vmx_ctls.proc2 | (res->tsc_scaling ? SECONDARY_EXEC_TSC_SCALING : 0);
+	/* apicv=on (SDM Vol. 3C, "APIC Virtualization and Virtual Interrupts"):
+	 * guest accesses to its xAPIC page, which the EPT maps to the
+	 * APIC-access page, read the virtual-APIC page; writes go there and
+	 * exit after the fact (APIC-write) except TPR and EOI; interrupts in
+	 * the virtual IRR are delivered by the CPU (RVI/SVI in the guest
+	 * interrupt status; no EOI exits: the EOI-exit bitmap is 0). */
+	if (res->apic_access_pa) {
+		assert(res->vapic_page_pa && vmx_ctls.apic_virt);
+		proc2 |= APICV_SECONDARY_BITS;
+		vmcs_write64(APIC_ACCESS_ADDR, res->apic_access_pa);
+		vmcs_write64(EOI_EXIT_BITMAP0, 0);
+		vmcs_write64(EOI_EXIT_BITMAP1, 0);
+		vmcs_write64(EOI_EXIT_BITMAP2, 0);
+		vmcs_write64(EOI_EXIT_BITMAP3, 0);
+		vmcs_write16(GUEST_INTR_STATUS, 0);
+	}
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
 	/* The exceptions the policy layer intercepts (#AC and #DB: a guest
 	 * must not be able to make their delivery loop inside the CPU; SDM
 	 * Vol. 3C, "Exception Bitmap"). */

@@ -18,7 +18,10 @@ struct vmcs_resources {
 	uint16_t vpid;                /* used when vmx_ctls.vpid */
 	bool tsc_scaling;             /* set "use TSC scaling" (tsc_khz=) */
 	uint64_t vapic_page_pa;       /* 0: CR8 exits (apicv=off); else "use TPR shadow" with
-					 this virtual-APIC page (apicv=on) */
+					 this virtual-APIC page (apicv=tpr, on) */
+	uint64_t apic_access_pa;      /* non-0 (apicv=on): the APIC-access page; with it
+					 "virtualize APIC accesses", "APIC-register
+					 virtualization", "virtual-interrupt delivery" */
 	uint32_t exception_bitmap;    /* the guest exceptions that exit (bit = vector) */
 };
 

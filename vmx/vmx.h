@@ -20,7 +20,9 @@ bool vmx_cpu_enable(void);
 struct vmx_controls {
 	uint32_t pin, proc, proc2, exit, entry;
 	bool vpid, tsc_scaling, rdtscp;
-	bool tpr_shadow;          /* "use TPR shadow" allowed (apicv=on may use it) */
+	bool tpr_shadow;          /* "use TPR shadow" allowed (apicv=tpr and on may use it) */
+	bool apic_virt;           /* "virtualize APIC accesses", "APIC-register virtualization"
+				   * and "virtual-interrupt delivery" all allowed (apicv=on) */
 	bool ack_intr;            /* "acknowledge interrupt on exit" is on: host IPIs can kick */
 };
 

@@ -158,6 +158,11 @@ enum vmx_secondary_exec_ctls {
 	VMX_SECONDARY_EXEC_BITS(VMX_BIT_ENUM)
 };
 
+/* apicv=on: the three controls of SDM Vol. 3C, "APIC Virtualization and
+ * Virtual Interrupts", always together (vmx/vmcs_setup.c). */
+#define APICV_SECONDARY_BITS (SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES | \
+			      SECONDARY_EXEC_APIC_REGISTER_VIRT | SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)
+
 /*
  * VM-exit controls (SDM Vol. 3C, "VM-Exit Controls"). Bits 0-8, 10, 11, 13,
  * 14, 16 and 17 are "default1"; with TRUE controls bit 2 may be cleared.

@@ -89,6 +89,11 @@ int64_t hc_clock(void)
 	return on_chronovisor() ? hypercall(HC_CLOCK, 0, 0, 0) : HC_ENOSYS;
 }
 
+int64_t hc_ept_evict(uint64_t gpa)
+{
+	return on_chronovisor() ? hypercall(HC_EPT_EVICT, gpa, 0, 0) : HC_ENOSYS;
+}
+
 uint64_t hc_guest_tsc(void)
 {
 	return (uint64_t)(on_chronovisor() ? hypercall(HC_GUEST_TSC, 0, 0, 0) : HC_ENOSYS);

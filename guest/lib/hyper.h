@@ -58,4 +58,8 @@ uint64_t hc_guest_tsc(void);
  * the VMCALL (read again); HC_ENOSYS when not on chronovisor. */
 int64_t hc_tsc_check(int64_t *error, uint64_t *tsc);
 
+/* HC_EPT_EVICT: the page at gpa (4 KiB aligned) leaves the EPT until the
+ * guest next touches it (a test of exits during event delivery). */
+int64_t hc_ept_evict(uint64_t gpa);
+
 #endif

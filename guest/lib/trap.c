@@ -44,7 +44,11 @@ _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gates are 16 bytes");
 
 struct guest_cpu guest_cpus[GUEST_MAX_CPUS];
 
-static struct idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
+/* One page exactly, page-aligned: a test may take it out of the EPT
+ * (HC_EPT_EVICT) to make the next interrupt's delivery exit, and nothing
+ * else shares the page. */
+static struct idt_gate idt[IDT_ENTRIES] __attribute__((aligned(4096)));
+_Static_assert(sizeof(idt) == 4096, "the IDT fills its page");
 extern const uint64_t isr_stubs[IDT_ENTRIES];             /* guest/lib/isr.asm */
 extern const struct ex_table_entry __ex_table_start[];   /* guest/lib/guest.ld */
 extern const struct ex_table_entry __ex_table_end[];

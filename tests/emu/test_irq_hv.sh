@@ -9,12 +9,17 @@
 #   deadline  TSC-deadline interrupts never before the guest's own RDTSC reads the deadline,
 #             also with tsc_khz= scaling and after the guest writes IA32_TSC / IA32_TSC_ADJUST
 #   rtos      a periodic tick and nanosleep() in HLT: t2 >= t1 around every sleep, no tick lost
-#   tpr       CR8 and the TPR are one register, through the TPR shadow (apicv=on) and through
+#   tpr       CR8 and the TPR are one register, through APIC virtualization with virtual-interrupt
+#             delivery (apicv=on, the default), the TPR shadow alone (apicv=tpr, the fwd2 run) and
 #             CR8 exits (apicv=off)
 # Negative controls, each of which must show the fault it is there for:
 #   deadline tsc=none expect=early   skew-blind deadlines fire early on the lagging pCPU
 #   rtos tsc=none expect=backward    the seed case: t2 < t1 after a sleep on another pCPU
 #   tpr sabotage=cr8 / apic sabotage=tpr    the guests' checks can fail under chronovisor
+#   apic flaw=drop-vectoring   the hypervisor drops the IDT-vectoring information: the
+#                              interrupt whose delivery an EPT violation interrupted is lost
+#   apic flaw=nmi-no-wake      an NMI does not wake a vCPU halted with IF = 0
+#   apic flaw=divide           the APIC timer ignores the divide configuration
 # kvm2633 deadline figures are recorded, not judged.
 #
 # The rtos tsc=none run uses a long slice: that guest calibrates its APIC timer against its
@@ -55,7 +60,7 @@ cv_bg one-apicv-off --emu bochs --cpus 1 --timeout $T1 --hv "apicv=off slice=$SL
   --guest "$(apic)" --guest "$(tpr)" --guest "$(DN=50 dl)"
 cv_wait one-apicv-off
 cv_bg fwd2 --emu bochs --cpus 2 --timeout $T2 \
-  --hv "skew=0,+1000000 migrate=random:$SEED slice=$SLICE" \
+  --hv "apicv=tpr skew=0,+1000000 migrate=random:$SEED slice=$SLICE" \
   --guest "$(apic vcpus=2)" --guest "$(dl)" --guest "$(rtos)" --guest "$(tpr)" \
   --guest "$(dl tsc_khz=25000)"
 cv_wait mixed4
@@ -68,7 +73,9 @@ cv_wait fwd2
 cv_bg neg2 --emu bochs --cpus 2 --timeout $T2 \
   --hv "skew=0,+1000000 migrate=random:$SEED slice=2000000" \
   --guest "$(rtos tsc=none expect=backward)" --guest "$(tpr sabotage=cr8)" \
-  --guest "$(apic mode=xapic sabotage=tpr)"
+  --guest "$(apic mode=xapic sabotage=tpr)" --guest "$(apic mode=xapic only=reinject flaw=drop-vectoring)" \
+  --guest "$(apic mode=xapic only=nmi-wake vcpus=2 flaw=nmi-no-wake)" \
+  --guest "$(apic only=timer flaw=divide)"
 cv_wait back2 neg2
 
 # ---- log parsing ----
@@ -117,8 +124,18 @@ check_apic() { # NAME RUN VM VCPUS
   done
   want_log "^\[vm$vm\] PASS: x2apic: x2apic-rules: RDMSR 0x83f SELF IPI \(write-only\) raises #GP" \
     'x2APIC #GP rules'
-  # nothing may SKIP, but the SMP checks with one vCPU
-  if log "$run" | grep -a "^\[vm$vm\] SKIP: " | grep -qv ': smp: '; then
+  want_log "^\[vm$vm\] PASS: xapic: reinject: the interrupted delivery of vector" \
+    'an interrupt whose delivery an EPT violation interrupted is delivered again'
+  for m in xapic x2apic; do
+    want_log "^\[vm$vm\] PASS: $m: timer: divide configuration: each divides" "$m divide configuration"
+  done
+  if (( n > 1 )); then
+    want_log "^\[vm$vm\] PASS: xapic: nmi-wake: an NMI wakes CPU" 'an NMI wakes a vCPU halted with IF = 0'
+    want_log "^\[vm$vm\] PASS: xapic: nmi-wake: CPU [0-9]+ halted with IF = 0 sleeps through" \
+      'a fixed IPI does not wake it'
+  fi
+  # nothing may SKIP, but the SMP checks (smp, nmi-wake) with one vCPU
+  if log "$run" | grep -a "^\[vm$vm\] SKIP: " | grep -qv -e ': smp: ' -e ': nmi-wake: '; then
     _chk_fail "a SKIP other than SMP"
   fi
   end "$(log "$run" | grep -a "^\[vm$vm\] SUMMARY:" | sed 's/^\[vm[0-9]*\] //')"
@@ -148,12 +165,15 @@ check_rtos() { # NAME RUN VM
   end "backward $b, ticks $t of $x expected"
 }
 
-check_tpr() { # NAME RUN VM PATH (shadow|exits)
+check_tpr() { # NAME RUN VM PATH (vid|shadow|exits)
   local name=$1 run=$2 vm=$3 how=$4 thr cr
   begin "$name" "$run"
   vm_pass "$run" "$vm" tpr
   thr=$(exits "$run" "$vm" TPR_BELOW_THRESHOLD); cr=$(exits "$run" "$vm" CR_ACCESS)
-  if [[ $how == shadow ]]; then
+  if [[ $how == vid ]]; then
+    # virtual-interrupt delivery: a lowered TPR is evaluated by the CPU, no exit at all
+    (( thr == 0 && cr == 0 )) || _chk_fail "exits with virtual-interrupt delivery: $thr TPR-below-threshold, $cr CR exits"
+  elif [[ $how == shadow ]]; then
     (( thr > 0 && cr == 0 )) || _chk_fail "TPR shadow not used: $thr TPR-below-threshold, $cr CR exits"
   else
     (( cr > 0 && thr == 0 )) || _chk_fail "CR8 exits not used: $cr CR exits, $thr TPR-below-threshold"
@@ -165,16 +185,33 @@ check_tpr() { # NAME RUN VM PATH (shadow|exits)
 check_apic     1cpu-apic one 0 1
 check_deadline 1cpu-deadline one 1
 check_rtos     1cpu-rtos one 2
-check_tpr      1cpu-tpr-apicv-on one 3 shadow
+check_tpr      1cpu-tpr-apicv-on one 3 vid
+# which path the xAPIC accesses took: apicv=on virtualizes them (APIC-write and APIC-access
+# exits only, no EPT violation), apicv=off emulates each one after an EPT violation
+check_apic_path() { # NAME RUN VM PATH (vid|emulated)
+  local name=$1 run=$2 vm=$3 how=$4 ept acc wr
+  begin "$name" "$run"
+  ept=$(exits "$run" "$vm" EPT_VIOLATION); acc=$(exits "$run" "$vm" APIC_ACCESS)
+  wr=$(exits "$run" "$vm" APIC_WRITE)
+  if [[ $how == vid ]]; then
+    # one EPT violation is the apic guest's reinject check (its IDT's page, HC_EPT_EVICT)
+    (( ept <= 1 && wr > 0 )) || _chk_fail "xAPIC not virtualized: $ept EPT violations, $wr APIC-write exits"
+  else
+    (( ept > 0 && acc == 0 && wr == 0 )) || _chk_fail "xAPIC not emulated: $ept EPT violations, $acc APIC-access, $wr APIC-write exits"
+  fi
+  end "$how: $ept EPT-violation, $acc APIC-access, $wr APIC-write exits"
+}
+check_apic_path 1cpu-apic-path-apicv-on one 0 vid
 check_apic     1cpu-apicv-off-apic one-apicv-off 0 1
+check_apic_path 1cpu-apic-path-apicv-off one-apicv-off 0 emulated
 check_tpr      1cpu-apicv-off-tpr one-apicv-off 1 exits
 N_SAVE=$N; N=50; check_deadline 1cpu-apicv-off-deadline one-apicv-off 2; N=$N_SAVE
 
 # ---- 2 pCPUs, pCPU 1 ahead by 10^6 ----
-check_apic     2cpu-plus1e6-apic-2vcpu fwd2 0 2
+check_apic     2cpu-plus1e6-apic-2vcpu-apicv-tpr fwd2 0 2
 check_deadline 2cpu-plus1e6-deadline fwd2 1
 check_rtos     2cpu-plus1e6-rtos fwd2 2
-check_tpr      2cpu-plus1e6-tpr fwd2 3 shadow
+check_tpr      2cpu-plus1e6-tpr-apicv-tpr fwd2 3 shadow
 check_deadline 2cpu-plus1e6-deadline-tsc_khz fwd2 4 "guest TSC scaled to 25000 kHz"
 begin 2cpu-kicks fwd2
 k=$(exits fwd2 0 EXTERNAL_INTERRUPT)
@@ -225,6 +262,24 @@ begin negative-apic-sabotage-tpr-fails neg2
 want_log '^\[hv\] vm2 "apic\.elf" exit code [0-9]+: FAIL' 'vm2 verdict FAIL'
 want_log '^\[vm2\] FAIL: xapic: tpr:' 'a TPR check fails'
 end
+
+begin negative-apic-flaw-drop-vectoring-fails neg2
+want_log '^\[hv\] vm3 "apic\.elf" exit code [0-9]+: FAIL' 'vm3 verdict FAIL'
+want_log '^\[vm3\] PASS: xapic: reinject: the IDT.s page left the EPT' 'the delivery did exit'
+want_log '^\[vm3\] FAIL: xapic: reinject: the interrupted delivery of vector' 'the dropped interrupt is missed'
+want_log '^\[hv\] vm3 vcpu0: flaw=drop-vectoring dropped [1-9]' 'the hypervisor dropped it'
+end "negative control: $(log neg2 | grep -a '^\[vm3\] FAIL: xapic: reinject' | sed 's/.*: its/its/')"
+
+begin negative-apic-flaw-nmi-no-wake-fails neg2
+want_log '^\[hv\] vm4 "apic\.elf" exit code [0-9]+: FAIL' 'vm4 verdict FAIL'
+want_log '^\[vm4\] FAIL: xapic: nmi-wake: an NMI wakes CPU' 'the NMI wake-up check fails'
+end "negative control: $(log neg2 | grep -a '^\[vm4\] FAIL: xapic: nmi-wake' | sed 's/.*(/(/')"
+
+begin negative-apic-flaw-divide-fails neg2
+want_log '^\[hv\] vm5 "apic\.elf" exit code [0-9]+: FAIL' 'vm5 verdict FAIL'
+want_log '^\[vm5\] FAIL: xapic: timer: divide configuration: each divides' 'the xAPIC divide check fails'
+want_log '^\[vm5\] FAIL: x2apic: timer: divide configuration: each divides' 'the x2APIC divide check fails'
+end "negative control: $(log neg2 | grep -a '^\[vm5\] FAIL: xapic: timer: divide' | sed 's/.*worst/worst/')"
 
 for r in one one-apicv-off fwd2 back2 mixed4; do
   begin "no-hv-failure-$r" "$r"

@@ -30,6 +30,12 @@ enum hypercall_nr {
 			      * RDTSC's address (at most HC_TSC_CHECK_WINDOW bytes before the VMCALL),
 			      * RDX = GPA of an int64_t that gets RDI minus the ideal clock at this exit;
 			      * returns 0, or HC_EAGAIN when the vCPU left its pCPU in between */
+	HC_EPT_EVICT = 9,    /* RDI = GPA of a page of guest RAM: it leaves the VM's EPT until the
+			      * VM next touches it (an EPT violation maps it back, on the pCPU it
+			      * happens on; other pCPUs may still hold the translation). A test
+			      * device: an IDT or a stack on that page makes the next event's
+			      * delivery exit. One page at a time: evicting another maps the first
+			      * back. Returns 0 */
 	HC_NR_COUNT
 };
 

@@ -27,6 +27,17 @@
 #define UART_LINE_MAX       256
 #define VM_REPORT_MAX       320
 
+/* flaw= on a guest's command line: one deliberate defect in the hypervisor's
+ * treatment of that VM alone, so that a test's negative control can show
+ * its check catches it (docs/interrupts.md, "Negative controls: flaw="). */
+enum vm_flaw {
+	FLAW_NONE,
+	FLAW_DROP_VECTORING,          /* an event whose delivery an exit interrupted is dropped */
+	FLAW_NMI_NO_WAKE,             /* an NMI does not wake a vCPU halted with IF = 0 */
+	FLAW_DIVIDE,                  /* the APIC timer counts at divide 1 whatever TDCR says */
+	NUM_FLAWS
+};
+
 enum vm_state {
 	VM_CREATED,
 	VM_RUNNING,
@@ -127,6 +138,8 @@ struct vcpu {
 	uint32_t proc_ctls;           /* CPU_BASED_VM_EXEC_CONTROL as last written (window bits) */
 	uint32_t tpr_threshold;       /* TPR_THRESHOLD as last written (TPR shadow) */
 	uint8_t *vapic_page;          /* the virtual-APIC page (TPR shadow), NULL without */
+	bool vid;                     /* apicv=on: APIC-register virtualization and virtual-interrupt
+				       * delivery; the page holds the APIC's registers (vmm/dev/lapic.c) */
 	/* the APIC timer, as instants of this pCPU's TSC and of the policy's clock */
 	uint64_t timer_host;          /* host TSC here when the timer needs service; UINT64_MAX: none */
 	uint64_t timer_wake;          /* the same in vtsc_policy_ref() units, for a halted vCPU */
@@ -152,6 +165,9 @@ struct vcpu {
 	uint64_t misc_enable;         /* IA32_MISC_ENABLE */
 	uint64_t mcg_status;          /* IA32_MCG_STATUS */
 	uint64_t mc_ctl[VCPU_MCE_BANKS];   /* IA32_MCi_CTL */
+	uint64_t dropped_vectoring;   /* flaw=drop-vectoring: events lost on purpose */
+	uint64_t vectoring_fixed;     /* Bochs' vector 0 for an interrupted virtual interrupt,
+				       * replaced by SVI (vmm/inject.c) */
 
 	struct vclock clock;          /* its virtual TSC and the tsc= policy's work (vmm/time/vtsc.h) */
 	struct hc_counters counters;  /* HC_COUNTERS returns these */
@@ -184,6 +200,7 @@ struct vm {
 	uint64_t tsc_khz;             /* tsc_khz=: the guest's TSC rate (0: the host's) */
 	uint64_t tsc_base_ref;        /* reference TSC at creation: every vCPU's TSC reads 0 there */
 	enum tsc_policy tsc_policy;   /* tsc= on its command line, else the hypervisor's */
+	enum vm_flaw flaw;            /* flaw= on its command line (a negative control) */
 	uint64_t watchdog_ref;        /* reference TSC after which it is ended (UINT64_MAX: never) */
 	uint64_t sleep_max;           /* longest HC_SLEEP in guest ticks (sleep_max=; 0: no cap) */
 
@@ -191,6 +208,10 @@ struct vm {
 	uint64_t eptp;
 	uint8_t *io_bitmap;           /* 8 KiB: A (ports 0-0x7FFF) then B */
 	uint8_t *msr_bitmap;          /* 4 KiB */
+	uint8_t *apic_access_page;    /* apicv=on: what the EPT maps at the xAPIC page; NULL without */
+	bool evicted;                 /* HC_EPT_EVICT: evicted_gpa is out of the EPT (under lock) */
+	uint64_t evicted_gpa;
+	uint64_t evictions, evict_faults;
 
 	/* Guards the emulated devices and counters below against the VM's
 	 * own vCPUs running on several pCPUs at once: a hostile SMP guest

@@ -14,6 +14,7 @@
 #include "vmm/core/hypercall_abi.h"
 #include "lib/string.h"
 #include "vmm/time/vtsc.h"
+#include "vmx/ept.h"
 #include "vmx/exit_reasons.h"
 #include "vmx/vmcs.h"
 
@@ -98,6 +99,32 @@ static __attribute__((noinline)) int64_t hc_tsc_check(struct vcpu *v, uint64_t g
 	return 0;
 }
 
+/* HC_EPT_EVICT (vmm/core/hypercall_abi.h): the page leaves the EPT; the
+ * EPT violation at its next access maps it back
+ * (vmm/exits_core.c:handle_ept_violation). INVEPT on this pCPU only: a
+ * translation another pCPU cached stays usable there, so a test that needs
+ * the exit runs its vCPU on one pCPU (SDM Vol. 3C, "Invalidation of TLBs and
+ * Paging-Structure Caches"). */
+static int64_t hc_ept_evict(struct vcpu *v, uint64_t gpa)
+{
+	struct vm *vm = v->vm;
+
+	if (gpa & (PAGE_SIZE - 1))
+		return HC_EINVAL;
+	if (gpa >= vm->ram_size)
+		return HC_EFAULT;
+	spin_lock(&vm->lock);
+	if (vm->evicted)
+		ept_set_rights(vm->ept_pml4, vm->evicted_gpa, EPT_RWX);
+	ept_set_rights(vm->ept_pml4, gpa, 0);
+	vm->evicted = true;
+	vm->evicted_gpa = gpa;
+	vm->evictions++;
+	spin_unlock(&vm->lock);
+	VMX_CHECK("invept", vm->eptp, invept(INVEPT_ALL_CONTEXT, 0));
+	return 0;
+}
+
 /* Every hypercall but the null one, and every caller above CPL 0. */
 static __attribute__((noinline)) void vmcall_slow(struct vcpu *v, uint32_t cpl)
 {
@@ -145,6 +172,9 @@ static __attribute__((noinline)) void vmcall_slow(struct vcpu *v, uint32_t cpl)
 	/* LAB 6 END */
 	case HC_TSC_CHECK:
 		ret = hc_tsc_check(v, r->rdi, r->rsi, r->rdx);
+		break;
+	case HC_EPT_EVICT:
+		ret = hc_ept_evict(v, r->rdi);
 		break;
 	default:
 		ret = HC_ENOSYS;

@@ -33,6 +33,7 @@
 #include "vmm/core/vcpu.h"
 #include "vmm/dev/lapic_regs.h"
 #include "vmm/dev/lapic_timer.h"
+#include "vmm/dev/lapic_vapic.h"
 #include "vmm/dev/mmio.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmm/time/vtsc.h"
@@ -53,23 +54,21 @@ struct lapic_vm_stats {
 
 static struct lapic_vm_stats vm_stats[MAX_VMS];
 
-/* ---- the TPR shadow (apicv=on): VTPR at offset 0x80 of the page is the TPR ---- */
+/* ---- the virtual-APIC page (vmm/dev/lapic_vapic.c) ---- */
 
-static volatile uint32_t *vtpr(struct vcpu *v)
+/* Before the model is read or changed on the owner: what the CPU did. */
+static void vapic_in(struct vcpu *v, struct lapic *l)
 {
-	return (volatile uint32_t *)(v->vapic_page + APIC_REG_TPR);
+	lapic_vapic_in(v, l);
 }
 
-static void tpr_sync_in(struct vcpu *v, struct lapic *l)
+/* After the owner changed the model: the page shows it (regs: a register
+ * write, a reset). */
+static void vapic_out(struct vcpu *v, struct lapic *l, bool regs)
 {
-	if (v->vapic_page)
-		l->r.tpr = *vtpr(v) & APIC_VECTOR_MASK;
-}
-
-static void tpr_sync_out(struct vcpu *v, struct lapic *l)
-{
-	if (v->vapic_page)
-		*vtpr(v) = l->r.tpr;
+	lapic_vapic_out(v, l);
+	if (regs)
+		lapic_vapic_out_regs(v, l);
 }
 
 /* ---- interrupts in ---- */
@@ -220,7 +219,7 @@ static bool reg_write(struct vcpu *v, unsigned off, uint64_t val, bool icr64)
 	uint32_t old_initial = l->r.timer_initial, cur = 0;
 
 	spin_lock(&l->lock);
-	tpr_sync_in(v, l);
+	vapic_in(v, l);
 	if (off == APIC_REG_TIMER_DIVIDE)
 		cur = lapic_timer_current(v, l);        /* counted so far at the old divisor */
 	unsigned fx = icr64 ? lapic_write_icr64(&l->r, val) : lapic_reg_write(&l->r, off, val);
@@ -228,12 +227,11 @@ static bool reg_write(struct vcpu *v, unsigned off, uint64_t val, bool icr64)
 		spin_unlock(&l->lock);
 		return false;
 	}
-	if (fx & LAPIC_FX_TPR)
-		tpr_sync_out(v, l);
 	if (fx & LAPIC_FX_EOI)
 		l->eois++;
 	if (fx & LAPIC_FX_TIMER)
 		lapic_timer_written(v, l, off, old_initial, cur);
+	vapic_out(v, l, true);
 	uint32_t icr_low = l->r.icr_low, icr_high = l->r.icr_high;
 	bool x2 = l->r.x2apic;
 	uint8_t self_vec = l->r.self_ipi_vector;
@@ -260,7 +258,7 @@ static bool reg_write(struct vcpu *v, unsigned off, uint64_t val, bool icr64)
 /* Read the register at xAPIC offset off; false: #GP (x2APIC rules). */
 static bool reg_read(struct vcpu *v, struct lapic *l, unsigned off, uint32_t *val)
 {
-	tpr_sync_in(v, l);
+	vapic_in(v, l);
 	if (off == APIC_REG_TIMER_CURRENT)
 		l->r.timer_current = lapic_timer_current(v, l);
 	return lapic_reg_read(&l->r, off, val);
@@ -299,16 +297,16 @@ static uint64_t page_read(struct vcpu *v, struct lapic *l, unsigned off, unsigne
  *     hole (SDM Vol. 3A, "Enabling or Disabling the Local APIC", "x2APIC
  *     Register Address Space"): reads give all-ones, writes are dropped.
  */
-bool lapic_mmio_access(struct vcpu *v, uint64_t gpa)
+/* write: 1 or 0 from an APIC-access exit, -1 from an EPT violation's
+ * qualification. */
+static void xapic_access(struct vcpu *v, uint64_t gpa, int write)
 {
 	struct lapic *l = lapic_of(v);
-	uint64_t page = l->base & APIC_BASE_ADDR_MASK;
 	struct mmio_access a;
 
-	if (gpa < page || gpa >= page + PAGE_SIZE)
-		return false;
-	if (!mmio_decode(v, gpa, "xAPIC", &a))
-		return true;            /* the VM was ended, with the reason */
+	if (!(write < 0 ? mmio_decode(v, gpa, "xAPIC", &a)
+			: mmio_decode_dir(v, gpa, "xAPIC", write, &a)))
+		return;                 /* the VM was ended, with the reason */
 
 	unsigned off = gpa & (PAGE_SIZE - 1), size = a.insn.size;
 	bool present = (l->base & APIC_BASE_ENABLE) && !lapic_x2apic_mode(l);
@@ -321,18 +319,106 @@ bool lapic_mmio_access(struct vcpu *v, uint64_t gpa)
 			spin_unlock(&l->lock);
 		}
 		mmio_complete_read(v, &a, val);
-		return true;
+		return;
 	}
 	if (present && (size != APIC_REG_BYTES || off % APIC_REG_BYTES)) {
 		vm_end(v->vm, VM_END_UNHANDLED_EXIT,
 		       "%u-byte write of %#lx to xAPIC offset %#x at RIP %#lx: only aligned "
 		       "32-bit stores are emulated", size, a.value, off, v->rip);
-		return true;
+		return;
 	}
 	if (present && off % APIC_REG_SLOT == 0)
 		reg_write(v, off, (uint32_t)a.value, false);
 	mmio_complete_write(v, &a);
+}
+
+bool lapic_mmio_access(struct vcpu *v, uint64_t gpa)
+{
+	uint64_t page = lapic_of(v)->base & APIC_BASE_ADDR_MASK;
+
+	if (gpa < page || gpa >= page + PAGE_SIZE)
+		return false;
+	xapic_access(v, gpa, -1);
 	return true;
+}
+
+/* ---- apicv=on: the exits that remain (SDM Vol. 3C, "APIC Virtualization
+ * and Virtual Interrupts") ---- */
+
+void lapic_xapic_access(struct vcpu *v, unsigned off, bool write)
+{
+	xapic_access(v, (lapic_of(v)->base & APIC_BASE_ADDR_MASK) + (off & (PAGE_SIZE - 1)), write);
+}
+
+void lapic_apic_write(struct vcpu *v, unsigned off)
+{
+	struct lapic *l = lapic_of(v);
+	uint32_t val = *(volatile uint32_t *)(v->vapic_page + off);
+	bool present = (l->base & APIC_BASE_ENABLE) && !lapic_x2apic_mode(l);
+
+	/* Trap-like: the value is in the virtual-APIC page at off, RIP is past
+	 * the store. The CPU stored a write of ICR high without an exit: take
+	 * it before an ICR low write sends the IPI. */
+	if (present && off == APIC_REG_ICR_LOW) {
+		spin_lock(&l->lock);
+		lapic_reg_write(&l->r, APIC_REG_ICR_HIGH,
+				*(volatile uint32_t *)(v->vapic_page + APIC_REG_ICR_HIGH));
+		spin_unlock(&l->lock);
+	}
+	if (present && off % APIC_REG_SLOT == 0 && reg_write(v, off, val, false))
+		return;
+	/* the page is a hole (x2APIC mode, or the APIC disabled): what the
+	 * guest wrote is undone */
+	spin_lock(&l->lock);
+	vapic_in(v, l);
+	vapic_out(v, l, true);
+	spin_unlock(&l->lock);
+}
+
+bool lapic_vid_delivered_since_sync(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	for (unsigned i = 0; i < APIC_REG_WORDS; i++)
+		if (*(volatile uint32_t *)(v->vapic_page + APIC_REG_ISR + i * APIC_REG_SLOT) &
+		    ~l->r.isr[i])
+			return true;
+	return false;
+}
+
+void lapic_vid_sync_in(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	vapic_in(v, l);
+	spin_unlock(&l->lock);
+}
+
+void lapic_eoi_exit(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	vapic_in(v, l);                 /* the EOI'd vector taken: the next owed tick in IRR */
+	l->eois++;
+	vapic_out(v, l, false);
+	spin_unlock(&l->lock);
+}
+
+void lapic_vid_entry(struct vcpu *v)
+{
+	struct lapic *l = lapic_of(v);
+
+	spin_lock(&l->lock);
+	vapic_in(v, l);
+	/* Everything in IRR is in the page now, but a timer vector the guard
+	 * holds back: EV_IRR stays for it, and the exit at timer_host (the
+	 * guard's instant) pushes it. Cleared only under this lock: a
+	 * concurrent deliver_fixed posts EV_IRR again after its write. */
+	if (!lapic_vapic_out(v, l))
+		__atomic_and_fetch(&v->ev_pending, ~(uint32_t)EV_IRR, __ATOMIC_SEQ_CST);
+	spin_unlock(&l->lock);
 }
 
 /* ---- MSRs ---- */
@@ -355,6 +441,7 @@ static bool write_apic_base(struct vcpu *v, struct lapic *l, uint64_t val)
 	if (old == new)
 		return true;
 	spin_lock(&l->lock);
+	vapic_in(v, l);         /* the page may be newer (a virtualized EOI): before the out below */
 	l->base = (l->base & ~mode_bits) | new;
 	if (new == mode_bits) {
 		lapic_regs_enter_x2apic(&l->r);
@@ -362,8 +449,8 @@ static bool write_apic_base(struct vcpu *v, struct lapic *l, uint64_t val)
 		/* disabled: the APIC loses its state, as after power-up */
 		lapic_regs_reset(&l->r, v->id, false, true);
 		lapic_timer_reset(v, l);
-		tpr_sync_out(v, l);
 	}
+	vapic_out(v, l, true);
 	spin_unlock(&l->lock);
 	return true;
 }
@@ -427,7 +514,7 @@ uint64_t lapic_cr8_read(struct vcpu *v)
 	struct lapic *l = lapic_of(v);
 
 	spin_lock(&l->lock);
-	tpr_sync_in(v, l);
+	vapic_in(v, l);
 	uint64_t cr8 = APIC_TPR_CLASS(l->r.tpr);
 	spin_unlock(&l->lock);
 	return cr8;
@@ -438,8 +525,9 @@ void lapic_cr8_write(struct vcpu *v, uint64_t cr8)
 	struct lapic *l = lapic_of(v);
 
 	spin_lock(&l->lock);
+	vapic_in(v, l);
 	l->r.tpr = (uint32_t)(cr8 & 0xF) << 4;
-	tpr_sync_out(v, l);
+	vapic_out(v, l, false);
 	spin_unlock(&l->lock);
 }
 
@@ -450,15 +538,11 @@ int lapic_pending_irq(struct vcpu *v)
 	struct lapic *l = lapic_of(v);
 
 	spin_lock(&l->lock);
-	tpr_sync_in(v, l);
+	vapic_in(v, l);
 	int vec = lapic_deliverable(&l->r);
-	if (vec >= 0 && vec == l->hold_vector && vtsc_timer_now(&v->clock) < l->hold_until) {
-		/* the guard: not before the guest's own RDTSC reaches it */
-		l->guard_holds++;
-		v->timer_host = MIN(v->timer_host, vtsc_deadline_host(&v->clock, l->hold_until));
-		v->entry_work = true;
+	/* the guard: not before the guest's own RDTSC reaches it */
+	if (vec >= 0 && vec == l->hold_vector && lapic_held_vector(v, l) == vec)
 		vec = -1;
-	}
 	spin_unlock(&l->lock);
 	return vec;
 }
@@ -469,21 +553,11 @@ void lapic_ack_irq(struct vcpu *v, uint8_t vector)
 
 	spin_lock(&l->lock);
 	lapic_ack(&l->r, vector);
-	if (vector == l->hold_vector)
-		l->hold_vector = -1;
-	/* a periodic expiry still owed: the next one waits in IRR (it is
-	 * taken after this one's EOI, same class) */
-	uint32_t lvt = l->r.lvt[LVT_TIMER];
-	if (l->timer_owed && vector == (lvt & APIC_VECTOR_MASK) && !(lvt & APIC_LVT_MASKED)) {
-		l->timer_owed--;
-		lapic_accept_irq(&l->r, vector, false);
-	}
+	lapic_vector_taken(v, l, vector);
 	/* EV_IRR goes only under this lock, and only with IRR empty: a
 	 * concurrent deliver_fixed sets it again after its own IRR write. */
 	if (lapic_highest(l->r.irr) < 0)
 		__atomic_and_fetch(&v->ev_pending, ~(uint32_t)EV_IRR, __ATOMIC_SEQ_CST);
-	if (l->hold_vector < 0 && !l->timer_armed)
-		v->timer_host = UINT64_MAX;
 	spin_unlock(&l->lock);
 }
 
@@ -492,7 +566,7 @@ uint32_t lapic_tpr_threshold(struct vcpu *v)
 	struct lapic *l = lapic_of(v);
 
 	spin_lock(&l->lock);
-	tpr_sync_in(v, l);
+	vapic_in(v, l);
 	int vec = lapic_blocked_by_tpr(&l->r);
 	spin_unlock(&l->lock);
 	return vec < 0 ? 0 : APIC_TPR_CLASS((uint32_t)vec);
@@ -523,13 +597,12 @@ void lapic_vcpu_init(struct vcpu *v)
 {
 	struct lapic *l = lapic_of(v);
 
-	*l = (struct lapic){ .hold_vector = -1 };
+	*l = (struct lapic){ .hold_vector = -1, .eoi_exit_vector = -1, .flaw_divide = v->vm->flaw == FLAW_DIVIDE };
 	lapic_regs_reset(&l->r, v->id, false, true);
 	l->base = APIC_DEFAULT_PHYS | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
 	v->timer_host = UINT64_MAX;
 	v->timer_wake = UINT64_MAX;
-	if (v->vapic_page)
-		*vtpr(v) = 0;
+	vapic_out(v, l, true);          /* the VMCS is current: VM creation */
 }
 
 void lapic_init_signal(struct vcpu *v)
@@ -537,9 +610,10 @@ void lapic_init_signal(struct vcpu *v)
 	struct lapic *l = lapic_of(v);
 
 	spin_lock(&l->lock);
+	vapic_in(v, l);
 	lapic_regs_reset(&l->r, v->id, lapic_x2apic_mode(l), true);
 	lapic_timer_reset(v, l);
-	tpr_sync_out(v, l);
+	vapic_out(v, l, true);
 	__atomic_and_fetch(&v->ev_pending, ~(uint32_t)EV_IRR, __ATOMIC_SEQ_CST);
 	spin_unlock(&l->lock);
 }
@@ -552,7 +626,7 @@ void lapic_vm_summary(struct vm *vm)
 		const struct lapic *l = &lapics[vm->id][i];
 		const struct vcpu *v = &vm->vcpus[i];
 		if (!l->timer_fires && !l->eois && !l->ipis_sent && !v->injected_irqs &&
-		    !v->injected_nmis && !v->reinjected)
+		    !v->injected_nmis && !v->reinjected && !v->dropped_vectoring)
 			continue;
 		kprintf("[hv] vm%u vcpu%u apic: injected %lu interrupt(s), %lu NMI(s), %lu re-injected; "
 			"timer fires %lu (masked %lu, late avg %lu max %lu guest ticks), guard holds %lu; "
@@ -560,10 +634,19 @@ void lapic_vm_summary(struct vm *vm)
 			v->reinjected, l->timer_fires, l->timer_masked,
 			l->timer_fires ? l->fire_late_sum / l->timer_fires : 0, l->fire_late_max,
 			l->guard_holds, l->ipis_sent, l->eois);
+		if (v->vectoring_fixed)
+			kprintf("[hv] vm%u vcpu%u: %lu interrupted virtual-interrupt deliveries reported "
+				"stale IDT-vectoring information (Bochs): re-injected as SVI\n", vm->id, i, v->vectoring_fixed);
+		if (v->dropped_vectoring)
+			kprintf("[hv] vm%u vcpu%u: flaw=drop-vectoring dropped %lu event(s) whose delivery "
+				"an exit interrupted\n", vm->id, i, v->dropped_vectoring);
 		if (l->periods_floored)
 			kprintf("[hv] vm%u vcpu%u apic: %lu periodic timer period(s) shorter than %u us "
 				"lengthened to it\n", vm->id, i, l->periods_floored, TIMER_MIN_PERIOD_US);
 	}
+	if (vm->evictions)
+		kprintf("[hv] vm%u: HC_EPT_EVICT: %lu page(s) evicted, %lu mapped back at a fault\n",
+			vm->id, vm->evictions, vm->evict_faults);
 	if (st->ipi_absent || st->ipi_refused || st->ipi_unsupported)
 		kprintf("[hv] vm%u: xAPIC: %lu INIT/SIPI to absent vCPUs, %lu IPI(s) refused by a "
 			"disabled APIC, %lu IPI(s) of an unsupported kind\n", vm->id, st->ipi_absent,

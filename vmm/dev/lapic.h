@@ -77,6 +77,32 @@ void lapic_timer_service(struct vcpu *v);
  * it; a TSC deadline is a TSC value and stays; both are re-derived. */
 void lapic_guest_tsc_changed(struct vcpu *v, uint64_t old_now, uint64_t new_now);
 
+/* apicv=on (v->vid). An APIC-access exit's data read or write at offset off
+ * of the xAPIC page, which the CPU did not virtualize: decoded and emulated
+ * as an EPT violation there would be (RIP advanced), or the VM ended. */
+void lapic_xapic_access(struct vcpu *v, unsigned off, bool write);
+
+/* apicv=on: an APIC-write exit at offset off: the store the CPU made into
+ * the virtual-APIC page, applied to the model (trap-like: RIP is past it). */
+void lapic_apic_write(struct vcpu *v, unsigned off);
+
+/* apicv=on, at a VM entry with EV_IRR: what the CPU did in the page into the
+ * model, then the model's IRR (new IPIs, timer) into the page and RVI, so
+ * the CPU delivers them; EV_IRR cleared. */
+void lapic_vid_entry(struct vcpu *v);
+
+/* apicv=on: has the CPU delivered a virtual interrupt since the model last
+ * looked (a vector in the page's ISR the model lacks)? */
+bool lapic_vid_delivered_since_sync(struct vcpu *v);
+
+/* apicv=on: what the CPU did in the page into the model (before an event is
+ * injected, so that lapic_vid_delivered_since_sync sees only what follows). */
+void lapic_vid_sync_in(struct vcpu *v);
+
+/* apicv=on: an EOI-induced exit (the EOI-exit bitmap has the timer's vector
+ * while periodic expiries are owed): the next owed one goes in. */
+void lapic_eoi_exit(struct vcpu *v);
+
 /* End-of-run lines: per vCPU, the APIC's counters. */
 void lapic_vm_summary(struct vm *vm);
 

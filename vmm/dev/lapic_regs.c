@@ -125,8 +125,10 @@ void lapic_error(struct lapic_regs *r, uint32_t esr_bit)
 	r->esr_pending |= esr_bit;
 	/* The error interrupt itself is not checked again: an illegal vector
 	 * in LVT error would only recurse ("Error Handling"). */
-	if (!(lvt & APIC_LVT_MASKED) && vec >= ILLEGAL_VECTOR_LIMIT && lapic_sw_enabled(r))
+	if (!(lvt & APIC_LVT_MASKED) && vec >= ILLEGAL_VECTOR_LIMIT && lapic_sw_enabled(r)) {
 		bit_set(r->irr, vec);
+		bit_set(r->posted, vec);
+	}
 }
 
 bool lapic_accept_irq(struct lapic_regs *r, uint8_t vector, bool level)
@@ -138,6 +140,7 @@ bool lapic_accept_irq(struct lapic_regs *r, uint8_t vector, bool level)
 		return false;
 	}
 	bit_set(r->irr, vector);
+	bit_set(r->posted, vector);
 	if (level)
 		bit_set(r->tmr, vector);
 	else

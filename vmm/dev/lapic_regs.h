@@ -59,6 +59,10 @@ struct lapic_regs {
 	uint32_t timer_initial, timer_divide;
 	uint32_t timer_current;           /* filled by the timer's owner before a read of TMCCT */
 	uint8_t self_ipi_vector;          /* the last x2APIC SELF IPI write (LAPIC_FX_SELF_IPI) */
+	/* IRR bits set (by an accepted interrupt or an error) since the owner
+	 * last cleared this: apicv=on tells a new interrupt from one the CPU
+	 * already took from its copy of IRR (vmm/dev/lapic.c, vapic_in). */
+	uint32_t posted[APIC_REG_WORDS];
 };
 
 /* Power-up, reset and INIT state: everything 0 but DFR all ones, SVR 0xFF

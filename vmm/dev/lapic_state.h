@@ -29,6 +29,13 @@ struct lapic {
 	int hold_vector;              /* -1: none */
 	uint64_t hold_until;
 	uint64_t hold_wake;           /* hold_until on the reference timeline */
+	/* apicv=on: the IRR bits the virtual-APIC page held after the last
+	 * lapic_vapic_out/in (vmm/dev/lapic_vapic.c) */
+	uint32_t pushed[APIC_REG_WORDS];
+	uint64_t synced_exit;         /* apicv=on: the exit (its exit_tsc) the page was last
+				       * reconciled at (vmm/dev/lapic_vapic.c) */
+	int eoi_exit_vector;          /* apicv=on: the vector set in the EOI-exit bitmap, or -1 */
+	bool flaw_divide;             /* flaw=divide: TDCR is ignored (vmm/dev/lapic_timer.c) */
 	/* counters (owner only) */
 	uint64_t timer_fires, timer_masked, fire_late_sum, fire_late_max, guard_holds;
 	uint64_t eois, ipis_sent, periods_floored;

@@ -21,6 +21,7 @@
  * guest's own clock.
  */
 #include "vmm/dev/lapic_timer.h"
+#include "vmm/dev/lapic_vapic.h"
 #include "kernel/arch.h"
 #include "lib/x86.h"
 #include "vmm/core/vcpu.h"
@@ -54,12 +55,19 @@ static bool timer_reached(const struct lapic *l, uint64_t now)
 	return (int64_t)(now - l->timer_deadline) >= 0;
 }
 
+/* The divisor TDCR selects; 1 under flaw=divide (the negative control of
+ * the apic guest's divide check). */
+static uint32_t timer_divisor(const struct lapic *l)
+{
+	return l->flaw_divide ? 1 : lapic_timer_divisor(l->r.timer_divide);
+}
+
 void lapic_timer_start_count(struct lapic *l, uint64_t now, uint32_t count)
 {
 	l->timer_owed = 0;
 	l->timer_start = now;
 	l->timer_count0 = count;
-	l->timer_deadline = now + (uint64_t)count * lapic_timer_divisor(l->r.timer_divide);
+	l->timer_deadline = now + (uint64_t)count * timer_divisor(l);
 	l->timer_armed = count != 0 && lapic_timer_mode(&l->r) <= APIC_TIMER_PERIODIC;
 }
 
@@ -69,7 +77,7 @@ uint32_t lapic_timer_current(struct vcpu *v, const struct lapic *l)
 	if (!l->timer_armed || lapic_timer_deadline_mode(l))
 		return 0;
 	uint64_t now = vtsc_timer_now(&v->clock);
-	uint32_t div = lapic_timer_divisor(l->r.timer_divide);
+	uint32_t div = timer_divisor(l);
 	if (!timer_reached(l, now))
 		return lapic_timer_count_after(l->timer_count0, div, now - l->timer_start);
 	if (lapic_timer_mode(&l->r) != APIC_TIMER_PERIODIC || !l->r.timer_initial)
@@ -108,7 +116,7 @@ void lapic_timer_rederive(struct vcpu *v, struct lapic *l)
  * TIMER_MIN_PERIOD_US; 0 when the count is 0. */
 static uint64_t timer_period(struct vcpu *v, struct lapic *l)
 {
-	uint64_t period = (uint64_t)l->r.timer_initial * lapic_timer_divisor(l->r.timer_divide);
+	uint64_t period = (uint64_t)l->r.timer_initial * timer_divisor(l);
 	uint64_t floor = vtsc_guest_khz(&v->clock) * TIMER_MIN_PERIOD_US / US_PER_MS;
 
 	if (period && period < floor) {
@@ -235,6 +243,7 @@ void lapic_timer_service(struct vcpu *v)
 	bool raised = false;
 
 	spin_lock(&l->lock);
+	lapic_vapic_in(v, l);           /* apicv=on: is the timer's vector still in IRR? */
 	if (l->timer_armed) {
 		uint64_t now = vtsc_timer_now(&v->clock);
 		if (timer_reached(l, now))

@@ -123,7 +123,12 @@ bool mmio_decode(struct vcpu *v, uint64_t gpa, const char *device, struct mmio_a
 		       device, gpa, v->rip);
 		return false;
 	}
+	return mmio_decode_dir(v, gpa, device, q & EPT_QUAL_WRITE, a);
+}
 
+bool mmio_decode_dir(struct vcpu *v, uint64_t gpa, const char *device, bool write,
+		     struct mmio_access *a)
+{
 	/* Fetch and decode: CS base + RIP (the base is 0 in 64-bit mode). */
 	a->gpa = gpa;
 	a->mode = guest_cpu_mode();
@@ -137,7 +142,7 @@ bool mmio_decode(struct vcpu *v, uint64_t gpa, const char *device, struct mmio_a
 		end_undecodable(v, device, gpa, insn_decode_strerror(err), bytes, n);
 		return false;
 	}
-	if (a->insn.is_write != !!(q & EPT_QUAL_WRITE)) {
+	if (a->insn.is_write != write) {
 		end_undecodable(v, device, gpa, a->insn.is_write ? "decoded a write, the exit says read"
 								  : "decoded a read, the exit says write",
 				bytes, a->insn.len);

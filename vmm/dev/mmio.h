@@ -37,6 +37,12 @@ struct mmio_access {
  * false. */
 bool mmio_decode(struct vcpu *v, uint64_t gpa, const char *device, struct mmio_access *a);
 
+/* The same for an access whose direction the exit gave otherwise (an
+ * APIC-access exit, SDM Vol. 3C, "Exit Qualification for APIC-Access VM
+ * Exits"): write says whether it was a write; fetches were refused before. */
+bool mmio_decode_dir(struct vcpu *v, uint64_t gpa, const char *device, bool write,
+		     struct mmio_access *a);
+
 /* All-ones of the access size (what a read of nothing returns). */
 uint64_t mmio_size_mask(unsigned size);
 
