@@ -68,6 +68,8 @@ struct saved_vcpu {
 	uint8_t timer_armed;
 	uint8_t vapic[PAGE_SIZE];
 	bool has_vapic;
+	bool vid;                     /* apicv=on: GUEST_INTR_STATUS (RVI/SVI) travels too */
+	uint64_t intr_status;
 	struct vtsc tsc;
 	struct hc_counters counters;
 	uint8_t fpu[FPU_AREA_MAX];    /* the XSAVE (or FXSAVE) area as saved at its last put */
@@ -92,6 +94,14 @@ static struct {
 static void copy_apic(struct vcpu *v, struct saved_vcpu *s)
 {
 	struct lapic *l = lapic_of(v);
+
+	/* apicv=on: what the CPU delivered from the virtual-APIC page since the
+	 * last look, into the model first (vmm/dev/lapic_vapic.c) */
+	s->vid = v->vid && v->loaded_on == (int32_t)this_cpu()->cpu_id;
+	if (s->vid) {
+		lapic_vid_sync_in(v);
+		s->intr_status = vmcs_read16(GUEST_INTR_STATUS);
+	}
 
 	spin_lock(&l->lock);
 	s->apic = l->r;
@@ -171,6 +181,8 @@ static uint64_t vcpu_payload(const struct saved_vcpu *s)
 		n += NFIELDS * snap_record_size(8);
 	if (s->has_vapic)
 		n += snap_record_size(PAGE_SIZE);
+	if (s->vid)
+		n += snap_record_size(8);
 	return n + snap_record_size(sizeof(s->counters)) + snap_record_size(8 * 8) +
 	       snap_record_size((uint32_t)s->fpu_meta[6]);
 }
@@ -198,6 +210,8 @@ static void write_vcpu(struct snap_writer *w, uint32_t id, const struct saved_vc
 			snap_record(w, saved_fields[i], &s->field[i], 8);
 	if (s->has_vapic)
 		snap_record(w, SNAP_KEY_OPTIONAL | SNAP_KEY_LAPIC, s->vapic, PAGE_SIZE);
+	if (s->vid)
+		snap_record(w, GUEST_INTR_STATUS, &s->intr_status, 8);
 	/* what HC_COUNTERS returns: a guest comparing two readings across the
 	 * save must not see them go back */
 	snap_record(w, SNAP_KEY_OPTIONAL | SNAP_KEY_COUNTERS, &s->counters, sizeof(s->counters));
@@ -424,6 +438,9 @@ static void restore_apic(struct vcpu *v, const struct snap_section_view *s)
 	spin_unlock(&l->lock);
 	if (vapic && vlen == PAGE_SIZE && v->vapic_page)
 		memcpy(v->vapic_page, vapic, PAGE_SIZE);
+	uint64_t status;
+	if (v->vid && record(s, GUEST_INTR_STATUS, &status, 8))
+		vmcs_write16(GUEST_INTR_STATUS, (uint16_t)status);
 }
 
 /* The FPU area travels as the saving CPU laid it out: taken only where this
