@@ -89,15 +89,74 @@ static bool halt_over(struct vcpu *v, uint64_t now)
 	return (ev & EV_IRR) && lapic_wants_wakeup(v);
 }
 
+/*
+ * The idle pCPUs' view without the lock. An idle pCPU loops over pick(),
+ * retire_idle_vms() and end_stuck_vms() until a vCPU is given back for it,
+ * and how long one turn of that loop takes is most of how long a move to
+ * an idle pCPU takes (docs/performance.md, "Slice ends and moves"). So each
+ * of them first looks without vcpu_state_lock, with relaxed loads, and
+ * takes the lock only when what it sees may need it; under the lock it
+ * decides exactly as before. A stale view costs one more turn of the loop,
+ * never a wrong decision: each condition that needs the lock lasts until
+ * someone takes it.
+ */
+#define PEEK(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+/* Might pick() find v for pCPU me (a superset of its test: halted vCPUs
+ * with an interrupt pending count, whatever lapic_wants_wakeup says)? */
+static bool may_pick(struct vcpu *v, uint32_t me, uint64_t *now)
+{
+	enum vcpu_state st = PEEK(v->state);
+
+	if (PEEK(v->vm->state) == VM_ENDED)
+		return st != VCPU_RUNNING && st != VCPU_STOPPED;   /* to stop it */
+	if (st != VCPU_RUNNABLE)
+		return false;
+	int32_t next = PEEK(v->next_pcpu);
+	if (next >= 0 && next != (int32_t)me)
+		return false;
+	bool parked = PEEK(v->parked);
+	if (PEEK(v->halted) || parked) {
+		uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_RELAXED);
+		if (ev & (EV_NMI | EV_INIT))
+			return true;
+		if (parked)
+			return false;
+		if (ev & EV_IRR)
+			return true;
+		if (PEEK(v->timer_wake) == UINT64_MAX)
+			return false;
+		if (*now == UINT64_MAX)
+			*now = ref_now();
+		return *now >= PEEK(v->timer_wake);
+	}
+	if (PEEK(v->sleeping)) {
+		if (*now == UINT64_MAX)
+			*now = ref_now();
+		return (int64_t)(*now - PEEK(v->wake_ref)) >= 0;
+	}
+	return true;
+}
+
 /* A runnable vCPU this pCPU may run now, marked RUNNING; NULL if none. */
 static struct vcpu *pick(uint32_t me)
 {
 	struct vcpu *found = NULL;
-	uint64_t now = ref_now();
+	uint64_t now = UINT64_MAX;      /* ref_now(), read once when needed */
+	uint32_t i = next_scan[me] < nall ? next_scan[me] : 0, k;
 
+	/* Without the lock: the first vCPU that may be for us, if any. */
+	for (k = 0; k < nall; k++, i = i + 1 < nall ? i + 1 : 0)
+		if (may_pick(all_vcpus[i], me, &now))
+			break;
+	if (k == nall)
+		return NULL;
+
+	/* Under the lock, from there, the exact test over every vCPU. */
 	spin_lock(&vcpu_state_lock);
-	uint32_t i = next_scan[me] < nall ? next_scan[me] : 0;
-	for (uint32_t k = 0; k < nall && !found; k++, i = i + 1 < nall ? i + 1 : 0) {
+	if (now == UINT64_MAX)
+		now = ref_now();
+	for (k = 0; k < nall && !found; k++, i = i + 1 < nall ? i + 1 : 0) {
 		struct vcpu *v = all_vcpus[i];
 		if (v->vm->state == VM_ENDED && v->state != VCPU_RUNNING) {
 			v->state = VCPU_STOPPED;
@@ -151,6 +210,12 @@ static void give_back(struct vcpu *v, uint32_t me)
 /* Retire VMs that ended while none of their vCPUs ran (e.g. a SIPI-less AP). */
 static void retire_idle_vms(void)
 {
+	bool any = false;
+
+	for (uint32_t i = 0; i < nvms && !any; i++)   /* a look without the lock first */
+		any = PEEK(vms[i].state) == VM_ENDED && !PEEK(vms[i].counted_done);
+	if (!any)
+		return;
 	spin_lock(&vcpu_state_lock);
 	for (uint32_t i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
@@ -167,12 +232,37 @@ static void retire_idle_vms(void)
 	spin_unlock(&vcpu_state_lock);
 }
 
+/* Might vm be stuck (a superset of end_stuck_vms' test, without the lock):
+ * no vCPU of it runs or may run, as far as a look without the lock sees. */
+static bool may_be_stuck(struct vm *vm)
+{
+	if (PEEK(vm->state) != VM_RUNNING)
+		return false;
+	for (uint32_t c = 0; c < vm->nvcpus; c++) {
+		struct vcpu *v = &vm->vcpus[c];
+		enum vcpu_state st = PEEK(v->state);
+		if (st == VCPU_WAIT_SIPI)
+			continue;
+		if (st != VCPU_RUNNABLE)
+			return false;
+		if (!PEEK(v->parked) && !(PEEK(v->halted) && PEEK(v->timer_wake) == UINT64_MAX))
+			return false;
+	}
+	return true;
+}
+
 /* A VM none of whose vCPUs can ever run again (each parked by HLT with
  * interrupts off, or halted with no timer armed and nothing to take, or
  * waiting for a SIPI that no running vCPU can send) is over: end it,
  * naming where it halted. */
 static void end_stuck_vms(void)
 {
+	bool any = false;
+
+	for (uint32_t i = 0; i < nvms && !any; i++)   /* a look without the lock first */
+		any = may_be_stuck(&vms[i]);
+	if (!any)
+		return;
 	spin_lock(&vcpu_state_lock);
 	for (uint32_t i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
