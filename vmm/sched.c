@@ -154,8 +154,6 @@ static struct vcpu *pick(uint32_t me)
 
 	/* Under the lock, from there, the exact test over every vCPU. */
 	spin_lock(&vcpu_state_lock);
-	if (now == UINT64_MAX)
-		now = ref_now();
 	for (k = 0; k < nall && !found; k++, i = i + 1 < nall ? i + 1 : 0) {
 		struct vcpu *v = all_vcpus[i];
 		if (v->vm->state == VM_ENDED && v->state != VCPU_RUNNING) {
@@ -166,11 +164,15 @@ static struct vcpu *pick(uint32_t me)
 			continue;
 		if (v->next_pcpu >= 0 && v->next_pcpu != (int32_t)me)
 			continue;
-		if (v->halted || v->parked) {
-			if (!halt_over(v, now))
+		if (v->halted || v->parked || v->sleeping) {
+			if (now == UINT64_MAX)
+				now = ref_now();
+			if (v->halted || v->parked) {
+				if (!halt_over(v, now))
+					continue;
+			} else if ((int64_t)(now - v->wake_ref) < 0) {
 				continue;
-		} else if (v->sleeping && (int64_t)(now - v->wake_ref) < 0) {
-			continue;
+			}
 		}
 		v->state = VCPU_RUNNING;
 		v->sleeping = false;
