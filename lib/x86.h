@@ -189,6 +189,8 @@
 #define CPUID_1_EDX_APIC            BIT(9)
 #define CPUID_LEAF_EXT_FEATURES     7
 #define CPUID_7_EBX_TSC_ADJUST      BIT(1)
+#define CPUID_LEAF_EXT_MAX          0x80000000u   /* EAX: the highest extended leaf */
+#define CPUID_LEAF_ADDR_SIZES       0x80000008u   /* EAX[15:8]: linear-address bits */
 
 /* The BIOS data area word holding the EBDA's segment (kernel/bios.c). */
 #define BDA_EBDA_SEGMENT    0x40E
