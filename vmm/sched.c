@@ -45,6 +45,21 @@ static uint32_t ncpus;
 static uint32_t vms_left;             /* VMs not yet ended, under vcpu_state_lock */
 static uint32_t next_scan[MAX_CPUS];  /* round-robin start point per pCPU */
 
+/*
+ * Direct handoff to an idle pCPU. A pCPU whose pick() found nothing says
+ * so in idle[]; a vCPU given back for such a pCPU (plainly runnable, its
+ * next pCPU fixed) is marked RUNNING and put in that pCPU's slot, which the
+ * idle loop reads first: the idle pCPU takes it without the lock and
+ * without a scan. Only idle pCPUs get one, so a handoff never jumps ahead
+ * of vCPUs already waiting for a busy pCPU. give_back fills a slot only
+ * when it is empty, under vcpu_state_lock; the slot's own pCPU empties it
+ * and sets and clears its idle[] entry without the lock: a stale false
+ * only means the vCPU is found by pick() instead, and a stale true lasts
+ * only until that pCPU takes what is in its slot.
+ */
+static bool idle[MAX_CPUS];
+static struct vcpu *handoff[MAX_CPUS];
+
 /* splitmix64: small, seedable, the same sequence on every run */
 #define SPLITMIX_GAMMA 0x9E3779B97F4A7C15ULL   /* its increment, also the seed's mask */
 static uint64_t rng_next(void)
@@ -177,6 +192,7 @@ static struct vcpu *pick(uint32_t me)
 		v->state = VCPU_RUNNING;
 		v->sleeping = false;
 		next_scan[me] = i + 1;
+		__atomic_store_n(&idle[me], false, __ATOMIC_RELAXED);
 		found = v;
 	}
 	spin_unlock(&vcpu_state_lock);
@@ -197,13 +213,19 @@ static void give_back(struct vcpu *v, uint32_t me)
 			vms_left--;
 		}
 	} else {
-		v->next_pcpu = next_pcpu_for(v, me);
+		int32_t next = next_pcpu_for(v, me);
+		v->next_pcpu = next;
 		v->state = VCPU_RUNNABLE;
 		if (v->to_wait_sipi) {
 			/* it took an INIT: wait for a SIPI, unless one came since */
 			v->to_wait_sipi = false;
 			if (!v->pending_sipi)
 				v->state = VCPU_WAIT_SIPI;
+		} else if (next >= 0 && PEEK(idle[next]) && !handoff[next] &&
+			   !v->halted && !v->parked && !v->sleeping) {
+			v->state = VCPU_RUNNING;     /* reserved for pCPU next */
+			idle[next] = false;
+			__atomic_store_n(&handoff[next], v, __ATOMIC_RELEASE);
 		}
 	}
 	spin_unlock(&vcpu_state_lock);
@@ -303,12 +325,20 @@ static void sched_loop(void *arg)
 		host_apic_sw_enable();
 
 	for (;;) {
-		struct vcpu *v = pick(me);
+		struct vcpu *v = __atomic_load_n(&handoff[me], __ATOMIC_ACQUIRE);
+		if (v) {
+			__atomic_store_n(&handoff[me], NULL, __ATOMIC_RELAXED);
+			__atomic_store_n(&idle[me], false, __ATOMIC_RELAXED);
+		} else {
+			v = pick(me);
+		}
 		if (v) {
 			vcpu_run_slice(v, hv_opts.slice, every_exit, stay);
 			give_back(v, me);
 			continue;
 		}
+		if (!PEEK(idle[me]))
+			__atomic_store_n(&idle[me], true, __ATOMIC_RELAXED);
 		retire_idle_vms();
 		end_stuck_vms();
 		if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))

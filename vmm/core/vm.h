@@ -49,7 +49,8 @@ enum vm_end_kind {
 enum vcpu_state {
 	VCPU_WAIT_SIPI,               /* an AP before its SIPI: off every run queue */
 	VCPU_RUNNABLE,                /* may be picked (once wake_ref has passed) */
-	VCPU_RUNNING,                 /* some pCPU runs it */
+	VCPU_RUNNING,                 /* some pCPU runs it, or it waits in an idle pCPU's
+				       * handoff slot (vmm/sched.c:give_back) */
 	VCPU_STOPPED,                 /* its VM ended */
 };
 
