@@ -55,6 +55,11 @@ uint64_t tsc_guest(const struct vtsc *t, uint64_t ref)
 	return tsc_scale(ref, t->mult) + t->off;
 }
 
+uint64_t tsc_offset_compensated(const struct vtsc *t, int64_t skew)
+{
+	return t->off - (uint64_t)tsc_scale_signed(skew, t->mult);
+}
+
 int64_t tsc_guest_error(uint64_t guest_read, uint64_t host_tsc, int64_t true_skew, uint64_t mult,
 			uint64_t off)
 {
