@@ -7,6 +7,8 @@
  *                    and that "expect=WORD" is in the raw command line
  *   crash=ud|gp|pf   ends with an unexpected exception after the checks, to
  *                    test the failure path (the run must end with RESULT: FAIL)
+ *   crash=hlt        parks for good after the checks (CLI; HLT, no verdict): under
+ *                    chronovisor the scheduler must find the VM stuck and end it
  */
 #include "guest/lib/guest.h"
 
@@ -21,6 +23,8 @@ static void crash(const char *how)
 		(void)*(volatile uint64_t *)0x8000000000000000ull;  /* non-canonical: #GP */
 	else if (strcmp(how, "pf") == 0)
 		(void)*(volatile uint64_t *)0x100000000000ull;   /* not mapped: #PF */
+	else if (strcmp(how, "hlt") == 0)
+		halt_forever();                               /* CLI; HLT: nothing wakes it */
 	report(false, "crash=%s did not crash", how);
 }
 

@@ -234,7 +234,7 @@
 #define CPUID_7_EBX_SMEP            BIT(7)
 #define CPUID_7_EBX_SMAP            BIT(20)
 #define CPUID_7_EDX_IBRS_IBPB       BIT(26)    /* IA32_SPEC_CTRL.IBRS and IA32_PRED_CMD.IBPB */
-#define CPUID_LEAF_EXT_MAX          0x80000000u
+#define CPUID_LEAF_EXT_MAX          0x80000000u   /* EAX: the highest extended leaf */
 #define CPUID_LEAF_EXT_INFO         0x80000001u
 #define CPUID_80000001_EDX_NX       BIT(20)    /* execute-disable bit (EFER.NXE) */
 #define CPUID_7_ECX_OSPKE           BIT(4)

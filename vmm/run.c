@@ -48,27 +48,26 @@
 #include "vmx/vmcs_setup.h"
 #include "vmx/vmx.h"
 
-/* The guest-owned MSRs that VMX does not switch and the host never uses:
- * they stay in the pCPU while the vCPU runs there and travel with it. */
-static const uint32_t travelling_msrs[NUM_TRAVELLING_MSRS] = {
-	MSR_IA32_KERNEL_GS_BASE, MSR_IA32_STAR, MSR_IA32_LSTAR, MSR_IA32_CSTAR,
-	MSR_IA32_FMASK, MSR_IA32_TSC_AUX,
-};
+/*
+ * The travelling MSRs (vmm/core/vm.h): the guest's writes to them exit and
+ * land in v->msrs (vmm/dev/msr_emul.c), so nothing is saved when a vCPU
+ * leaves, and a pCPU loads them only when it does not hold them already:
+ * msrs_held has this pCPU's bit, and no other vCPU's MSRs were loaded here
+ * since (msrs_owner). A vCPU that comes back to a pCPU that last held its
+ * MSRs, and did not write them elsewhere meanwhile, pays nothing.
+ */
+static const struct vcpu *msrs_owner[MAX_CPUS];
 
-static void msrs_load(const struct vcpu *v)
+static void msrs_load(struct vcpu *v, uint32_t me)
 {
-	for (unsigned i = 0; i < NUM_TRAVELLING_MSRS - 1; i++)
+	if ((v->msrs_held & BIT(me)) && msrs_owner[me] == v)
+		return;
+	for (unsigned i = 0; i < TMSR_TSC_AUX; i++)
 		wrmsr(travelling_msrs[i], v->msrs[i]);
 	if (vmx_ctls.rdtscp)          /* TSC_AUX is last: the guest sees it only with RDTSCP */
-		wrmsr(MSR_IA32_TSC_AUX, v->msrs[NUM_TRAVELLING_MSRS - 1]);
-}
-
-static void msrs_save(struct vcpu *v)
-{
-	for (unsigned i = 0; i < NUM_TRAVELLING_MSRS - 1; i++)
-		v->msrs[i] = rdmsr(travelling_msrs[i]);
-	if (vmx_ctls.rdtscp)
-		v->msrs[NUM_TRAVELLING_MSRS - 1] = rdmsr(MSR_IA32_TSC_AUX);
+		wrmsr(MSR_IA32_TSC_AUX, v->msrs[TMSR_TSC_AUX]);
+	v->msrs_held |= BIT(me);
+	msrs_owner[me] = v;
 }
 
 /*
@@ -98,7 +97,7 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		if (cpu->current_vcpu != v) {
 			VMX_CHECK("vmptrld", pa, vmptrld(pa));
 			cpu->current_vcpu = v;
-			msrs_load(v);     /* another vCPU ran here meanwhile */
+			msrs_load(v, me); /* another vCPU ran here meanwhile */
 		}
 	} else {
 		/* Never active on two pCPUs: whoever ran it last VMCLEARs it.
@@ -118,7 +117,7 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 			v->host_state_cpu = (int32_t)me;
 		}
 		vtsc_load(&v->clock);
-		msrs_load(v);
+		msrs_load(v, me);
 		if (v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me) {
 			/* Off any pCPU since the exit that made it leave the last
 			 * one: both instants on the reference timeline. */
@@ -153,7 +152,6 @@ static void vcpu_put(struct vcpu *v, bool stay)
 	assert(v->loaded_on == (int32_t)me);
 	v->regs.cr2 = read_cr2();
 	guest_fpu_put(v);
-	msrs_save(v);
 	vtsc_put(&v->clock);
 	/* the exit that made it leave, on the reference timeline */
 	v->put_ref = host_to_ref(me, v->regs.exit_tsc);

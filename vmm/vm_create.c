@@ -14,6 +14,7 @@
  * VM_END_LOAD_FAILED and a message naming the file; the other VMs still run.
  */
 #include "vmm/core/vm.h"
+#include "vmm/core/vcpu.h"
 #include "lib/x86.h"
 #include "lib/cmdline.h"
 #include "kernel/console.h"
@@ -55,7 +56,10 @@
 #define MSR_BITMAP_WRITE_HIGH  3072
 #define MSR_HIGH_BASE          0xC0000000U
 
-/* The guest's own MSRs that VMX switches or the host never uses: no exit. */
+/* The guest's own MSRs that VMX switches: no exit. The travelling ones
+ * (vmm/core/vm.h: KERNEL_GS_BASE, STAR, LSTAR, CSTAR, FMASK, TSC_AUX),
+ * which the host never uses, are read without an exit; their writes exit
+ * (vmm/dev/msr_emul.c), so the hypervisor always knows their values. */
 static const uint32_t passthrough_msrs[] = {
 	MSR_IA32_EFER,            /* loaded/saved by the VM-entry/exit EFER controls */
 	MSR_IA32_FS_BASE,         /* guest-state fields of the VMCS */
@@ -63,21 +67,16 @@ static const uint32_t passthrough_msrs[] = {
 	MSR_IA32_SYSENTER_CS,
 	MSR_IA32_SYSENTER_ESP,
 	MSR_IA32_SYSENTER_EIP,
-	MSR_IA32_KERNEL_GS_BASE,  /* unused by the host (no SWAPGS) */
-	MSR_IA32_STAR,            /* unused by the host (no SYSCALL) */
-	MSR_IA32_LSTAR,
-	MSR_IA32_CSTAR,
-	MSR_IA32_FMASK,
-	MSR_IA32_TSC_AUX,         /* read by RDTSCP/RDPID; switched in vcpu_load/put */
 };
 
-static void msr_bitmap_pass(uint8_t *bm, uint32_t msr)
+static void msr_bitmap_pass(uint8_t *bm, uint32_t msr, bool write_too)
 {
 	uint32_t base = msr >= MSR_HIGH_BASE ? MSR_BITMAP_READ_HIGH : MSR_BITMAP_READ_LOW;
 	uint32_t idx = msr & 0x1FFF;
 
 	bm[base + idx / 8] &= (uint8_t)~(1u << (idx % 8));
-	bm[base + MSR_BITMAP_WRITE_LOW + idx / 8] &= (uint8_t)~(1u << (idx % 8));
+	if (write_too)
+		bm[base + MSR_BITMAP_WRITE_LOW + idx / 8] &= (uint8_t)~(1u << (idx % 8));
 }
 
 /* The first word of a module command line, without any directory. */
@@ -204,7 +203,9 @@ static bool setup_bitmaps(struct vm *vm)
 	memset(vm->io_bitmap, 0xFF, IO_BITMAP_PAGES * PAGE_SIZE);   /* every port exits */
 	memset(vm->msr_bitmap, 0xFF, PAGE_SIZE);                    /* every MSR exits ... */
 	for (size_t i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)  /* ... but these */
-		msr_bitmap_pass(vm->msr_bitmap, passthrough_msrs[i]);
+		msr_bitmap_pass(vm->msr_bitmap, passthrough_msrs[i], true);
+	for (size_t i = 0; i < NUM_TRAVELLING_MSRS; i++)           /* reads only */
+		msr_bitmap_pass(vm->msr_bitmap, travelling_msrs[i], false);
 	return true;
 }
 

@@ -47,7 +47,6 @@ void vmcs_write_host_state(void)
 	vmcs_write16(HOST_TR_SELECTOR, GDT_TSS(cpu));
 	vmcs_writenat(HOST_TR_BASE, (uint64_t)(uintptr_t)tss_of(cpu));
 	vmcs_writenat(HOST_GS_BASE, (uint64_t)(uintptr_t)this_cpu());
-	vmcs_writenat(HOST_GDTR_BASE, gdt_base());
 }
 
 static void init_host_state(void)
@@ -59,6 +58,7 @@ static void init_host_state(void)
 	/* The same on every pCPU: one page table, one IDT. */
 	vmcs_writenat(HOST_CR3, read_cr3());
 	vmcs_writenat(HOST_IDTR_BASE, idt_base());
+	vmcs_writenat(HOST_GDTR_BASE, gdt_base());   /* one GDT; a TSS descriptor per pCPU */
 	vmcs_write16(HOST_CS_SELECTOR, GDT_KERNEL_CS);
 	vmcs_write16(HOST_SS_SELECTOR, GDT_KERNEL_DS);
 	vmcs_write16(HOST_DS_SELECTOR, GDT_KERNEL_DS);

@@ -37,8 +37,8 @@ void vmcs_init_multiboot(const struct vmcs_resources *res, struct guest_regs *re
 void vmcs_init_realmode(struct guest_regs *regs, uint8_t vector);
 
 /* The host-state fields that differ between pCPUs (TR selector and base,
- * GS base, GDTR base): written again whenever the VMCS is loaded on another
- * pCPU. CR3 and the IDT are the same on every pCPU (written once). */
+ * GS base): written again whenever the VMCS is loaded on another pCPU.
+ * CR3, the GDT and the IDT are the same on every pCPU (written once). */
 void vmcs_write_host_state(void);
 
 #endif

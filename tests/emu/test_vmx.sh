@@ -11,7 +11,7 @@
 source "$(dirname "$0")/lib.sh"
 
 G=$TEST_BUILD/guest
-T_MULTI=240   # 9 VMs in one boot: ~20 s quiet
+T_MULTI=240   # 10 VMs in one boot: ~20 s quiet
 T_ONE=120     # one small VM: ~5 s quiet
 
 work=$TEST_LOGROOT/inputs
@@ -30,7 +30,8 @@ cv_bg multi --emu bochs --timeout $T_MULTI --hv "watchdog=300000000" \
   --guest "$work/truncated.elf" \
   --guest "$work/garbage.elf" \
   --guest "$G/hostile.elf hv=1 mem=16M case=cpuid-loop" \
-  --guest "$G/hello.elf hv=1 expect=last" --guest-module "$work/env.txt"
+  --guest "$G/hello.elf hv=1 expect=last" --guest-module "$work/env.txt" \
+  --guest "$G/hello.elf hv=1 crash=hlt"
 cv_bg platform --emu bochs --timeout $T_ONE --guest "$G/platform.elf hv=1"
 cv_wait multi platform
 
@@ -75,7 +76,14 @@ want_log '^\[vm8\] PASS: expect=last' 'vm8 ran after all the hostile ones'
 want_log '^\[hv\] vm8 "hello.elf" exit code 1: PASS' 'vm8 verdict line'
 want_log '^\[hv\] vm8 "hello.elf": .* 1 module\(s\)' 'vm8 got its attached module'
 want_log '^RESULT: FAIL' 'the run fails as a whole (hostile VMs failed)'
-want_log '^\[hv\] 9 VM\(s\) run' 'all nine VMs were run'
+want_log '^\[hv\] 10 VM\(s\) run' 'all ten VMs were run'
+end
+
+# A VM whose only vCPU parks for good (CLI; HLT) can never run again: the idle pCPUs'
+# housekeeping (vmm/sched.c:end_stuck_vms) must end it, or this boot never ends.
+begin stuck-vm-ended multi
+want_log '^\[vm9\] hello: crashing on purpose \(crash=hlt\)' 'vm9 parked itself (CLI; HLT)'
+want_log '^\[hv\] vm9 "hello\.elf" exit code none: FAIL \(halted for good: HLT at RIP 0x[0-9a-f]+ with interrupts off, no vCPU left to run\)' 'the scheduler ended vm9 as stuck'
 end
 
 begin platform-under-chronovisor platform

@@ -9,6 +9,13 @@
 #include "kernel/host_apic.h"
 #include "kernel/percpu.h"
 #include "vmm/time/tsc_sync.h"
+#include "lib/msr.h"
+
+const uint32_t travelling_msrs[NUM_TRAVELLING_MSRS] = {
+	[TMSR_KERNEL_GS_BASE] = MSR_IA32_KERNEL_GS_BASE, [TMSR_STAR] = MSR_IA32_STAR,
+	[TMSR_LSTAR] = MSR_IA32_LSTAR, [TMSR_CSTAR] = MSR_IA32_CSTAR,
+	[TMSR_FMASK] = MSR_IA32_FMASK, [TMSR_TSC_AUX] = MSR_IA32_TSC_AUX,
+};
 
 struct spinlock vcpu_state_lock;
 bool vcpu_kicks_enabled;

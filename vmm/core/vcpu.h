@@ -34,6 +34,9 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 		vcpu_single_step(v);
 }
 
+/* The MSR number of each enum travelling_msr (vmm/core/vm.h). */
+extern const uint32_t travelling_msrs[NUM_TRAVELLING_MSRS];
+
 /* The exit qualification of the current exit, read once when a handler
  * needs it (most exits do not: the dispatcher leaves it alone). */
 static inline uint64_t vcpu_exit_qualification(struct vcpu *v)

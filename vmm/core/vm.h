@@ -62,13 +62,23 @@ enum vm_end_kind {
 enum vcpu_state {
 	VCPU_WAIT_SIPI,               /* an AP before its SIPI: off every run queue */
 	VCPU_RUNNABLE,                /* may be picked (once wake_ref has passed) */
-	VCPU_RUNNING,                 /* some pCPU runs it */
+	VCPU_RUNNING,                 /* some pCPU runs it, or it waits in an idle pCPU's
+				       * handoff slot (vmm/sched.c:give_back) */
 	VCPU_STOPPED,                 /* its VM ended */
 };
 
 #define VM_FEATURE_WORDS    2     /* 128 features at most */
 #define VCPU_MCE_BANKS      2     /* machine-check banks shown with MCA (IA32_MCG_CAP[7:0]) */
-#define NUM_TRAVELLING_MSRS 6     /* vmm/run.c: KERNEL_GS_BASE STAR LSTAR CSTAR FMASK TSC_AUX */
+/* The guest-owned MSRs that VMX does not switch and the host never uses:
+ * they stay in the pCPU while the vCPU runs there and travel with it
+ * (vmm/run.c). The guest reads them without an exit; its writes exit
+ * (vmm/dev/msr_emul.c), so vcpu.msrs always holds their values and a pCPU
+ * that still holds them needs neither a save nor a load. */
+enum travelling_msr {
+	TMSR_KERNEL_GS_BASE, TMSR_STAR, TMSR_LSTAR, TMSR_CSTAR, TMSR_FMASK,
+	TMSR_TSC_AUX,                 /* last: loaded only with "enable RDTSCP" */
+	NUM_TRAVELLING_MSRS
+};
 
 struct vcpu {
 	struct guest_regs regs;       /* offset 0: vmx_run() takes &regs, vmx_exit_hook() casts it back */
@@ -101,7 +111,8 @@ struct vcpu {
 	uint64_t put_ref;             /* reference TSC of the exit that made it leave a pCPU */
 	uint64_t resume_rip;          /* guest RIP its current slice began at (vmm/run.c);
 				       * 0 once HC_TSC_CHECK looked at it (vmm/dev/hypercall.c) */
-	uint64_t msrs[NUM_TRAVELLING_MSRS];
+	uint64_t msrs[NUM_TRAVELLING_MSRS];   /* enum travelling_msr */
+	uint64_t msrs_held;           /* pCPUs (bit = id) whose MSRs hold msrs[] (vmm/run.c) */
 
 	/* migrations, for the report */
 	uint64_t migrations;

@@ -22,6 +22,8 @@
 #include "lib/msr.h"
 #include "vmm/time/vtsc.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+#include "kernel/percpu.h"
 
 /* IA32_MISC_ENABLE bits a guest may change; writing any other bit with a
  * value it does not have raises #GP, as writing a reserved bit does. */
@@ -161,6 +163,65 @@ unhandled:
 }
 
 
+/* A linear address the CPU takes (SDM Vol. 1, "Canonical Addressing"):
+ * bits 63 down to the top implemented bit all equal, for the host's
+ * linear-address width (CPUID.80000008H:EAX[15:8]; 48 when not shown). */
+static bool canonical(uint64_t a)
+{
+	static uint32_t bits;
+
+	if (!bits) {
+		uint32_t max = cpuid(CPUID_LEAF_EXT_MAX, 0).eax;
+		bits = max >= CPUID_LEAF_ADDR_SIZES ? (cpuid(CPUID_LEAF_ADDR_SIZES, 0).eax >> 8) & 0xFF : 48;
+		if (bits < 48 || bits > 64)
+			bits = 48;
+	}
+	int shift = 64 - (int)bits;
+	return (uint64_t)((int64_t)(a << shift) >> shift) == a;
+}
+
+/*
+ * A write to a travelling MSR (vmm/core/vm.h): it exits so that v->msrs
+ * always holds the value and no pCPU has to save it when the vCPU leaves
+ * (vmm/run.c). The pCPU's MSR is written here too (it is v's while v is
+ * loaded), and this pCPU becomes the only one that holds the new values.
+ * The #GP rules are the CPU's (SDM Vol. 4, "IA-32 Architectural MSRs"):
+ * the address MSRs take canonical addresses only, IA32_FMASK and
+ * IA32_TSC_AUX have bits 63:32 reserved; the host's WRMSR must never
+ * fault on a guest's value. Returns false when a #GP was queued.
+ */
+static bool travelling_write(struct vcpu *v, enum travelling_msr i, uint64_t val)
+{
+	switch (i) {
+	case TMSR_KERNEL_GS_BASE:
+	case TMSR_LSTAR:
+	case TMSR_CSTAR:
+		if (!canonical(val))
+			goto gp;
+		break;
+	case TMSR_FMASK:
+	case TMSR_TSC_AUX:
+		if (val >> 32)
+			goto gp;
+		break;
+	case TMSR_STAR:
+	case NUM_TRAVELLING_MSRS:
+		break;
+	}
+	if (i == TMSR_TSC_AUX && !vmx_ctls.rdtscp) {
+		/* hidden with RDTSCP (vmm/dev/cpuid.c): no such MSR here */
+		gp_unhandled(v, travelling_msrs[i], true, val);
+		return false;
+	}
+	wrmsr(travelling_msrs[i], val);
+	v->msrs[i] = val;
+	v->msrs_held = BIT(this_cpu()->cpu_id);
+	return true;
+gp:
+	vcpu_inject_exception(v, VEC_GP, true, 0);
+	return false;
+}
+
 void handle_wrmsr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.rcx;
@@ -200,6 +261,16 @@ void handle_wrmsr(struct vcpu *v)
 		break;
 	case MSR_IA32_BIOS_SIGN_ID:
 		break;                  /* accepted and ignored, as Linux expects */
+	case MSR_IA32_KERNEL_GS_BASE:
+	case MSR_IA32_STAR:
+	case MSR_IA32_LSTAR:
+	case MSR_IA32_CSTAR:
+	case MSR_IA32_FMASK:
+	case MSR_IA32_TSC_AUX:
+		for (unsigned i = 0; i < NUM_TRAVELLING_MSRS; i++)
+			if (travelling_msrs[i] == msr && !travelling_write(v, (enum travelling_msr)i, val))
+				return;
+		break;
 	default:
 		if (is_mca_msr(msr) && feature_usable(vm, FEAT_MCA)) {
 			if (!mca_msr(v, msr, true, &val)) {

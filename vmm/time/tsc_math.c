@@ -36,19 +36,6 @@ uint64_t mul_div_u64(uint64_t a, uint64_t b, uint64_t c)
 	return div128_64((u128)a * b, c);
 }
 
-uint64_t tsc_scale(uint64_t x, uint64_t mult)
-{
-	return (uint64_t)(((u128)x * mult) >> TSC_MULT_SHIFT);
-}
-
-int64_t tsc_scale_signed(int64_t d, uint64_t mult)
-{
-	if (d >= 0)
-		return (int64_t)tsc_scale((uint64_t)d, mult);
-	/* negate unsigned: -(int64_t)2^63 would be signed overflow (UB) */
-	return (int64_t)(0 - tsc_scale(0 - (uint64_t)d, mult));
-}
-
 uint64_t tsc_mult_for_khz(uint64_t guest_khz, uint64_t host_khz)
 {
 	if (!guest_khz || !host_khz || guest_khz / host_khz >= (1ULL << (64 - TSC_MULT_SHIFT)))

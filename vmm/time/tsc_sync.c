@@ -38,35 +38,10 @@
 #define SKEW_ERR_MAX         256
 #define CACHE_LINE           64
 
-static int64_t skew[MAX_CPUS];          /* measured: pCPU p's TSC - pCPU 0's */
+int64_t tsc_skew_table[MAX_CPUS];        /* measured: pCPU p's TSC - pCPU 0's */
 static uint64_t skew_unc[MAX_CPUS];     /* its uncertainty, +/- ticks */
-static int64_t skew_injected[MAX_CPUS]; /* what skew= asked for */
+int64_t tsc_skew_injected_table[MAX_CPUS]; /* what skew= asked for */
 static int64_t skew_wrong[MAX_CPUS];    /* what skew_error= added to the table */
-
-uint64_t host_to_ref(uint32_t cpu, uint64_t host_tsc)
-{
-	return host_tsc - (uint64_t)skew[cpu];
-}
-
-uint64_t ref_to_host(uint32_t cpu, uint64_t ref)
-{
-	return ref + (uint64_t)skew[cpu];
-}
-
-uint64_t ref_now(void)
-{
-	return host_to_ref(this_cpu()->cpu_id, rdtsc());
-}
-
-int64_t tsc_skew(uint32_t cpu)
-{
-	return skew[cpu];
-}
-
-int64_t tsc_skew_injected(uint32_t cpu)
-{
-	return skew_injected[cpu];
-}
 
 /* One cache line that both pCPUs poll and write. */
 struct pingpong {
@@ -183,7 +158,7 @@ bool tsc_sync_init(const char *skew_spec, const char *error_spec)
 	uint32_t n = smp_ncpus();
 	char err[SKEW_ERR_MAX];
 
-	if (skew_parse(skew_spec, n, skew_injected, err, sizeof(err)) != 0) {
+	if (skew_parse(skew_spec, n, tsc_skew_injected_table, err, sizeof(err)) != 0) {
 		kprintf("[hv] error: %s\n", err);
 		return false;
 	}
@@ -196,8 +171,8 @@ bool tsc_sync_init(const char *skew_spec, const char *error_spec)
 	 * same time (the measurement finds the truth anyway). */
 	uint32_t injected = 0;
 	for (uint32_t cpu = 1; cpu < n; cpu++) {
-		if (skew_injected[cpu]) {
-			smp_call(cpu, inject_here, &skew_injected[cpu]);
+		if (tsc_skew_injected_table[cpu]) {
+			smp_call(cpu, inject_here, &tsc_skew_injected_table[cpu]);
 			injected++;
 		}
 	}
@@ -207,14 +182,14 @@ bool tsc_sync_init(const char *skew_spec, const char *error_spec)
 		kprintf("[hv] tsc: skew=%s: moved the TSC of %u AP(s) (%s)\n", skew_spec, injected,
 			cpu_has_tsc_adjust() ? "IA32_TSC_ADJUST" : "IA32_TSC");
 
-	skew[0] = 0;
+	tsc_skew_table[0] = 0;
 	skew_unc[0] = 0;
 	for (uint32_t cpu = 1; cpu < n; cpu++)
-		tsc_skew_measure(cpu, &skew[cpu], &skew_unc[cpu]);
+		tsc_skew_measure(cpu, &tsc_skew_table[cpu], &skew_unc[cpu]);
 	/* skew_error=: a teaching aid that makes the table wrong on purpose,
 	 * beyond its uncertainty, for the percpu guard to catch (vtsc.c). */
 	for (uint32_t cpu = 1; cpu < n; cpu++)
-		skew[cpu] += skew_wrong[cpu];
+		tsc_skew_table[cpu] += skew_wrong[cpu];
 
 	kprintf("[hv] tsc: skew of each pCPU's TSC against pcpu 0 (ping-pong, best of %u rounds each way):\n",
 		PINGPONG_ROUNDS);
@@ -224,8 +199,8 @@ bool tsc_sync_init(const char *skew_spec, const char *error_spec)
 			cv_snprintf(wrong, sizeof(wrong), ", made wrong by skew_error=: %s%lu ticks",
 				    sign_of(skew_wrong[cpu]), magnitude(skew_wrong[cpu]));
 		kprintf("[hv] tsc: pcpu %u skew %s%lu ticks +/- %lu (injected %s%lu)%s\n", cpu,
-			sign_of(skew[cpu]), magnitude(skew[cpu]), skew_unc[cpu],
-			sign_of(skew_injected[cpu]), magnitude(skew_injected[cpu]), wrong);
+			sign_of(tsc_skew_table[cpu]), magnitude(tsc_skew_table[cpu]), skew_unc[cpu],
+			sign_of(tsc_skew_injected_table[cpu]), magnitude(tsc_skew_injected_table[cpu]), wrong);
 	}
 	return true;
 }

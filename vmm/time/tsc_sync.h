@@ -11,20 +11,44 @@
 #define CV_TSC_SYNC_H
 
 #include "lib/types.h"
+#include "kernel/arch.h"
+#include "kernel/percpu.h"
+
+/* The skew tables: written only by vmm/time/tsc_sync.c at boot, read
+ * everywhere else only through the inline accessors below (they sit on
+ * the path of every vCPU load and exit, where a call is a cost). */
+extern int64_t tsc_skew_table[MAX_CPUS];           /* measured: skew[p] */
+extern int64_t tsc_skew_injected_table[MAX_CPUS];  /* what skew= asked for */
 
 /* The reference timeline (docs/design.md, "TSC virtualization: the
- * arithmetic"): ref = host_tsc(p) - skew[p]. The skew table is private to
- * vmm/time/tsc_sync.c; every conversion goes through these. */
-uint64_t host_to_ref(uint32_t cpu, uint64_t host_tsc);
-uint64_t ref_to_host(uint32_t cpu, uint64_t ref);
+ * arithmetic"): ref = host_tsc(p) - skew[p]. */
+static inline uint64_t host_to_ref(uint32_t cpu, uint64_t host_tsc)
+{
+	return host_tsc - (uint64_t)tsc_skew_table[cpu];
+}
+
+static inline uint64_t ref_to_host(uint32_t cpu, uint64_t ref)
+{
+	return ref + (uint64_t)tsc_skew_table[cpu];
+}
 
 /* The reference timeline now, read on the calling pCPU. */
-uint64_t ref_now(void);
+static inline uint64_t ref_now(void)
+{
+	return host_to_ref(this_cpu()->cpu_id, rdtsc());
+}
 
 /* skew[cpu] as measured at boot, and as skew= injected it (known by
  * construction; the clock-error statistic compares against it). */
-int64_t tsc_skew(uint32_t cpu);
-int64_t tsc_skew_injected(uint32_t cpu);
+static inline int64_t tsc_skew(uint32_t cpu)
+{
+	return tsc_skew_table[cpu];
+}
+
+static inline int64_t tsc_skew_injected(uint32_t cpu)
+{
+	return tsc_skew_injected_table[cpu];
+}
 
 /*
  * Parse skew_spec (hv_opts.skew, syntax in vmm/time/skew_parse.h) for the pCPUs
