@@ -90,7 +90,6 @@ struct hv_options hv_opts = {
 	.slice = DEFAULT_SLICE_TICKS,
 	.migrate = MIGRATE_OFF,
 	.watchdog = 20000000000ULL,   /* 2e10 ticks: ~6 s at 3 GHz, ~6 min in Bochs */
-	.save_vm = -1,
 	.exc_intercept = true,
 	.fpu_switch = true,
 	.contract = true,
@@ -99,26 +98,35 @@ struct hv_options hv_opts = {
 	.apicv = APICV_ON,
 };
 
-/* save=vmN@TICKS: both decimal. */
+/* save=vmN@TICKS[,vmM@TICKS...]: decimal, at most OPT_MAX_SAVES. */
 static bool parse_save(const char *s, char *err, size_t errlen)
 {
-	uint64_t n = 0, t = 0;
 	const char *p = s;
-	bool ok = p[0] == 'v' && p[1] == 'm' && p[2] >= '0' && p[2] <= '9';
 
-	for (p += 2; ok && *p >= '0' && *p <= '9'; p++)
-		n = n * 10 + (uint64_t)(*p - '0');
-	ok = ok && n < 1000 && *p == '@' && p[1] >= '0' && p[1] <= '9';
-	for (p++; ok && *p >= '0' && *p <= '9'; p++) {
-		ok = t <= (UINT64_MAX - 9) / 10;
-		t = t * 10 + (uint64_t)(*p - '0');
+	hv_opts.nsaves = 0;
+	while (*p) {
+		uint64_t n = 0, t = 0;
+		bool ok = hv_opts.nsaves < OPT_MAX_SAVES && p[0] == 'v' && p[1] == 'm' &&
+			  p[2] >= '0' && p[2] <= '9';
+		for (p += 2; ok && *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (uint64_t)(*p - '0');
+		ok = ok && n < MAX_VMS && *p == '@' && p[1] >= '0' && p[1] <= '9';
+		for (p++; ok && *p >= '0' && *p <= '9'; p++) {
+			ok = t <= (UINT64_MAX - 9) / 10;
+			t = t * 10 + (uint64_t)(*p - '0');
+		}
+		if (!ok || (*p && *p != ',') || (*p == ',' && !p[1])) {
+			cv_snprintf(err, errlen, "option 'save': '%s' is not vmN@TICKS[,vmM@TICKS...] "
+				    "(at most %u, N below %u; e.g. save=vm0@20000000)", s, OPT_MAX_SAVES,
+				    MAX_VMS);
+			return false;
+		}
+		hv_opts.saves[hv_opts.nsaves].vm = (uint32_t)n;
+		hv_opts.saves[hv_opts.nsaves].at = t;
+		hv_opts.nsaves++;
+		if (*p == ',')
+			p++;
 	}
-	if (!ok || *p) {
-		cv_snprintf(err, errlen, "option 'save': '%s' is not vmN@TICKS (e.g. save=vm0@20000000)", s);
-		return false;
-	}
-	hv_opts.save_vm = (int32_t)n;
-	hv_opts.save_at = t;
 	return true;
 }
 

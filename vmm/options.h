@@ -39,6 +39,8 @@ enum apicv_level { APICV_OFF, APICV_TPR, APICV_ON };
 
 #define OPT_STRING_MAX 128
 
+#define OPT_MAX_SAVES 4
+
 struct hv_options {
 	enum crash_kind crash;
 	uint64_t watchdog;        /* TSC ticks a VM may run before it is ended; 0 = never */
@@ -53,8 +55,10 @@ struct hv_options {
 	enum migrate_mode migrate;    /* migrate= */
 	uint64_t migrate_seed;        /* migrate=random:SEED */
 	bool x2apic;                  /* x2apic=on: every pCPU's own APIC in x2APIC mode */
-	int32_t save_vm;              /* save=vmN@TICKS: N (-1: no save) */
-	uint64_t save_at;             /* ... TICKS of that VM's guest TSC */
+	/* save=vmN@TICKS[,vmM@TICKS...]: save VM N once its guest TSC reaches
+	 * TICKS (vmm/snap.c); nsaves entries */
+	uint32_t nsaves;
+	struct { uint32_t vm; uint64_t at; } saves[OPT_MAX_SAVES];
 	bool console_serial;          /* console=serial: no screen output (serial and port 0xE9 only) */
 	bool exc_intercept;           /* exc_intercept=on: #AC and #DB exit and are reflected */
 	uint32_t nmi_test;            /* nmi_test=N: send N host NMIs during the run (teaching aid) */

@@ -22,6 +22,7 @@
 #include "vmm/core/vcpu.h"
 #include "vmm/dev/lapic.h"
 #include "vmm/dev/lapic_state.h"
+#include "vmm/dev/lapic_timer.h"
 #include "vmm/loader/snapshot.h"
 #include "vmm/options.h"
 #include "vmm/time/tsc_math.h"
@@ -79,14 +80,20 @@ struct saved_vcpu {
 	uint64_t parked_rip;
 };
 
-/* One save at a time in a boot (save= names one VM). */
-static struct saved_vcpu saved[MAX_VCPUS];
-static bool save_done;
+/* What was copied of each vCPU, per VM being saved; save= entries done;
+ * COM2 carries one image at a time (back to back when several VMs are
+ * saved: a restore picks one with image=N). */
+static struct saved_vcpu saved[MAX_VMS][MAX_VCPUS];
+static bool save_done[OPT_MAX_SAVES];
+static uint32_t images_written;
+static struct spinlock com2_lock;
 
 /* Restore options, per VM. */
 static struct {
 	bool advance, ignore_tsc;
 	uint64_t add_ticks;
+	uint32_t image;               /* image=N: which of the images in the module */
+	uint64_t off, len;            /* where that image lies in the module */
 } restore_opts[MAX_VMS];
 
 /* ---- saving ---- */
@@ -143,7 +150,7 @@ static void copy_events(struct vcpu *v, struct saved_vcpu *s)
 /* v is loaded here: its VMCS is current. */
 static void capture(struct vcpu *v)
 {
-	struct saved_vcpu *s = &saved[v->id];
+	struct saved_vcpu *s = &saved[v->vm->id][v->id];
 
 	for (size_t i = 0; i < NFIELDS; i++)
 		s->field[i] = __vmcs_read(saved_fields[i], __func__);
@@ -156,7 +163,7 @@ static void capture(struct vcpu *v)
 /* An AP still waiting for its SIPI: no guest state yet, only its APIC. */
 static void capture_waiting(struct vcpu *v)
 {
-	struct saved_vcpu *s = &saved[v->id];
+	struct saved_vcpu *s = &saved[v->vm->id][v->id];
 
 	memset(s, 0, sizeof(*s));
 	copy_apic(v, s);
@@ -221,6 +228,7 @@ static void write_vcpu(struct snap_writer *w, uint32_t id, const struct saved_vc
 
 static void write_image(struct vm *vm)
 {
+	spin_lock(&com2_lock);
 	struct snap_writer w;
 	uint64_t t0 = rdtsc(), ref = ref_now(), pages = 0;
 	struct snap_header h = {
@@ -238,16 +246,18 @@ static void write_image(struct vm *vm)
 	for (uint64_t gpa = 0; gpa < vm->ram_size; gpa += PAGE_SIZE)
 		pages += snap_page(&w, gpa, vm->ram + gpa);
 	for (uint32_t i = 0; i < vm->nvcpus; i++)
-		write_vcpu(&w, i, &saved[i], ref);
+		write_vcpu(&w, i, &saved[vm->id][i], ref);
 	uint64_t total = snap_end(&w);
 	uart_raw_flush(COM2_BASE);
-	kprintf("[hv] vm%u \"%s\" saved: %u vCPU(s), guest TSC %lu (vcpu0) at %lu kHz, %lu of %lu "
-		"pages not zero, image %lu bytes to COM2 in %lu ms\n", vm->id, vm->name, vm->nvcpus,
-		tsc_guest(&saved[0].tsc, ref), (unsigned long)h.guest_tsc_khz, pages,
+	kprintf("[hv] vm%u \"%s\" saved as image %u: %u vCPU(s), guest TSC %lu (vcpu0) at %lu kHz, "
+		"%lu of %lu pages not zero, image %lu bytes to COM2 in %lu ms\n", vm->id, vm->name,
+		images_written++, vm->nvcpus,
+		tsc_guest(&saved[vm->id][0].tsc, ref), (unsigned long)h.guest_tsc_khz, pages,
 		(unsigned long)(vm->ram_size / PAGE_SIZE), total, (rdtsc() - t0) / tsc_khz());
+	spin_unlock(&com2_lock);
 }
 
-static void request_save(struct vm *vm)
+static void request_save(struct vm *vm, uint64_t at)
 {
 	spin_lock(&vcpu_state_lock);
 	vm->snap_state = SNAP_CAPTURING;
@@ -263,7 +273,7 @@ static void request_save(struct vm *vm)
 	}
 	spin_unlock(&vcpu_state_lock);
 	kprintf("[hv] vm%u: save=vm%u@%lu reached: stopping its %u vCPU(s)\n", vm->id, vm->id,
-		hv_opts.save_at, vm->nvcpus);
+		at, vm->nvcpus);
 	for (uint32_t i = 0; i < vm->nvcpus; i++)
 		if (!vm->vcpus[i].snap_captured)
 			vcpu_post_event(&vm->vcpus[i], EV_SNAP);
@@ -271,13 +281,17 @@ static void request_save(struct vm *vm)
 
 void snap_check_trigger(struct vcpu *v)
 {
-	if (__builtin_expect(hv_opts.save_vm < 0, 1) || save_done ||
-	    hv_opts.save_vm != (int32_t)v->vm->id || v->id != 0 || v->vm->state != VM_RUNNING)
+	if (__builtin_expect(!hv_opts.nsaves, 1) || v->id != 0 || v->vm->state != VM_RUNNING ||
+	    v->vm->snap_state != SNAP_NONE)
 		return;
-	if (vtsc_guest_now(&v->clock) < hv_opts.save_at)
+	for (uint32_t i = 0; i < hv_opts.nsaves; i++) {
+		if (save_done[i] || hv_opts.saves[i].vm != v->vm->id ||
+		    vtsc_guest_now(&v->clock) < hv_opts.saves[i].at)
+			continue;
+		save_done[i] = true;     /* only vCPU 0 of that VM, on its own pCPU, looks */
+		request_save(v->vm, hv_opts.saves[i].at);
 		return;
-	save_done = true;
-	request_save(v->vm);
+	}
 }
 
 bool snap_on_load(struct vcpu *v)
@@ -336,6 +350,17 @@ static bool restore_options(struct vm *vm, char *err, size_t errlen)
 			restore_opts[vm->id].ignore_tsc = true;
 		} else if (n == 16 && !strncmp(p, "restore_tsc=keep", n)) {
 			restore_opts[vm->id].ignore_tsc = false;
+		} else if (n > 6 && !strncmp(p, "image=", 6)) {
+			uint32_t k = 0;
+			size_t i = 6;
+			for (; i < n && p[i] >= '0' && p[i] <= '9' && k < 1000; i++)
+				k = k * 10 + (uint32_t)(p[i] - '0');
+			if (i != n) {
+				cv_snprintf(err, errlen, "restore option '%.*s': image=N wants a number",
+					    (int)n, p);
+				return false;
+			}
+			restore_opts[vm->id].image = k;
 		} else if ((n > 9 && !strncmp(p, "downtime=", 9)) ||
 			   (n > 12 && !strncmp(p, "restore_tsc=", 12))) {
 			cv_snprintf(err, errlen, "restore option '%.*s': allowed downtime=freeze|advance, "
@@ -353,11 +378,11 @@ bool snap_restore_prepare(struct vm *vm, const uint8_t *data, uint64_t len)
 	char err[200];
 
 	vm->restored = true;
-	if (snap_open(&img, data, len, err, sizeof(err)) != 0) {
-		vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
-		return false;
-	}
-	if (!restore_options(vm, err, sizeof(err))) {
+	if (!restore_options(vm, err, sizeof(err)) ||
+	    snap_locate(data, len, restore_opts[vm->id].image, &restore_opts[vm->id].off,
+			&restore_opts[vm->id].len, err, sizeof(err)) != 0 ||
+	    snap_open(&img, data + restore_opts[vm->id].off, restore_opts[vm->id].len, err,
+		      sizeof(err)) != 0) {
 		vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
 		return false;
 	}
@@ -376,8 +401,8 @@ bool snap_restore_prepare(struct vm *vm, const uint8_t *data, uint64_t len)
 	uint64_t away_s = now_s > then_s ? now_s - then_s : 0;
 	restore_opts[vm->id].add_ticks = restore_opts[vm->id].advance
 		? away_s * (uint64_t)img.h.guest_tsc_khz * 1000 : 0;
-	kprintf("[hv] vm%u: restoring \"%s\": %u vCPU(s), %lu MiB, %lu pages, guest TSC %u kHz "
-		"(this host %lu kHz: %s), downtime=%s", vm->id, img.h.name, img.h.nvcpus,
+	kprintf("[hv] vm%u: restoring \"%s\" (image %u): %u vCPU(s), %lu MiB, %lu pages, guest TSC %u kHz "
+		"(this host %lu kHz: %s), downtime=%s", vm->id, img.h.name, restore_opts[vm->id].image, img.h.nvcpus,
 		(unsigned long)(img.h.ram_bytes / MiB), img.npages, img.h.guest_tsc_khz, tsc_khz(),
 		vm->tsc_khz ? "scaled" : "same rate", restore_opts[vm->id].advance ? "advance" : "freeze");
 	if (restore_opts[vm->id].advance)
@@ -395,6 +420,8 @@ void snap_restore_ram(struct vm *vm, const uint8_t *data, uint64_t len)
 	struct snap_section_view s;
 	uint64_t off = 0, gpa;
 
+	data += restore_opts[vm->id].off;
+	len = restore_opts[vm->id].len;
 	if (snap_open(&img, data, len, NULL, 0) != 0)
 		return;                  /* snap_restore_prepare refused it already */
 	memset(vm->ram, 0, vm->ram_size);
@@ -475,6 +502,8 @@ void snap_restore_vcpu(struct vcpu *v, const uint8_t *data, uint64_t len)
 	uint64_t off = 0, ev[8] = { 0 }, tsc[2] = { 0 };
 	bool found = false;
 
+	data += restore_opts[v->vm->id].off;
+	len = restore_opts[v->vm->id].len;
 	if (snap_open(&img, data, len, NULL, 0) != 0)
 		return;
 	while (!found && snap_next_section(&img, &off, &s))
@@ -519,4 +548,10 @@ void snap_restore_vcpu(struct vcpu *v, const uint8_t *data, uint64_t len)
 			      v->vm->tsc_base_ref);
 		v->clock.tsc.adjust = tsc[1];
 	}
+	/* Its armed timer on this host's timelines: a halted vCPU is woken for
+	 * it (the scheduler reads timer_wake before the vCPU ever runs here). */
+	struct lapic *l = lapic_of(v);
+	spin_lock(&l->lock);
+	lapic_timer_rederive(v, l);
+	spin_unlock(&l->lock);
 }

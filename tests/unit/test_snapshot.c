@@ -184,6 +184,26 @@ static void test_structure(void **state)
 	refused(len, "bad RAM page");
 }
 
+static void test_locate(void **state)
+{
+	static uint8_t two[2 << 19];
+	uint64_t len0 = build(0, 2, false, 0), off, len;
+
+	memcpy(two, buf, len0);
+	uint64_t len1 = build(0, 1, false, 0);     /* a second, different image */
+	memcpy(two + len0, buf, len1);
+	assert_int_equal(snap_locate(two, len0 + len1, 0, &off, &len, err, sizeof(err)), 0);
+	assert_int_equal(off, 0);
+	assert_int_equal(len, len0);
+	assert_int_equal(snap_locate(two, len0 + len1, 1, &off, &len, err, sizeof(err)), 0);
+	assert_int_equal(off, len0);
+	assert_int_equal(len, len1);
+	assert_int_equal(snap_locate(two, len0 + len1, 2, &off, &len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "holds 2 image(s)"));
+	assert_int_equal(snap_locate(two, len0 + len1 - 5, 1, &off, &len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "past the end"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_foreign),
 		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_locate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

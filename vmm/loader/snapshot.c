@@ -218,6 +218,35 @@ int snap_open(struct snap_image *img, const uint8_t *data, uint64_t len, char *e
 	return 0;
 }
 
+int snap_locate(const uint8_t *data, uint64_t len, uint32_t n, uint64_t *off, uint64_t *img_len,
+		char *err, size_t errlen)
+{
+	uint64_t at = 0;
+
+	for (uint32_t k = 0;; k++) {
+		if (len - at < SNAP_HEADER_SIZE + SNAP_TRAILER_SIZE || memcmp(data + at, SNAP_MAGIC, 8))
+			FAIL("image %u: not found (the file holds %u image(s))", n, k);
+		uint64_t p = at + SNAP_HEADER_SIZE;
+		for (;;) {
+			if (len - p < SNAP_SECTION_HDR)
+				FAIL("image %u: a section header runs past the end of the file (truncated?)", k);
+			uint32_t type = rd32(data + p);
+			uint64_t plen = rd64(data + p + 8);
+			if (plen > len - p - SNAP_SECTION_HDR)
+				FAIL("image %u: a section runs past the end of the file (truncated?)", k);
+			p += SNAP_SECTION_HDR + plen;
+			if (type == SNAP_SEC_END)
+				break;
+		}
+		if (k == n) {
+			*off = at;
+			*img_len = p - at;
+			return 0;
+		}
+		at = p;
+	}
+}
+
 bool snap_next_section(const struct snap_image *img, uint64_t *off, struct snap_section_view *s)
 {
 	if (*off < SNAP_HEADER_SIZE)

@@ -124,6 +124,13 @@ bool snap_next_section(const struct snap_image *img, uint64_t *off, struct snap_
  * or NULL. */
 const uint8_t *snap_find_record(const struct snap_section_view *s, uint32_t key, uint32_t *len);
 
+/* Images written back to back (several VMs saved in one boot): find image n
+ * (0 = the first). Each image before it is walked header, sections and
+ * trailer, with every length checked; its checksum is not (snap_open checks
+ * the one picked). 0 and the image's [*off, *off + *img_len), or -1. */
+int snap_locate(const uint8_t *data, uint64_t len, uint32_t n, uint64_t *off, uint64_t *img_len,
+		char *err, size_t errlen);
+
 /* FNV-1a 64, exported for the tests. */
 uint64_t snap_fnv1a(uint64_t h, const void *buf, size_t len);
 #define SNAP_FNV_INIT 0xCBF29CE484222325ULL
