@@ -166,7 +166,7 @@ FUZZ_LDFLAGS_acpi   := -no-pie -Wl,--warn-unresolved-symbols
 FUZZ_SRCS_devices   := vmm/dev/io.c vmm/dev/msr_emul.c vmm/dev/hypercall.c vmm/dev/cpuid.c \
                        vmm/dev/lapic.c vmm/dev/mmio.c vmm/dev/lapic_timer.c vmm/dev/lapic_state.c \
                        vmm/dev/lapic_regs.c vmm/dev/insn_decode.c vmm/loader/guest_mem.c \
-                       vmm/dev/features.c vmm/dev/xsetbv.c \
+                       vmm/dev/features.c vmm/dev/xsetbv.c vmm/dev/lapic_vapic.c \
                        $(filter-out vmm/core/guest_fpu.c,$(wildcard vmm/core/*.c)) $(FUZZ_VMM)
 FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 

@@ -24,6 +24,21 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 	return r;
 }
 
+#ifdef CV_FAKE_VMCS
+/* The fuzz harnesses run the device model as a Linux program, where RDMSR
+ * and WRMSR fault: a table stands in for the pCPU's MSRs (tests/fuzz/fake_vmm.c). */
+uint64_t fake_rdmsr(uint32_t msr);
+void fake_wrmsr(uint32_t msr, uint64_t val);
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	return fake_rdmsr(msr);
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+	fake_wrmsr(msr, val);
+}
+#else
 /* RDMSR/WRMSR of an MSR that does not exist raise #GP (SDM Vol. 2B, RDMSR):
  * callers read only MSRs whose presence CPUID or a capability MSR shows. */
 static inline uint64_t rdmsr(uint32_t msr)
@@ -38,6 +53,7 @@ static inline void wrmsr(uint32_t msr, uint64_t val)
 	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)val),
 			 "d"((uint32_t)(val >> 32)) : "memory");
 }
+#endif
 
 static inline uint64_t rdtsc(void)
 {

@@ -325,12 +325,17 @@ void handle_rdpmc(struct vcpu *v)
 	vcpu_inject_gp0(v);
 }
 
+/* VMX, GETSEC and VMFUNC are hidden from guests (CPUID.1:ECX.VMX and SMX
+ * are 0, CR4.VMXE and SMXE refused), so to the guest these are instructions
+ * of features it does not have: #UD, as on such a CPU (SDM Vol. 3C, "VMX
+ * Instruction Reference": VMXON and the others #UD outside VMX operation or
+ * with CR4.VMXE = 0; GETSEC #UD with CR4.SMXE = 0; VMFUNC #UD when not
+ * enabled). In VMX non-root operation they exit unconditionally, so the
+ * hypervisor answers for the CPU. */
 void handle_vmx_instruction(struct vcpu *v)
 {
-	uint32_t basic = EXIT_REASON_BASIC(v->exit_reason);
-
-	vm_end(v->vm, VM_END_HOSTILE, "guest executed %s at RIP %#lx (VMX is not offered to guests)",
-	       exit_reason_name(basic), v->rip);
+	v->vmx_refused++;
+	vcpu_inject_exception(v, VEC_UD, false, 0);
 }
 
 /* MOV to CR0/CR4 that touches a host-owned bit (CR0.NE, CR4.VMXE), and MOV

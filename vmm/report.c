@@ -45,13 +45,14 @@ static void report_contained(const struct vm *vm)
 	for (uint32_t c = 0; c < vm->nvcpus; c++) {
 		const struct vcpu *v = &vm->vcpus[c];
 		if (!(v->reflected_ac | v->reflected_db | v->cache_flushes | v->rdpmc_refused |
-		      v->cr_refused | v->deferred_reinject | v->reinjected | v->single_steps))
+		      v->cr_refused | v->deferred_reinject | v->reinjected | v->single_steps |
+		      v->vmx_refused))
 			continue;
 		kprintf("[hv] vm%u vcpu%u contained: #AC reflected %lu, #DB reflected %lu, single-step traps %lu, "
-			"INVD/WBINVD as NOP %lu, RDPMC #GP %lu, CR0/CR4 write #GP %lu, "
+			"INVD/WBINVD as NOP %lu, RDPMC #GP %lu, CR0/CR4 write #GP %lu, VMX #UD %lu, "
 			"interrupted deliveries %lu (%lu waited for a window)\n", vm->id, c, v->reflected_ac,
 			v->reflected_db, v->single_steps, v->cache_flushes, v->rdpmc_refused, v->cr_refused,
-			v->reinjected, v->deferred_reinject);
+			v->vmx_refused, v->reinjected, v->deferred_reinject);
 	}
 }
 

@@ -60,13 +60,13 @@ static const struct vcpu *msrs_owner[MAX_CPUS];
 
 static void msrs_load(struct vcpu *v, uint32_t me)
 {
-	if ((v->msrs_held & BIT(me)) && msrs_owner[me] == v)
+	if (cpuset_has(&v->msrs_held, me) && msrs_owner[me] == v)
 		return;
 	for (unsigned i = 0; i < TMSR_TSC_AUX; i++)
 		wrmsr(travelling_msrs[i], v->msrs[i]);
 	if (vmx_ctls.rdtscp)          /* TSC_AUX is last: the guest sees it only with RDTSCP */
 		wrmsr(MSR_IA32_TSC_AUX, v->msrs[TMSR_TSC_AUX]);
-	v->msrs_held |= BIT(me);
+	cpuset_add(&v->msrs_held, me);
 	msrs_owner[me] = v;
 }
 

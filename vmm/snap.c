@@ -93,6 +93,7 @@ static struct {
 	bool advance, ignore_tsc;
 	uint64_t add_ticks;
 	uint32_t image;               /* image=N: which of the images in the module */
+	uint64_t t0;                  /* this pCPU's TSC when the restore began */
 	uint64_t off, len;            /* where that image lies in the module */
 } restore_opts[MAX_VMS];
 
@@ -322,6 +323,14 @@ bool snap_on_load(struct vcpu *v)
 
 /* ---- restoring ---- */
 
+void snap_restore_done(struct vm *vm)
+{
+	uint64_t ticks = rdtsc() - restore_opts[vm->id].t0;
+
+	kprintf("[hv] vm%u restored in %lu ms (%lu host ticks: image checked, RAM and %u vCPU(s) "
+		"rebuilt)\n", vm->id, ticks / tsc_khz(), ticks, vm->nvcpus);
+}
+
 bool snap_is_image(const uint8_t *data, uint64_t len)
 {
 	return data && len >= 8 && memcmp(data, SNAP_MAGIC, 8) == 0;
@@ -378,6 +387,7 @@ bool snap_restore_prepare(struct vm *vm, const uint8_t *data, uint64_t len)
 	char err[200];
 
 	vm->restored = true;
+	restore_opts[vm->id].t0 = rdtsc();
 	if (!restore_options(vm, err, sizeof(err)) ||
 	    snap_locate(data, len, restore_opts[vm->id].image, &restore_opts[vm->id].off,
 			&restore_opts[vm->id].len, err, sizeof(err)) != 0 ||

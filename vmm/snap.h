@@ -35,6 +35,9 @@ void snap_check_trigger(struct vcpu *v);
  * (once) and return true: it must not enter the guest now. */
 bool snap_on_load(struct vcpu *v);
 
+/* Restore, last: say how long it took. */
+void snap_restore_done(struct vm *vm);
+
 /* Is this module a saved VM image? */
 bool snap_is_image(const uint8_t *data, uint64_t len);
 

@@ -472,6 +472,8 @@ memory_ready:
 		img.nsegments, nextra, vtsc_guest_khz(&vm->vcpus[0].clock),
 		mult != TSC_MULT_ONE ? " (scaled)" : "", tsc_policy_names[vm->tsc_policy], hidden,
 		vm->cmdline);
+	if (restore)
+		snap_restore_done(vm);
 	if (vm->flaw != FLAW_NONE)
 		kprintf("[hv] vm%u: flaw=%s: a deliberate defect for this VM (a negative control)\n",
 			vm->id, flaw_choices[vm->flaw]);

@@ -20,6 +20,7 @@
 #include "kernel/mem.h"
 #include "kernel/mtrr.h"
 #include "vmx/vmx_defs.h"
+#include "vmx/vmx_insn.h"
 
 #define EPT_MEMTYPE_SHIFT   3
 #define EPT_MEMTYPE_MASK    (7ULL << EPT_MEMTYPE_SHIFT)
@@ -113,29 +114,44 @@ bool ept_map(uint64_t *pml4, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t
 }
 
 /* The 4 KiB leaf entry of gpa, a 2 MiB page above it split into 512 4 KiB
- * entries of the same frames and rights first. The range must be mapped. */
+ * entries of the same frames and rights first. The range must be mapped.
+ * NULL when no frame is left for the split (a guest's request: refused,
+ * never a host panic). */
 static uint64_t *leaf_4k(uint64_t *pml4, uint64_t gpa)
 {
 	uint64_t *pdpt = next_table(pml4, index_at(gpa, 3));
-	uint64_t *pd = next_table(pdpt, index_at(gpa, 2));
+	uint64_t *pd = pdpt ? next_table(pdpt, index_at(gpa, 2)) : NULL;
+	if (!pd)
+		return NULL;
 	uint64_t *pde = &pd[index_at(gpa, 1)];
 
 	if (*pde & EPT_LARGE_PAGE) {
-		uint64_t *pt = frames_alloc(1, 1);
+		uint64_t *pt = frames_try_alloc(1, 1);
+		if (!pt)
+			return NULL;
 		uint64_t base = *pde & EPT_ADDR_MASK & ~(SIZE_2M - 1);
 		uint64_t attrs = *pde & (EPT_RWX | EPT_MEMTYPE_MASK);   /* rights and memory type */
 		for (unsigned i = 0; i < EPT_ENTRIES; i++)
 			pt[i] = (base + (uint64_t)i * PAGE_SIZE) | attrs;
 		*pde = virt_to_phys(pt) | EPT_RWX;
 	}
-	return &next_table(pd, index_at(gpa, 1))[index_at(gpa, 0)];
+	uint64_t *pt = next_table(pd, index_at(gpa, 1));
+	return pt ? &pt[index_at(gpa, 0)] : NULL;
 }
 
-void ept_set_rights(uint64_t *pml4, uint64_t gpa, uint64_t rights)
+bool ept_set_rights(uint64_t *pml4, uint64_t gpa, uint64_t rights)
 {
 	uint64_t *e = leaf_4k(pml4, gpa);
 
+	if (!e)
+		return false;
 	*e = (*e & ~(uint64_t)EPT_RWX) | rights;
+	return true;
+}
+
+void ept_flush_all(void)
+{
+	VMX_CHECK("invept", 0, invept(INVEPT_ALL_CONTEXT, 0));
 }
 
 static void destroy_level(uint64_t *t, int level)

@@ -30,8 +30,12 @@ uint64_t ept_pointer(const uint64_t *pml4);
 
 /* Change the rights of the mapped 4 KiB page at gpa (a 2 MiB page holding
  * it is split first). Also at run time, from a vCPU of the VM: the caller
- * flushes the old translation with INVEPT where it lowered rights. */
-void ept_set_rights(uint64_t *pml4, uint64_t gpa, uint64_t rights);
+ * flushes the old translation (ept_flush_all) where it lowered rights.
+ * false, nothing changed, when no frame was left for the split. */
+bool ept_set_rights(uint64_t *pml4, uint64_t gpa, uint64_t rights);
+
+/* INVEPT of every EPT context on this pCPU (checked). */
+void ept_flush_all(void);
 
 /* Free every table frame under pml4 (not the mapped memory). */
 void ept_destroy(uint64_t *pml4);

@@ -51,8 +51,10 @@ want_log '^\[hv\] vm2: 1-byte write of 0xfe to unemulated port 0x64 dropped' 'th
 want_log '^\[hv\] vm2 "hostile.elf" exit code 1: PASS' 'vm2 survives its port writes'
 end
 
-begin hostile-vmxon-ended multi
-want_log '^\[hv\] vm3 "hostile.elf" exit code none: FAIL \(forbidden instruction: guest executed VMXON' 'vm3 ended for VMXON'
+begin hostile-vmxon-ud multi
+want_log '^\[vm3\] PASS: vmxon: MOV to CR4 with VMXE \(VMX hidden\): #GP' 'CR4.VMXE refused with #GP'
+want_log '^\[vm3\] PASS: vmxon: VMXON with VMX hidden: #UD' 'VMXON answered with #UD, as on a CPU without VMX'
+want_log '^\[hv\] vm3 "hostile.elf" exit code 1: PASS' 'vm3 passes'
 end
 
 begin hostile-triple-fault-ended multi

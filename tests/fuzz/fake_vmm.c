@@ -142,34 +142,12 @@ void host_apic_send_fixed(uint32_t apic_id, uint8_t vector)
 
 uint64_t fake_ref_clock = 1000000;
 
-uint64_t ref_now(void)
-{
-	return fake_ref_clock;
-}
-
-uint64_t ref_to_host(uint32_t cpu, uint64_t ref)
-{
-	(void)cpu;
-	return ref;
-}
-
-uint64_t host_to_ref(uint32_t cpu, uint64_t host_tsc)
-{
-	(void)cpu;
-	return host_tsc;
-}
-
-int64_t tsc_skew(uint32_t cpu)
-{
-	(void)cpu;
-	return 0;
-}
-
-int64_t tsc_skew_injected(uint32_t cpu)
-{
-	(void)cpu;
-	return 0;
-}
+/* The skew tables behind vmm/time/tsc_sync.h's inline accessors (ref_now
+ * and the others): no skew. ref_now() itself reads the host's TSC through
+ * percpu[0] (GS), so the harness's clock above only drives what it passes
+ * explicitly. */
+int64_t tsc_skew_table[MAX_CPUS];
+int64_t tsc_skew_injected_table[MAX_CPUS];
 
 uint64_t tsc_khz(void)
 {
@@ -180,3 +158,30 @@ uint64_t tsc_khz(void)
 
 struct vmx_caps_raw vmx_caps;
 struct vmx_controls vmx_ctls = { .vpid = true, .rdtscp = true, .tpr_shadow = true };
+
+/* ---- the pCPU's MSRs (kernel/arch.h under CV_FAKE_VMCS) ---- */
+static struct { uint32_t msr; uint64_t val; } fake_msrs[64];
+
+uint64_t fake_rdmsr(uint32_t msr)
+{
+	for (unsigned i = 0; i < sizeof(fake_msrs) / sizeof(fake_msrs[0]); i++)
+		if (fake_msrs[i].msr == msr)
+			return fake_msrs[i].val;
+	return 0;
+}
+
+void fake_wrmsr(uint32_t msr, uint64_t val)
+{
+	unsigned free_slot = sizeof(fake_msrs) / sizeof(fake_msrs[0]);
+
+	for (unsigned i = 0; i < sizeof(fake_msrs) / sizeof(fake_msrs[0]); i++) {
+		if (fake_msrs[i].msr == msr) {
+			fake_msrs[i].val = val;
+			return;
+		}
+		if (!fake_msrs[i].msr && free_slot == sizeof(fake_msrs) / sizeof(fake_msrs[0]))
+			free_slot = i;
+	}
+	if (free_slot < sizeof(fake_msrs) / sizeof(fake_msrs[0]))
+		fake_msrs[free_slot] = (typeof(fake_msrs[0])){ msr, val };
+}

@@ -112,7 +112,7 @@ struct vcpu {
 	uint64_t resume_rip;          /* guest RIP its current slice began at (vmm/run.c);
 				       * 0 once HC_TSC_CHECK looked at it (vmm/dev/hypercall.c) */
 	uint64_t msrs[NUM_TRAVELLING_MSRS];   /* enum travelling_msr */
-	uint64_t msrs_held;           /* pCPUs (bit = id) whose MSRs hold msrs[] (vmm/run.c) */
+	struct cpuset msrs_held;      /* pCPUs whose MSRs hold msrs[] (vmm/run.c) */
 
 	/* migrations, for the report */
 	uint64_t migrations;
@@ -163,6 +163,7 @@ struct vcpu {
 	uint64_t rdpmc_refused, cr_refused;   /* #GP for RDPMC, for a MOV to CR0/CR4 */
 	uint64_t deferred_reinject;           /* interrupted events that waited for a window */
 	uint64_t single_steps;                /* #DB after an emulated instruction with RFLAGS.TF */
+	uint64_t vmx_refused;                 /* VMX/GETSEC/VMFUNC answered with #UD */
 
 	/* Its x87/SSE/AVX/AVX-512/PKRU registers, XCR0 and DR0-DR3/DR6 while it
 	 * is off every pCPU (vmm/core/guest_fpu.c); DR7 and IA32_DEBUGCTL are

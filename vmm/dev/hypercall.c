@@ -115,13 +115,18 @@ static int64_t hc_ept_evict(struct vcpu *v, uint64_t gpa)
 		return HC_EFAULT;
 	spin_lock(&vm->lock);
 	if (vm->evicted)
-		ept_set_rights(vm->ept_pml4, vm->evicted_gpa, EPT_RWX);
-	ept_set_rights(vm->ept_pml4, gpa, 0);
-	vm->evicted = true;
-	vm->evicted_gpa = gpa;
-	vm->evictions++;
+		ept_set_rights(vm->ept_pml4, vm->evicted_gpa, EPT_RWX);   /* split already: no frame */
+	vm->evicted = false;
+	bool taken = ept_set_rights(vm->ept_pml4, gpa, 0);
+	if (taken) {
+		vm->evicted = true;
+		vm->evicted_gpa = gpa;
+		vm->evictions++;
+	}
 	spin_unlock(&vm->lock);
-	VMX_CHECK("invept", vm->eptp, invept(INVEPT_ALL_CONTEXT, 0));
+	if (!taken)
+		return HC_EAGAIN;        /* no frame for the split: the page stays mapped */
+	ept_flush_all();
 	return 0;
 }
 

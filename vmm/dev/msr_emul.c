@@ -215,7 +215,8 @@ static bool travelling_write(struct vcpu *v, enum travelling_msr i, uint64_t val
 	}
 	wrmsr(travelling_msrs[i], val);
 	v->msrs[i] = val;
-	v->msrs_held = BIT(this_cpu()->cpu_id);
+	cpuset_clear_all(&v->msrs_held);
+	cpuset_add(&v->msrs_held, this_cpu()->cpu_id);
 	return true;
 gp:
 	vcpu_inject_exception(v, VEC_GP, true, 0);
