@@ -51,7 +51,7 @@ KOBJS     := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS_C)) \
 
 # Plain-C pieces with no hardware access: built for the host and unit-tested.
 HOSTLIB_SRCS := $(wildcard lib/printf.c lib/cmdline.c lib/mtrr.c kernel/multiboot.c kernel/frame.c \
-                 vmm/loader/elf.c vmm/loader/guest_boot.c vmm/loader/linux_boot.c vmm/dev/insn_decode.c vmm/loader/guest_mem.c vmx/caps_decode.c vmx/entry_check.c vmm/time/tsc_math.c \
+                 vmm/loader/elf.c vmm/loader/guest_boot.c vmm/loader/linux_boot.c vmm/loader/acpi_tables.c vmm/dev/insn_decode.c vmm/loader/guest_mem.c vmx/caps_decode.c vmx/entry_check.c vmm/time/tsc_math.c \
                  vmm/time/skew_parse.c vmm/dev/lapic_regs.c)
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -160,4 +160,4 @@ clean-labs:
 	rm -rf $(BUILD)/lab-*
 
 # dependency files of this tree only, not of the lab trees (build/lab-*, and test_labs' under test-logs)
--include $(shell find $(BUILD) \( -path '$(BUILD)/lab-*' -o -path '$(BUILD)/test-logs' \) -prune -o -name '*.d' -print 2>/dev/null)
+-include $(shell find $(BUILD) \( -path '$(BUILD)/lab-*' -o -path '$(BUILD)/test-logs' -o -path '$(BUILD)/linux' \) -prune -o -name '*.d' -print 2>/dev/null)

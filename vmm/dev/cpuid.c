@@ -20,6 +20,8 @@
 #include "vmm/time/vtsc.h"
 
 #define LEAF_FEATURES          0x1
+#define LEAF_THERMAL_POWER     0x6
+#define F6_EAX_ARAT            BIT(2)
 #define LEAF_EXT_FEATURES      0x7
 #define LEAF_PERFMON           0xA
 #define LEAF_TOPOLOGY          0xB
@@ -43,7 +45,12 @@
 #define F1_EBX_COUNT_SHIFT     16
 #define F1_EBX_LOW_MASK        0xFFFFu
 /* CPUID.1:EDX */
+#define F1_EDX_MTRR            BIT(12)
+#define F1_EDX_ACPI            BIT(22)   /* thermal monitor and clock control MSRs */
 #define F1_EDX_HTT             BIT(28)
+#define F1_EDX_TM              BIT(29)
+/* CPUID.1:ECX */
+#define F1_ECX_TM2             BIT(8)
 /* CPUID.7.0:EBX */
 #define F7_EBX_SGX             BIT(2)
 #define F7_EBX_INVPCID         BIT(10)
@@ -93,6 +100,11 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 			(v->vm->nvcpus << F1_EBX_COUNT_SHIFT);
 		if (v->vm->nvcpus < 2)
 			r.edx &= ~(uint32_t)F1_EDX_HTT;
+		/* No MTRR MSRs (EPT decides the memory types) and no thermal
+		 * MSRs: what is shown works, so these are hidden (Linux then
+		 * neither reads MTRRcap nor arms the thermal interrupt). */
+		r.edx &= ~(uint32_t)(F1_EDX_MTRR | F1_EDX_ACPI | F1_EDX_TM);
+		r.ecx &= ~(uint32_t)F1_ECX_TM2;
 		break;
 	case LEAF_EXT_FEATURES:
 		if (sub == 0) {
@@ -101,6 +113,14 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 					     F7_EBX_PQE | F7_EBX_PT);
 			r.ecx &= ~(uint32_t)(F7_ECX_WAITPKG | F7_ECX_SGX_LC);
 		}
+		break;
+	case LEAF_THERMAL_POWER:
+		/* "APIC timer always running": the virtual APIC timer never
+		 * stops (there are no C-states for it to stop in), so a guest
+		 * need not keep another clock event (Linux: no PIT then). Nothing else
+		 * of the leaf: its thermal and power features are MSRs guests do
+		 * not get. */
+		r = (struct cpuid_regs){ .eax = (uint32_t)F6_EAX_ARAT };   /* no thermal/power MSRs */
 		break;
 	case LEAF_PERFMON:
 		r = (struct cpuid_regs){ 0 };      /* no PMU for guests */

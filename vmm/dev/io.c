@@ -11,11 +11,17 @@
  *   0x8900       "Shutdown" written byte by byte ends the VM (Bochs)
  *   0xB004/0x604 ACPI PM1a control of Bochs/QEMU: SLP_EN ends the VM (soft-off)
  *   0x510/0x511  fw_cfg: selector and data ("QEMU" signature, CPU count)
+ *   0x600/0x601  hardware-reduced ACPI sleep control/status (the Linux guests'
+ *                FADT, vmm/loader/acpi_tables.h): SLP_EN with SLP_TYP 5 (S5)
+ *                ends the VM (power-off); status reads 0
+ *   0xCF9        reset control (the FADT's reset register): a reset value
+ *                ends the VM (reboot)
  * Any other port reads all-ones and ignores writes; each is counted and the
  * first use of each port is reported once per VM.
  * Exit qualification: SDM Vol. 3C, "Exit Qualification for I/O Instructions".
  */
 #include "vmm/dev/io.h"
+#include "vmm/loader/acpi_tables.h"
 #include "vmm/core/vcpu.h"
 #include "kernel/console.h"
 #include "lib/string.h"
@@ -36,6 +42,7 @@
 #define PM1_CNT_SLP_EN    BIT(13)
 #define FW_CFG_SELECTOR   0x510
 #define FW_CFG_DATA       0x511
+#define RESET_CTL_RESET   BIT(2)      /* 0xCF9 bit 2: start the reset */
 
 #define UART_THR          0
 #define UART_IER          1
@@ -173,6 +180,8 @@ static uint32_t port_in(struct vcpu *v, uint16_t port, unsigned size)
 		return fw_cfg_read(v);
 	if (port == QEMU_PM1A_CNT || port == BOCHS_PM1A_CNT)
 		return 0;
+	if (port == ACPI_SLEEP_CTL_PORT || port == ACPI_SLEEP_STS_PORT || port == ACPI_RESET_PORT)
+		return 0;
 	note_unhandled(vm, port, true, size, 0);
 	return 0xFFFFFFFF;
 }
@@ -201,6 +210,20 @@ static void port_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 	} else if ((port == QEMU_PM1A_CNT || port == BOCHS_PM1A_CNT) && size == 2) {
 		if (val & PM1_CNT_SLP_EN)
 			vm_end(vm, VM_END_SHUTDOWN, "ACPI soft-off (SLP_EN on port %#x)", port);
+	} else if (port == ACPI_SLEEP_CTL_PORT && size == 1) {
+		unsigned typ = (val & ACPI_SLEEP_TYPE_MASK) >> ACPI_SLEEP_TYPE_SHIFT;
+		if ((val & ACPI_SLEEP_ENABLE) && typ == ACPI_SLP_TYP_S5)
+			vm_end(vm, VM_END_SHUTDOWN, "ACPI power-off (S5 on the sleep control "
+			       "register, port %#x)", port);
+		else if (val & ACPI_SLEEP_ENABLE)
+			vm_end(vm, VM_END_SHUTDOWN, "ACPI sleep state SLP_TYP %u requested (port %#x): "
+			       "only S5 exists, the VM ends", typ, port);
+	} else if (port == ACPI_SLEEP_STS_PORT && size == 1) {
+		/* write-1-to-clear status bits: nothing to clear */
+	} else if (port == ACPI_RESET_PORT && size == 1) {
+		if (val & RESET_CTL_RESET)
+			vm_end(vm, VM_END_SHUTDOWN, "reboot (reset value %#x on port %#x): a VM "
+			       "does not restart, it ends", val, port);
 	} else if (port == FW_CFG_SELECTOR && size == 2) {
 		vm->fw_cfg_key = (uint16_t)val;
 		vm->fw_cfg_offset = 0;
