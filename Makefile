@@ -15,6 +15,11 @@
 #                   lab N's piece removed (made once, then kept: it holds your work), and run
 #                   lab N's tests on it; LAB_TREE=DIR tests another tree (LAB_TREE=. the solution)
 #   make test-labs  every lab must fail on its stubbed tree and pass on this one (slow: Bochs)
+#   make linux      fetch the Linux guest (scripts/fetch-linux: Debian's cloud kernel, busybox, the
+#                   initramfs with tests/linux/) into build/linux/
+#   make test-linux every Linux scenario (tests/emu/test_linux.sh all: 1, 2 and 4 vCPUs, percpu and
+#                   the none/kvm2633 controls; Bochs, long)
+#   make run-linux  Linux under chronovisor on 2 skewed pCPUs to a busybox shell (docs/linux.md)
 #   make soak       >= 10^5 vCPU moves on 4 skewed pCPUs beside a chaos VM (tests/soak/run; long)
 #
 # BUILD can be overridden (make BUILD=/tmp/b) to keep parallel builds apart.
@@ -57,7 +62,8 @@ HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs soak
+.PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs soak \
+        linux test-linux run-linux
 all: $(BUILD)/chronovisor.elf $(BUILD)/chronovisor32.elf guests
 
 # The exit path's two hot files (vmm/exit.c: every exit; vmm/dev/hypercall.c:
@@ -117,6 +123,18 @@ soak: deps all
 
 deps:
 	scripts/install-deps
+
+# ---- the Linux guest (docs/linux.md) ----
+linux:
+	scripts/fetch-linux
+
+test-linux: deps all
+	LINUX_SCENARIOS=all tests/emu/test_linux.sh
+
+run-linux: deps all linux
+	scripts/cvrun --emu bochs --cpus 2 --timeout 0 --hv "watchdog=0 skew=0,+1000000 migrate=rr" \
+	  --guest "$(BUILD)/linux/vmlinuz mem=256M vcpus=2 console=ttyS0 nokaslr ltsleeps=100 ltwarp=1000 ltshell=1" \
+	  --guest-module $(BUILD)/linux/initrd.img
 
 run: deps all
 	scripts/demo

@@ -172,6 +172,7 @@ struct vm {
 	struct uart_state com1, debugcon;
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
+	uint8_t cmos_index;           /* port 0x70: the CMOS register 0x71 reads */
 	uint64_t pat;
 	uint32_t shutdown_match;      /* bytes of "Shutdown" seen so far on 0x8900 */
 

@@ -14,6 +14,9 @@
  *   0x600/0x601  hardware-reduced ACPI sleep control/status (the Linux guests'
  *                FADT, vmm/loader/acpi_tables.h): SLP_EN with SLP_TYP 5 (S5)
  *                ends the VM (power-off); status reads 0
+ *   0x70/0x71    CMOS RTC, read-only and stopped: 2000-01-01 00:00:00, BCD, 24 h,
+ *                never "update in progress" (so Linux reads a time at once
+ *                instead of polling an absent chip); other CMOS bytes read 0
  *   0xCF9        reset control (the FADT's reset register): a reset value
  *                ends the VM (reboot)
  * Any other port reads all-ones and ignores writes; each is counted and the
@@ -43,6 +46,18 @@
 #define FW_CFG_SELECTOR   0x510
 #define FW_CFG_DATA       0x511
 #define RESET_CTL_RESET   BIT(2)      /* 0xCF9 bit 2: start the reset */
+#define CMOS_INDEX        0x70
+#define CMOS_DATA         0x71
+#define CMOS_INDEX_MASK   0x7F        /* bit 7 of the index is the NMI mask */
+#define CMOS_DAY          0x07
+#define CMOS_MONTH        0x08
+#define CMOS_STATUS_A     0x0A
+#define CMOS_STATUS_B     0x0B
+#define CMOS_STATUS_D     0x0D
+#define CMOS_CENTURY      0x32
+#define CMOS_A_DIVIDER    0x26        /* 32.768 kHz time base, 1024 Hz rate; UIP (bit 7) clear */
+#define CMOS_B_24H        0x02        /* 24-hour mode, BCD, no interrupts */
+#define CMOS_D_VALID      0x80        /* "valid RAM and time" */
 
 #define UART_THR          0
 #define UART_IER          1
@@ -136,6 +151,21 @@ static void com1_write(struct vm *vm, unsigned reg, uint8_t val)
 	/* LSR and MSR are read-only: writes are dropped. */
 }
 
+/* MC146818 registers (the register map of the PC's CMOS RTC). */
+static uint8_t cmos_read(struct vm *vm)
+{
+	switch (vm->cmos_index & CMOS_INDEX_MASK) {
+	case CMOS_DAY:
+	case CMOS_MONTH:
+		return 0x01;
+	case CMOS_STATUS_A: return CMOS_A_DIVIDER;
+	case CMOS_STATUS_B: return CMOS_B_24H;
+	case CMOS_STATUS_D: return CMOS_D_VALID;
+	case CMOS_CENTURY:  return 0x20;
+	}
+	return 0;
+}
+
 static uint32_t fw_cfg_read(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -182,6 +212,10 @@ static uint32_t port_in(struct vcpu *v, uint16_t port, unsigned size)
 		return 0;
 	if (port == ACPI_SLEEP_CTL_PORT || port == ACPI_SLEEP_STS_PORT || port == ACPI_RESET_PORT)
 		return 0;
+	if (port == CMOS_DATA)
+		return cmos_read(vm);
+	if (port == CMOS_INDEX)
+		return vm->cmos_index;
 	note_unhandled(vm, port, true, size, 0);
 	return 0xFFFFFFFF;
 }
@@ -210,6 +244,10 @@ static void port_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 	} else if ((port == QEMU_PM1A_CNT || port == BOCHS_PM1A_CNT) && size == 2) {
 		if (val & PM1_CNT_SLP_EN)
 			vm_end(vm, VM_END_SHUTDOWN, "ACPI soft-off (SLP_EN on port %#x)", port);
+	} else if (port == CMOS_INDEX && size == 1) {
+		vm->cmos_index = (uint8_t)val;
+	} else if (port == CMOS_DATA && size == 1) {
+		/* the clock is read-only: setting it is dropped */
 	} else if (port == ACPI_SLEEP_CTL_PORT && size == 1) {
 		unsigned typ = (val & ACPI_SLEEP_TYPE_MASK) >> ACPI_SLEEP_TYPE_SHIFT;
 		if ((val & ACPI_SLEEP_ENABLE) && typ == ACPI_SLP_TYP_S5)
