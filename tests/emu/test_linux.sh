@@ -65,7 +65,8 @@ run_scenario() { # NAME
   else
     # the negative control: who caught it, in the kernel's own words where the kernel did
     local caught
-    caught=$(grep -aE 'TSC warp between CPUs|Marking TSC unstable|linuxtest: FAIL: ' "$log" | tr -d '\r' | head -3 | sed 's/^\[vm0\] //' | paste -sd'|')
+    caught=$(tr -d '\r' <"$log" | grep -aE '^\[vm0\] (\[ *[0-9.]+\] .*(TSC warp between CPUs|Marking TSC unstable)|linuxtest: FAIL: )' |
+             head -4 | sed 's/^\[vm0\] //' | paste -sd'|')
     begin "linux/$s/caught" "$s"
     want_rc 0
     want_log 'linuxtest: negative control: [1-9][0-9]* TSC check\(s\) failed' 'a failed TSC check'
