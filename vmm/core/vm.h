@@ -143,6 +143,7 @@ struct uart_state {
 	char line[UART_LINE_MAX];
 	uint32_t len;
 	uint8_t lcr, ier, mcr, scratch, dll, dlm;
+	bool thre_pending;            /* the "transmitter empty" interrupt is pending (16450 IIR) */
 };
 
 struct vm {

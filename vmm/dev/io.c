@@ -4,8 +4,12 @@
  *
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
  * Emulated (the subset QEMU -kernel guests expect, docs/design.md "Guests"):
- *   0x3F8-0x3FF  COM1 16550: transmit forwarded line by line as "[vmN] ...",
- *                LSR reads "transmitter empty", the rest benign
+ *   0x3F8-0x3FF  COM1 16450: transmit forwarded line by line as "[vmN] ...",
+ *                LSR reads "transmitter empty", IIR shows the transmitter-empty
+ *                interrupt as a 16450 does (pending after a THR or IER write
+ *                while IER enables it, cleared by reading IIR), though no
+ *                interrupt line is raised: Linux polls it (docs/linux.md);
+ *                the rest benign
  *   0xE9         debug console, forwarded the same way (reads 0xE9, as Bochs)
  *   0xF4         isa-debug-exit: a write of v ends the VM with (v << 1) | 1
  *   0x8900       "Shutdown" written byte by byte ends the VM (Bochs)
@@ -69,6 +73,8 @@
 #define UART_SCR          7
 #define UART_LCR_DLAB     0x80
 #define UART_IIR_NO_INT   0x01
+#define UART_IIR_THRE     0x02        /* interrupt pending: transmitter holding register empty */
+#define UART_IER_THRI     0x02
 #define UART_LSR_EMPTY    0x60        /* THRE | TEMT: ready, nothing pending */
 #define UART_MSR_READY    0xB0        /* DCD | DSR | CTS */
 
@@ -114,7 +120,14 @@ static uint32_t com1_read(struct vm *vm, unsigned reg)
 	switch (reg) {
 	case UART_THR: return dlab ? u->dll : 0;   /* RBR: nothing ever received */
 	case UART_IER: return dlab ? u->dlm : u->ier;
-	case UART_IIR: return UART_IIR_NO_INT;
+	case UART_IIR:
+		/* National PC16450 data sheet, "Interrupt Identification
+		 * Register": reading IIR clears a THRE interrupt it reports. */
+		if ((u->ier & UART_IER_THRI) && u->thre_pending && !dlab) {
+			u->thre_pending = false;
+			return UART_IIR_THRE;
+		}
+		return UART_IIR_NO_INT;
 	case UART_LCR: return u->lcr;
 	case UART_MCR: return u->mcr;
 	case UART_LSR: return UART_LSR_EMPTY;
@@ -131,16 +144,20 @@ static void com1_write(struct vm *vm, unsigned reg, uint8_t val)
 
 	switch (reg) {
 	case UART_THR:
-		if (dlab)
+		if (dlab) {
 			u->dll = val;
-		else
-			vm_console_putc(vm, u, (char)val);
+			return;
+		}
+		vm_console_putc(vm, u, (char)val);
+		u->thre_pending = true;     /* sent at once: the THR is empty again */
 		return;
 	case UART_IER:
-		if (dlab)
+		if (dlab) {
 			u->dlm = val;
-		else
-			u->ier = val;
+			return;
+		}
+		u->ier = val;
+		u->thre_pending = true;     /* enabling THRI with an empty THR raises it */
 		return;
 	case UART_IIR:          /* FCR: FIFO control, nothing to model */
 		return;

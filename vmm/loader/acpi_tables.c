@@ -67,11 +67,35 @@
 #define MADT_LAPIC_LEN     8
 #define MADT_LAPIC_ENABLED BIT(0)
 
-/* DSDT body: Name (_S5, Package () { 5, 5 }) in AML (ACPI 6.x, "ACPI
- * Machine Language (AML) Specification": NameOp 0x08, NameString "_S5_",
- * PackageOp 0x12, PkgLength 6, NumElements 2, BytePrefix 0x0A). */
+/*
+ * DSDT body in AML (ACPI 6.x, "ACPI Machine Language (AML) Specification"),
+ * as iasl would encode:
+ *   Name (_S5, Package () { 5, 5 })
+ *   Scope (\_SB) {
+ *     Device (COM1) {
+ *       Name (_HID, EisaId ("PNP0501"))
+ *       Name (_UID, 1)
+ *       Name (_CRS, ResourceTemplate () { IO (Decode16, 0x3F8, 0x3F8, 1, 8) })
+ *     }
+ *   }
+ * COM1 is described without an interrupt: Linux's 8250 driver then polls it
+ * from a timer (there is no I/O APIC to route IRQ 4), so /dev/console works.
+ */
 static const uint8_t dsdt_aml[] = {
+	/* NameOp "_S5_" PackageOp PkgLength(6) NumElements(2) BytePrefix 5 BytePrefix 5 */
 	0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0A, ACPI_SLP_TYP_S5, 0x0A, ACPI_SLP_TYP_S5,
+	/* ScopeOp PkgLength(48) "\_SB_" */
+	0x10, 0x30, '\\', '_', 'S', 'B', '_',
+	/* DeviceOp (ExtOpPrefix 0x5B, 0x82) PkgLength(40) "COM1" */
+	0x5B, 0x82, 0x28, 'C', 'O', 'M', '1',
+	/* Name (_HID, DWordConst EisaId "PNP0501" = 0x0105D041) */
+	0x08, '_', 'H', 'I', 'D', 0x0C, 0x41, 0xD0, 0x05, 0x01,
+	/* Name (_UID, One) */
+	0x08, '_', 'U', 'I', 'D', 0x01,
+	/* Name (_CRS, BufferOp PkgLength(13) BytePrefix 10 { IO descriptor, End tag }) */
+	0x08, '_', 'C', 'R', 'S', 0x11, 0x0D, 0x0A, 0x0A,
+	0x47, 0x01, 0xF8, 0x03, 0xF8, 0x03, 0x01, 0x08,   /* IO: decode16, min=max=0x3F8, align 1, 8 ports */
+	0x79, 0x00,                                       /* End tag */
 };
 
 static void w8(uint8_t *p, uint8_t v) { *p = v; }
