@@ -46,6 +46,7 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/klog.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #include <cpuid.h>
@@ -309,6 +310,10 @@ int main(void)
 	/* In the guest: COM1 and isa-debug-exit. Elsewhere (a host, for a
 	 * try): standard output and the exit status. */
 	on_stdout = ioperm(COM1, 8, 1) || ioperm(DEBUG_EXIT, 1, 1);
+	/* let /init's console output (ttyS0, drained by a timer) finish
+	 * before this program writes to the same UART */
+	if (!on_stdout)
+		tcdrain(STDOUT_FILENO);
 	const char *expect = getenv("ltexpect") ? getenv("ltexpect") : "pass";
 	int want_caught = !strcmp(expect, "caught");
 	warp_rounds = env_num("ltwarp", 20000);
