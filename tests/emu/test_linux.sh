@@ -7,7 +7,7 @@
 #
 # Scenarios (one Linux VM per boot: FPU/SSE state is not switched between VMs yet):
 #   up1          1 vCPU on 1 pCPU, tsc=percpu
-#   smp2         2 vCPUs on 2 pCPUs, skew 10^6, migrate=rr, 1 ms slices (10^6 ticks), tsc=percpu
+#   smp2         2 vCPUs on 2 pCPUs, skew 10^6, migrate=rr, 10^6-tick (20 ms) slices, tsc=percpu
 #   smp2-none    the same under tsc=none: the negative control (ltexpect=caught)
 #   smp2-kvm     the same under tsc=kvm2633 (reported, ltexpect=caught: it must not look clean either)
 #   smp4         4 vCPUs on 4 pCPUs, mixed skews, migrate=random:7, 10^6-tick slices, tsc=percpu
