@@ -12,6 +12,8 @@
 #   smp2-kvm     the same under tsc=kvm2633 (reported, ltexpect=caught: it must not look clean either)
 #   smp4         4 vCPUs on 4 pCPUs, mixed skews, migrate=random:7, 10^6-tick slices, tsc=percpu
 #   smp4-none    the same under tsc=none (ltexpect=caught)
+#   refuse       no Linux boot: a truncated bzImage beside hello.elf in one boot; the bad one must
+#                end by name before it runs, the other must pass (a few seconds of Bochs)
 # make test runs smp2 and smp2-none; make test-linux runs all of them (LINUX_SCENARIOS=all).
 # Without the kernel (offline: apt-get download impossible) every check is a SKIP naming why.
 # LT_ARGS adds linuxtest settings; the default for the make-test pair is "ltsleeps=2000 ltwarp=5000"
@@ -20,8 +22,8 @@
 source "$(dirname "$0")/lib.sh"
 
 scen=("$@")
-[[ ${#scen[@]} -gt 0 ]] || read -r -a scen <<<"${LINUX_SCENARIOS:-smp2 smp2-none}"
-[[ ${scen[*]} == all ]] && scen=(up1 smp2 smp2-none smp2-kvm smp4 smp4-none)
+[[ ${#scen[@]} -gt 0 ]] || read -r -a scen <<<"${LINUX_SCENARIOS:-refuse smp2 smp2-none}"
+[[ ${scen[*]} == all ]] && scen=(refuse up1 smp2 smp2-none smp2-kvm smp4 smp4-none)
 TIMEOUT=${LINUX_TIMEOUT:-2400}
 if [[ $# -eq 0 && -z ${LINUX_SCENARIOS:-} ]]; then LT_ARGS=${LT_ARGS-ltsleeps=2000 ltwarp=5000}
 else LT_ARGS=${LT_ARGS:-}; fi
@@ -38,6 +40,13 @@ BASEARGS="mem=256M console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr"
 declare -A S_CPUS=() S_VCPUS=() S_EXPECT=()
 start_scenario() { # NAME: start its Bochs run in the background
   local s=$1 cpus hv policy vcpus expect=pass
+  if [[ $s == refuse ]]; then
+    head -c 200000 "$KERNEL" >"$TEST_BUILD/linux/vmlinuz-truncated"
+    cv_bg "$s" --emu bochs --cpus 1 --timeout 300 \
+      --guest "$TEST_BUILD/linux/vmlinuz-truncated mem=64M console=ttyS0" --guest-module "$INITRD" \
+      --guest "$TEST_BUILD/guest/hello.elf"
+    return
+  fi
   case $s in
     up1)       cpus=1 vcpus=1 hv="" policy=percpu ;;
     smp2)      cpus=2 vcpus=2 hv="skew=0,+1000000 migrate=rr slice=1000000" policy=percpu ;;
@@ -48,12 +57,26 @@ start_scenario() { # NAME: start its Bochs run in the background
     *) fail "linux/$s" "unknown scenario"; return 1 ;;
   esac
   S_CPUS[$s]=$cpus S_VCPUS[$s]=$vcpus S_EXPECT[$s]=$expect
+  # A caught control runs on jiffies (Linux dropped the TSC): every 100 us sleep then lasts a
+  # tick (4 ms), so its sleep loop is kept short unless LT_ARGS says otherwise.
+  local lt=$LT_ARGS
+  [[ $expect == caught && $lt != *ltsleeps=* ]] && lt+=" ltsleeps=1000"
   cv_bg "$s" --emu bochs --cpus "$cpus" --timeout "$TIMEOUT" --hv "watchdog=0 $hv" \
-    --guest "$KERNEL $BASEARGS vcpus=$vcpus tsc=$policy ltexpect=$expect $LT_ARGS" --guest-module "$INITRD"
+    --guest "$KERNEL $BASEARGS vcpus=$vcpus tsc=$policy ltexpect=$expect $lt" --guest-module "$INITRD"
 }
 
 check_scenario() { # NAME: the checks on its finished run
-  local s=$1 vcpus=${S_VCPUS[$1]} expect=${S_EXPECT[$1]}
+  local s=$1
+  if [[ $s == refuse ]]; then
+    begin "linux/refuse/truncated-image-ended-by-name" refuse
+    want_log '^\[hv\] vm0 "vmlinuz-truncated" .*FAIL.*vmlinuz-truncated: Linux image truncated' \
+      'vm0 ended naming the file and "Linux image truncated"'
+    want_log '^\[hv\] vm1 "hello.elf" exit code 1: PASS' 'the other VM (hello.elf) passing'
+    want_nolog '^\[vm0\]' 'no output from the refused VM'
+    end "$(tr -d '\r' <"$(cv_log refuse)" | grep -aEo 'Linux image truncated[^)]*' | head -1)"
+    return
+  fi
+  local vcpus=${S_VCPUS[$1]} expect=${S_EXPECT[$1]}
   local log; log=$(cv_log "$s")
   begin "linux/$s/boots-to-userspace" "$s"
   want_log 'Run /init as init process' 'Linux reaching /init'
