@@ -35,7 +35,7 @@ if ! "$TEST_REPO/scripts/fetch-linux" >"$TEST_BUILD/fetch-linux.log" 2>&1; then
 fi
 KERNEL=$TEST_BUILD/linux/vmlinuz
 INITRD=$TEST_BUILD/linux/initrd.img
-BASEARGS="mem=256M console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr"
+BASEARGS="mem=256M console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr cryptomgr.notests"
 
 declare -A S_CPUS=() S_VCPUS=() S_EXPECT=()
 start_scenario() { # NAME: start its Bochs run in the background
