@@ -18,6 +18,11 @@
 #                   lab N's tests on it; LAB_TREE=DIR tests another tree (LAB_TREE=. the solution)
 #   make test-labs  every lab must fail on its stubbed tree and pass on this one (slow: Bochs)
 #   make test-long  the slow suites (tests/long/: 8 pCPUs in Bochs, with and without x2apic=on)
+#   make linux      fetch the Linux guest (scripts/fetch-linux: Debian's cloud kernel, busybox, the
+#                   initramfs with tests/linux/) into build/linux/
+#   make test-linux every Linux scenario (tests/emu/test_linux.sh all: 1, 2 and 4 vCPUs, percpu and
+#                   the none/kvm2633 controls; Bochs, long)
+#   make run-linux  Linux under chronovisor on 2 skewed pCPUs to a busybox shell (docs/linux.md)
 #   make soak       >= 10^5 vCPU moves on 4 skewed pCPUs beside a chaos VM (tests/soak/run; long)
 #
 # BUILD can be overridden (make BUILD=/tmp/b) to keep parallel builds apart.
@@ -79,14 +84,16 @@ HOSTLIB_SRCS := $(wildcard \
                  vmm/core/cr_check.c \
                  vmm/dev/xsetbv.c \
                  kernel/acpi_parse.c \
-                 vmm/core/report_once.c)
+                 vmm/core/report_once.c \
+                 vmm/loader/acpi_tables.c)
 HOST_CFLAGS  := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -I. -DCV_HOST_TEST \
                 -fsanitize=address,undefined -fno-omit-frame-pointer
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 # A UBSan report ends the test program (so the run counts it failed) instead of scrolling past.
 HOST_CFLAGS  += -fno-sanitize-recover=all
 
-.PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs soak test-long
+.PHONY: all iso run run-qemu debug test unit bench deps clean clean-labs guests plot plot-timers test-labs soak \
+        test-long linux test-linux run-linux
 all: $(BUILD)/chronovisor.elf $(BUILD)/chronovisor32.elf guests
 
 # The exit path's two hot files (vmm/exit.c: every exit; vmm/dev/hypercall.c:
@@ -197,6 +204,18 @@ soak: deps all
 deps:
 	scripts/install-deps
 
+# ---- the Linux guest (docs/linux.md) ----
+linux:
+	scripts/fetch-linux
+
+test-linux: deps all
+	LINUX_SCENARIOS=all tests/emu/test_linux.sh
+
+run-linux: deps all linux
+	scripts/cvrun --emu bochs --cpus 2 --timeout 0 --hv "watchdog=0 skew=0,+1000000 migrate=rr" \
+	  --guest "$(BUILD)/linux/vmlinuz mem=256M vcpus=2 console=ttyS0 nokaslr cryptomgr.notests ltsleeps=100 ltwarp=1000 ltshell=1" \
+	  --guest-module $(BUILD)/linux/initrd.img
+
 run: deps all
 	scripts/demo
 
@@ -239,4 +258,4 @@ clean-labs:
 	rm -rf $(BUILD)/lab-*
 
 # dependency files of this tree only, not of the lab trees (build/lab-*, and test_labs' under test-logs)
--include $(shell find $(BUILD) \( -path '$(BUILD)/lab-*' -o -path '$(BUILD)/test-logs' \) -prune -o -name '*.d' -print 2>/dev/null)
+-include $(shell find $(BUILD) \( -path '$(BUILD)/lab-*' -o -path '$(BUILD)/test-logs' -o -path '$(BUILD)/linux' \) -prune -o -name '*.d' -print 2>/dev/null)

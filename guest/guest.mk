@@ -13,7 +13,8 @@
 GUEST_NAMES := hello platform hostile bench tsc migrate warp apic deadline rtos tpr chaos isolate cpuidc
 GUEST_ELFS  := $(patsubst %,$(BUILD)/guest/%.elf,$(GUEST_NAMES))
 
-# Guests are freestanding 64-bit code built exactly like the hypervisor.
+# Guests are freestanding 64-bit code built like the hypervisor, without its stack
+# protector (whose canary lives in the hypervisor, lib/stack_protector.c).
 GUEST_CFLAGS  := $(filter-out -fstack-protector-strong -mstack-protector-guard=global,$(KCFLAGS)) -fno-stack-protector
 GUEST_ASFLAGS := -f elf64 -g -F dwarf -w+all -w+error
 GUEST_LDFLAGS := $(filter-out -T linker.ld,$(KLDFLAGS)) -T guest/lib/guest.ld

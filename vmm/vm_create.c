@@ -10,6 +10,13 @@
  * left in it: mem=SIZE (default 64M, 2 MiB multiple), tsc_khz=N, vcpus=N,
  * tsc=none|kvm2633|percpu.
  *
+ * A guest module that is a Linux bzImage (the boot protocol's "HdrS" header)
+ * is booted by the x86 boot protocol instead (vmm/loader/linux_boot.c): its
+ * first +module is its initrd, ACPI tables describe its vCPUs
+ * (vmm/loader/acpi_tables.c), and vCPU 0 starts at the 32-bit entry; Linux's
+ * command line is the guest's, less the name and chronovisor's own settings
+ * (docs/linux.md).
+ *
  * Creation never trusts the module: anything malformed ends that VM with
  * VM_END_LOAD_FAILED and a message naming the file; the other VMs still run.
  */
@@ -32,6 +39,8 @@
 #include "vmm/vm_create.h"
 #include "vmm/time/vtsc.h"
 #include "vmm/snap.h"
+#include "vmm/loader/linux_boot.h"
+#include "vmm/loader/acpi_tables.h"
 #include "vmm/time/tsc_sync.h"
 #include "kernel/pit.h"
 #include "vmx/ept.h"
@@ -209,8 +218,16 @@ static bool setup_bitmaps(struct vm *vm)
 	return true;
 }
 
+/* How vCPU 0 starts: a Multiboot kernel, or Linux's 32-bit boot protocol. */
+struct boot_state {
+	bool is_linux;
+	uint32_t entry;
+	uint32_t mbi;                 /* Multiboot: EBX */
+	uint32_t zero_page;           /* Linux: ESI */
+};
+
 /* false (nothing of this vCPU kept, nothing current) when a frame is short. */
-static bool create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi, uint64_t mult)
+static bool create_vcpu(struct vm *vm, uint32_t id, const struct boot_state *boot, uint64_t mult)
 {
 	struct vcpu *v = &vm->vcpus[id];
 	uint64_t pa;
@@ -256,7 +273,13 @@ static bool create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 		.exception_bitmap = hv_opts.exc_intercept ? BIT(VEC_AC) | BIT(VEC_DB) : 0,
 		.apic_access_pa = v->vid ? virt_to_phys(vm->apic_access_page) : 0,
 	};
-	vmcs_init_multiboot(&res, &v->regs, entry, MULTIBOOT_EAX, mbi);
+	/* The APs' state is replaced at their SIPI (real mode): only vCPU 0's matters. */
+	if (boot->is_linux)
+		vmcs_init_linux32(&res, &v->regs, boot->entry, boot->zero_page,
+				  (uint32_t)LINUX_GDT_GPA, LINUX_GDT_LIMIT, LINUX_BOOT_CS,
+				  LINUX_BOOT_DS);
+	else
+		vmcs_init_multiboot(&res, &v->regs, boot->entry, MULTIBOOT_EAX, boot->mbi);
 	/* every CR4 bit of a feature it is not given exits (vmm/dev/features.c) */
 	vmcs_writenat(CR4_GUEST_HOST_MASK, features_cr4_mask(vm));
 	/* RDTSCP and RDPID raise #UD where this VM is not given them */
@@ -273,7 +296,7 @@ static bool create_vcpu(struct vm *vm, uint32_t id, uint32_t entry, uint32_t mbi
 	vtsc_init(&v->clock, vm->tsc_policy, vm->tsc_base_ref, mult, vm->tsc_khz);
 	VMX_CHECK("vmclear", pa, vmclear(pa));
 	v->loaded_on = -1;
-	v->host_state_cpu = this_cpu()->cpu_id;   /* vmcs_init_multiboot wrote this pCPU's */
+	v->host_state_cpu = this_cpu()->cpu_id;   /* vmcs_init_* wrote this pCPU's */
 	v->launched = false;
 	vm->nvcpus = id + 1;
 	return true;
@@ -353,8 +376,8 @@ static void free_vm_structures(struct vm *vm)
  * short (a mem= that leaves only a few frames, or alloc_fail=): then all of
  * it is given back and only this VM is refused, by name.
  */
-static bool create_vm_structures(struct vm *vm, const struct guest_image *img, uint32_t mbi,
-				 uint64_t mult, const uint8_t *restore_file, uint64_t restore_len)
+static bool create_vm_structures(struct vm *vm, const struct boot_state *boot, uint64_t mult,
+				 const uint8_t *restore_file, uint64_t restore_len)
 {
 	const char *what = "its EPT tables";
 
@@ -368,7 +391,7 @@ static bool create_vm_structures(struct vm *vm, const struct guest_image *img, u
 			what = "a VMCS, virtual-APIC page or FPU state page";
 			uint32_t c = 0;
 			while (c < vm->nvcpus_wanted && guest_fpu_init(&vm->vcpus[c]) &&
-			       create_vcpu(vm, c, (uint32_t)img->entry, mbi, mult)) {
+			       create_vcpu(vm, c, boot, mult)) {
 				if (restore_file)        /* a saved VM: its state over the fresh one */
 					restore_vcpu(&vm->vcpus[c], restore_file, restore_len);
 				c++;
@@ -387,6 +410,86 @@ static bool create_vm_structures(struct vm *vm, const struct guest_image *img, u
 	       (unsigned long)(vm->ram_size / MiB), (unsigned long)free_kib,
 	       vm->alloc_fail ? " (alloc_fail=)" : "");
 	return false;
+}
+
+/* Is this word one of chronovisor's own settings (guest_opts)? tsc= only
+ * with one of chronovisor's policies: Linux has a tsc= of its own. */
+static bool hv_setting(const char *w, size_t n)
+{
+	static const char *const keys[] = { "mem=", "tsc_khz=", "vcpus=", "cpuid_hide=", "alloc_fail=",
+					    "flaw=" };
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (n >= strlen(keys[i]) && !strncmp(w, keys[i], strlen(keys[i])))
+			return true;
+	for (size_t i = 0; tsc_policy_names[i]; i++) {
+		size_t k = strlen(tsc_policy_names[i]);
+		if (n == 4 + k && !strncmp(w, "tsc=", 4) && !strncmp(w + 4, tsc_policy_names[i], k))
+			return true;
+	}
+	return false;
+}
+
+/* Linux's command line: the guest's, without its first word (the name) and
+ * chronovisor's settings. */
+static void linux_cmdline(const char *cmdline, char *out, size_t outlen)
+{
+	const char *p = cmdline;
+	size_t len = 0;
+	bool first = true;
+
+	out[0] = '\0';
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t n = 0;
+		while (p[n] && p[n] != ' ')
+			n++;
+		if (n && !first && !hv_setting(p, n) && len + n + 2 < outlen) {
+			if (len)
+				out[len++] = ' ';
+			memcpy(out + len, p, n);
+			len += n;
+			out[len] = '\0';
+		}
+		if (n)
+			first = false;
+		p += n;
+	}
+}
+
+/* A bzImage guest: ACPI tables, then the boot protocol's layout (kernel,
+ * zero page, command line, initrd = its first module). 0, or -1 with the
+ * VM ended. */
+static int load_linux(struct vm *vm, const uint8_t *file, uint64_t len,
+		      const struct boot_module *extra, unsigned nextra, struct boot_state *boot)
+{
+	char err[256];
+	static char cmd[VM_CMDLINE_MAX];       /* boot CPU only, one VM at a time */
+	struct linux_image li;
+
+	uint64_t rsdp = acpi_tables_build(vm->ram, vm->ram_size, vm->nvcpus_wanted);
+	if (!rsdp) {
+		vm_end(vm, VM_END_LOAD_FAILED, "Linux guest: no room for its ACPI tables");
+		return -1;
+	}
+	linux_cmdline(vm->cmdline, cmd, sizeof(cmd));
+	const uint8_t *initrd = nextra ? phys_to_virt(extra[0].start) : NULL;
+	uint64_t initrd_len = nextra ? extra[0].end - extra[0].start : 0;
+	if (linux_boot_build(vm->ram, vm->ram_size, file, len, cmd, initrd, initrd_len, rsdp, &li,
+			     err, sizeof(err)) != 0) {
+		vm_end(vm, VM_END_LOAD_FAILED, "%s: %s", vm->name, err);
+		return -1;
+	}
+	if (nextra > 1)
+		kprintf("[hv] vm%u: a Linux guest takes one module (its initrd); %u more ignored\n",
+			vm->id, nextra - 1);
+	*boot = (struct boot_state){ .is_linux = true, .entry = (uint32_t)li.entry,
+				     .zero_page = (uint32_t)li.zero_page };
+	kprintf("[hv] vm%u \"%s\": Linux boot protocol %u.%02u%s, kernel %#lx-%#lx, initrd %lu bytes "
+		"at %#lx, ACPI RSDP %#lx, command line \"%s\"\n", vm->id, vm->name,
+		li.version >> 8, li.version & 0xFF, li.kernel_64 ? " (64-bit kernel)" : "",
+		li.kernel_lo, li.kernel_hi, li.initrd_len, li.initrd_lo, rsdp, cmd);
+	return 0;
 }
 
 struct vm *vm_create(const struct boot_module *mod, const struct boot_module *extra,
@@ -430,10 +533,19 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 		return vm;
 	}
 
+	struct boot_state boot = { 0 };
 	if (restore) {
 		snap_restore_ram(vm, file, file_len);
 		img = (struct guest_image){ .entry = 0 };
-		mbi = 0;
+		goto memory_ready;
+	}
+	if (linux_is_bzimage(file, file_len)) {
+		if (load_linux(vm, file, file_len, extra, nextra, &boot) != 0) {
+			free_ram(vm);
+			return vm;
+		}
+		img = (struct guest_image){ .entry = boot.entry };
+		nextra = MIN(nextra, 1u);
 		goto memory_ready;
 	}
 	if (elf_load_multiboot(file, mod->end - mod->start, vm->ram, vm->ram_size, vm->name,
@@ -456,11 +568,13 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 		return vm;
 	}
 
+	boot = (struct boot_state){ .entry = (uint32_t)img.entry, .mbi = mbi };
+
 memory_ready:
 	vm->pat = PAT_POWER_ON;
 	vm->sleep_max = hv_opts.sleep_max;
 	vm->out_max = hv_opts.out_max;
-	if (!create_vm_structures(vm, &img, mbi, mult, restore ? file : NULL, file_len))
+	if (!create_vm_structures(vm, &boot, mult, restore ? file : NULL, file_len))
 		return vm;
 	char hidden[256];
 	features_describe(vm, hidden, sizeof(hidden));

@@ -267,3 +267,28 @@ void vmcs_init_multiboot(const struct vmcs_resources *res, struct guest_regs *re
 	regs->rax = eax;
 	regs->rbx = ebx;
 }
+
+/* The 32-bit boot protocol's entry state (Linux's
+ * Documentation/arch/x86/boot.rst, "32-bit Boot Protocol"): a loaded GDT
+ * with flat 4 GiB __BOOT_CS and __BOOT_DS, CS = __BOOT_CS, DS = ES = SS =
+ * __BOOT_DS (FS and GS too: "must be" only for the first four, flat for
+ * all is simplest), paging and interrupts off, ESI = the zero page, EBX =
+ * EBP = EDI = 0. */
+void vmcs_init_linux32(const struct vmcs_resources *res, struct guest_regs *regs,
+		       uint32_t entry_eip, uint32_t zero_page, uint32_t gdt_base,
+		       uint16_t gdt_limit, uint16_t cs_sel, uint16_t ds_sel)
+{
+	init_host_state();
+	init_controls(res);
+	init_guest_state(entry_eip);
+	vmcs_write16(GUEST_CS_SELECTOR, cs_sel);
+	vmcs_write16(GUEST_SS_SELECTOR, ds_sel);
+	vmcs_write16(GUEST_DS_SELECTOR, ds_sel);
+	vmcs_write16(GUEST_ES_SELECTOR, ds_sel);
+	vmcs_write16(GUEST_FS_SELECTOR, ds_sel);
+	vmcs_write16(GUEST_GS_SELECTOR, ds_sel);
+	vmcs_writenat(GUEST_GDTR_BASE, gdt_base);
+	vmcs_write32(GUEST_GDTR_LIMIT, gdt_limit);
+	*regs = (struct guest_regs){ 0 };
+	regs->rsi = zero_page;
+}

@@ -32,6 +32,14 @@ struct vmcs_resources {
 void vmcs_init_multiboot(const struct vmcs_resources *res, struct guest_regs *regs,
 			 uint32_t entry_eip, uint32_t eax, uint32_t ebx);
 
+/* The same controls and host state, with the guest in the x86 boot
+ * protocol's 32-bit entry state: flat segments with the selectors cs_sel
+ * and ds_sel of the loader's GDT at gdt_base (GDTR loaded), ESI = zero_page,
+ * the other general registers 0 (regs is cleared and gets ESI). */
+void vmcs_init_linux32(const struct vmcs_resources *res, struct guest_regs *regs,
+		       uint32_t entry_eip, uint32_t zero_page, uint32_t gdt_base,
+		       uint16_t gdt_limit, uint16_t cs_sel, uint16_t ds_sel);
+
 /* Start the (current) VMCS's guest in real mode at the SIPI vector's page,
  * as an AP after INIT-SIPI (regs is cleared). */
 void vmcs_init_realmode(struct guest_regs *regs, uint8_t vector);

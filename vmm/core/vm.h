@@ -198,6 +198,7 @@ struct uart_state {
 	char line[UART_LINE_MAX];
 	uint32_t len;
 	uint8_t lcr, ier, mcr, scratch, dll, dlm;
+	bool thre_pending;            /* the "transmitter empty" interrupt is pending (16450 IIR) */
 };
 
 struct vm {
@@ -233,6 +234,7 @@ struct vm {
 	struct uart_state com1, debugcon;
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
+	uint8_t cmos_index;           /* port 0x70: the CMOS register 0x71 reads */
 	uint64_t pat;
 	uint64_t features[VM_FEATURE_WORDS];  /* shown to it: bit per enum feature_id (vmm/dev/features.c) */
 	uint32_t shutdown_match;      /* bytes of "Shutdown" seen so far on 0x8900 */

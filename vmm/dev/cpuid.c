@@ -23,9 +23,17 @@
 #include "vmm/time/vtsc.h"
 
 #define LEAF_FEATURES          0x1
+#define LEAF_THERMAL_POWER     0x6
+#define F6_EAX_ARAT            BIT(2)
 #define LEAF_EXT_FEATURES      0x7
 #define LEAF_PERFMON           0xA
+#define LEAF_CACHE_PARAMS      0x4
+#define L4_EAX_CORES_MASK      0xFC000000u
+#define L4_EAX_SHARING_MASK    0x03FFC000u
 #define LEAF_TOPOLOGY          0xB
+#define TOPO_LEVEL_SMT         1
+#define TOPO_LEVEL_CORE        2
+#define TOPO_TYPE_SHIFT        8
 #define LEAF_TOPOLOGY_V2       0x1F
 #define LEAF_TSC_CRYSTAL       0x15
 #define LEAF_CPU_FREQ          0x16
@@ -41,6 +49,8 @@
 #define F1_EBX_COUNT_SHIFT     16
 #define F1_EBX_LOW_MASK        0xFFFFu
 /* CPUID.1:EDX */
+#define F1_EDX_MTRR            BIT(12)
+#define F1_EDX_ACPI            BIT(22)   /* thermal monitor and clock control MSRs */
 #define F1_EDX_HTT             BIT(28)
 
 /* "chronovisor" in EBX, ECX, EDX (little-endian "chro" "novi" "sor\0") */
@@ -90,17 +100,37 @@ static struct cpuid_regs guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub
 			r.eax = MIN(r.eax, LEAF_LIMITED_MAX);
 		break;
 	case LEAF_FEATURES:
+		/* One package (socket) per vCPU: one logical processor in it,
+		 * no HTT. vCPUs are moved between pCPUs whose TSCs may
+		 * disagree, which is what separate sockets are to an OS:
+		 * Linux then runs its boot-time TSC sync check between every
+		 * pair (arch/x86/kernel/tsc_sync.c; within one package it
+		 * trusts TSC_ADJUST and skips it). */
 		r.ebx = (r.ebx & F1_EBX_LOW_MASK) | (v->id << F1_EBX_APIC_ID_SHIFT) |
-			(v->vm->nvcpus << F1_EBX_COUNT_SHIFT);
-		if (v->vm->nvcpus < 2)
-			r.edx &= ~(uint32_t)F1_EDX_HTT;
+			(1u << F1_EBX_COUNT_SHIFT);
+		r.edx &= ~(uint32_t)F1_EDX_HTT;
 		break;
 	case LEAF_PERFMON:
 		r = (struct cpuid_regs){ 0 };      /* no PMU for guests */
 		break;
+	case LEAF_CACHE_PARAMS:
+		/* one core and one thread per package: EAX[31:26] cores - 1 = 0,
+		 * EAX[25:14] threads sharing the cache - 1 = 0 */
+		r.eax &= ~(uint32_t)(L4_EAX_CORES_MASK | L4_EAX_SHARING_MASK);
+		break;
 	case LEAF_TOPOLOGY:
 	case LEAF_TOPOLOGY_V2:
-		r.edx = v->id;                     /* the x2APIC ID of this (v)CPU */
+		/* SDM Vol. 3A, "Identifying Topology Using CPUID Leaf 0BH": the
+		 * SMT and core levels each with shift 0 and 1 processor, so the
+		 * package ID is the x2APIC ID (one package per vCPU, as leaf 1);
+		 * sub-leaf 2 and beyond are invalid. */
+		r = (struct cpuid_regs){ .edx = v->id };      /* the x2APIC ID of this (v)CPU */
+		if (sub < 2) {
+			r.ebx = 1;
+			r.ecx = sub | ((sub == 0 ? TOPO_LEVEL_SMT : TOPO_LEVEL_CORE) << TOPO_TYPE_SHIFT);
+		} else {
+			r.ecx = sub;
+		}
 		break;
 	case LEAF_TSC_CRYSTAL:
 		/* TSC Hz = ECX * EBX / EAX. Bochs' models claim 3.5 GHz here while

@@ -4,18 +4,31 @@
  *
  * Context: VMX root, on the pCPU where the vCPU's VMCS is current.
  * Emulated (the subset QEMU -kernel guests expect, docs/design.md "Guests"):
- *   0x3F8-0x3FF  COM1 16550: transmit forwarded line by line as "[vmN] ...",
- *                LSR reads "transmitter empty", the rest benign
+ *   0x3F8-0x3FF  COM1 16450: transmit forwarded line by line as "[vmN] ...",
+ *                LSR reads "transmitter empty", IIR shows the transmitter-empty
+ *                interrupt as a 16450 does (pending after a THR or IER write
+ *                while IER enables it, cleared by reading IIR), though no
+ *                interrupt line is raised: Linux polls it (docs/linux.md);
+ *                the rest benign
  *   0xE9         debug console, forwarded the same way (reads 0xE9, as Bochs)
  *   0xF4         isa-debug-exit: a write of v ends the VM with (v << 1) | 1
  *   0x8900       "Shutdown" written byte by byte ends the VM (Bochs)
  *   0xB004/0x604 ACPI PM1a control of Bochs/QEMU: SLP_EN ends the VM (soft-off)
  *   0x510/0x511  fw_cfg: selector and data ("QEMU" signature, CPU count)
+ *   0x600/0x601  hardware-reduced ACPI sleep control/status (the Linux guests'
+ *                FADT, vmm/loader/acpi_tables.h): SLP_EN with SLP_TYP 5 (S5)
+ *                ends the VM (power-off); status reads 0
+ *   0x70/0x71    CMOS RTC, read-only and stopped: 2000-01-01 00:00:00, BCD, 24 h,
+ *                never "update in progress" (so Linux reads a time at once
+ *                instead of polling an absent chip); other CMOS bytes read 0
+ *   0xCF9        reset control (the FADT's reset register): a reset value
+ *                ends the VM (reboot)
  * Any other port reads all-ones and ignores writes; each is counted and the
  * first use of each port is reported once per VM.
  * Exit qualification: SDM Vol. 3C, "Exit Qualification for I/O Instructions".
  */
 #include "vmm/dev/io.h"
+#include "vmm/loader/acpi_tables.h"
 #include "vmm/core/vcpu.h"
 #include "kernel/console.h"
 #include "lib/printf.h"
@@ -37,6 +50,19 @@
 #define PM1_CNT_SLP_EN    BIT(13)
 #define FW_CFG_SELECTOR   0x510
 #define FW_CFG_DATA       0x511
+#define RESET_CTL_RESET   BIT(2)      /* 0xCF9 bit 2: start the reset */
+#define CMOS_INDEX        0x70
+#define CMOS_DATA         0x71
+#define CMOS_INDEX_MASK   0x7F        /* bit 7 of the index is the NMI mask */
+#define CMOS_DAY          0x07
+#define CMOS_MONTH        0x08
+#define CMOS_STATUS_A     0x0A
+#define CMOS_STATUS_B     0x0B
+#define CMOS_STATUS_D     0x0D
+#define CMOS_CENTURY      0x32
+#define CMOS_A_DIVIDER    0x26        /* 32.768 kHz time base, 1024 Hz rate; UIP (bit 7) clear */
+#define CMOS_B_24H        0x02        /* 24-hour mode, BCD, no interrupts */
+#define CMOS_D_VALID      0x80        /* "valid RAM and time" */
 
 #define UART_THR          0
 #define UART_IER          1
@@ -48,6 +74,8 @@
 #define UART_SCR          7
 #define UART_LCR_DLAB     0x80
 #define UART_IIR_NO_INT   0x01
+#define UART_IIR_THRE     0x02        /* interrupt pending: transmitter holding register empty */
+#define UART_IER_THRI     0x02
 #define UART_LSR_EMPTY    0x60        /* THRE | TEMT: ready, nothing pending */
 #define UART_MSR_READY    0xB0        /* DCD | DSR | CTS */
 
@@ -113,7 +141,14 @@ static uint32_t com1_read(struct vm *vm, unsigned reg)
 	switch (reg) {
 	case UART_THR: return dlab ? u->dll : 0;   /* RBR: nothing ever received */
 	case UART_IER: return dlab ? u->dlm : u->ier;
-	case UART_IIR: return UART_IIR_NO_INT;
+	case UART_IIR:
+		/* National PC16450 data sheet, "Interrupt Identification
+		 * Register": reading IIR clears a THRE interrupt it reports. */
+		if ((u->ier & UART_IER_THRI) && u->thre_pending && !dlab) {
+			u->thre_pending = false;
+			return UART_IIR_THRE;
+		}
+		return UART_IIR_NO_INT;
 	case UART_LCR: return u->lcr;
 	case UART_MCR: return u->mcr;
 	case UART_LSR: return UART_LSR_EMPTY;
@@ -130,16 +165,20 @@ static void com1_write(struct vm *vm, unsigned reg, uint8_t val)
 
 	switch (reg) {
 	case UART_THR:
-		if (dlab)
+		if (dlab) {
 			u->dll = val;
-		else
-			vm_console_putc(vm, u, (char)val);
+			return;
+		}
+		vm_console_putc(vm, u, (char)val);
+		u->thre_pending = true;     /* sent at once: the THR is empty again */
 		return;
 	case UART_IER:
-		if (dlab)
+		if (dlab) {
 			u->dlm = val;
-		else
-			u->ier = val;
+			return;
+		}
+		u->ier = val;
+		u->thre_pending = true;     /* enabling THRI with an empty THR raises it */
 		return;
 	case UART_IIR:          /* FCR: FIFO control, nothing to model */
 		return;
@@ -148,6 +187,21 @@ static void com1_write(struct vm *vm, unsigned reg, uint8_t val)
 	case UART_SCR: u->scratch = val; return;
 	}
 	/* LSR and MSR are read-only: writes are dropped. */
+}
+
+/* MC146818 registers (the register map of the PC's CMOS RTC). */
+static uint8_t cmos_read(struct vm *vm)
+{
+	switch (vm->cmos_index & CMOS_INDEX_MASK) {
+	case CMOS_DAY:
+	case CMOS_MONTH:
+		return 0x01;
+	case CMOS_STATUS_A: return CMOS_A_DIVIDER;
+	case CMOS_STATUS_B: return CMOS_B_24H;
+	case CMOS_STATUS_D: return CMOS_D_VALID;
+	case CMOS_CENTURY:  return 0x20;
+	}
+	return 0;
 }
 
 static uint32_t fw_cfg_read(struct vcpu *v)
@@ -191,6 +245,12 @@ static uint32_t port_in(struct vcpu *v, uint16_t port, unsigned size)
 		return fw_cfg_read(v);
 	if (port == QEMU_PM1A_CNT || port == BOCHS_PM1A_CNT)
 		return 0;
+	if (port == ACPI_SLEEP_CTL_PORT || port == ACPI_SLEEP_STS_PORT || port == ACPI_RESET_PORT)
+		return 0;
+	if (port == CMOS_DATA)
+		return cmos_read(vm);
+	if (port == CMOS_INDEX)
+		return vm->cmos_index;
 	note_unhandled(vm, port, true, size, 0);
 	return 0xFFFFFFFF;
 }
@@ -219,6 +279,24 @@ static void port_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 	} else if ((port == QEMU_PM1A_CNT || port == BOCHS_PM1A_CNT) && size == 2) {
 		if (val & PM1_CNT_SLP_EN)
 			vm_end(vm, VM_END_SHUTDOWN, "ACPI soft-off (SLP_EN on port %#x)", port);
+	} else if (port == CMOS_INDEX && size == 1) {
+		vm->cmos_index = (uint8_t)val;
+	} else if (port == CMOS_DATA && size == 1) {
+		/* the clock is read-only: setting it is dropped */
+	} else if (port == ACPI_SLEEP_CTL_PORT && size == 1) {
+		unsigned typ = (val & ACPI_SLEEP_TYPE_MASK) >> ACPI_SLEEP_TYPE_SHIFT;
+		if ((val & ACPI_SLEEP_ENABLE) && typ == ACPI_SLP_TYP_S5)
+			vm_end(vm, VM_END_SHUTDOWN, "ACPI power-off (S5 on the sleep control "
+			       "register, port %#x)", port);
+		else if (val & ACPI_SLEEP_ENABLE)
+			vm_end(vm, VM_END_SHUTDOWN, "ACPI sleep state SLP_TYP %u requested (port %#x): "
+			       "only S5 exists, the VM ends", typ, port);
+	} else if (port == ACPI_SLEEP_STS_PORT && size == 1) {
+		/* write-1-to-clear status bits: nothing to clear */
+	} else if (port == ACPI_RESET_PORT && size == 1) {
+		if (val & RESET_CTL_RESET)
+			vm_end(vm, VM_END_SHUTDOWN, "reboot (reset value %#x on port %#x): a VM "
+			       "does not restart, it ends", val, port);
 	} else if (port == FW_CFG_SELECTOR && size == 2) {
 		vm->fw_cfg_key = (uint16_t)val;
 		vm->fw_cfg_offset = 0;
