@@ -33,6 +33,15 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	uint8_t *d = dst;
+
+	/* Large and 8-byte aligned (guest RAM, page frames): 8 bytes a store,
+	 * REP STOSQ (SDM Vol. 2B, "STOS"); a page is 512 of them, not 4096. */
+	if (n >= 64 && !((uintptr_t)d & 7)) {
+		uint64_t pattern = 0x0101010101010101ULL * (uint8_t)c;
+		size_t q = n / 8;
+		__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(pattern) : "memory");
+		n &= 7;
+	}
 	while (n--)
 		*d++ = (uint8_t)c;
 	return dst;
