@@ -68,7 +68,10 @@
 #define DIVIDE_WINDOW    50              /* a TMCCT read's RDTSC bracket: at most 1/50 of
 					  * DIVIDE_MS (retried up to DIVIDE_TRIES times) */
 #define DIVIDE_TRIES     8
-#define AP_CMD_MS        200             /* an AP's answer to a command */
+#define AP_CMD_MS        2000            /* an AP's answer to a command: long, since under a
+					  * hypervisor whose slices are long (test_irq_hv neg2:
+					  * 2*10^6 ticks) the AP may wait for a pCPU behind
+					  * several other vCPUs; only a failure waits it out */
 #define EXIT_EPT_VIOLATION 48            /* SDM Vol. 3D, "VMX Basic Exit Reasons" */
 
 /* x2APIC MSRs the rules look at ("x2APIC Register Availability") */
