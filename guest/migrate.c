@@ -46,6 +46,13 @@
  *                loop, through HC_WRITE in 4 KiB blocks, so printing does
  *                not stretch the measured run. At most SAMPLES_MAX.
  *   hist=1       (default 0) a log2 histogram of the backward steps' sizes.
+ *   swapgs=1     (default 0) before the loop, WRMSR IA32_KERNEL_GS_BASE with
+ *                a second GS base (an alias of this CPU's, so %gs:0 still
+ *                works) and SWAPGS, which exchanges the two with no VM exit;
+ *                after it, both must still be where SWAPGS left them, however
+ *                often the vCPU moved (a hypervisor that keeps only the
+ *                WRMSR value brings the old one back on another pCPU: the
+ *                flaw=stale-swapgs negative control). Then SWAPGS back.
  *   check_every=N  (default 0: off) every N reads, the clock error measured
  *                from what this guest reads (HC_TSC_CHECK; docs/tsc.md, "The
  *                clock error the guest measures"): RDTSC, then VMCALL with
@@ -272,6 +279,32 @@ static void print_counters(const struct hc_counters *before, const struct hc_cou
 #undef DELTA
 }
 
+#define MSR_IA32_GS_BASE         0xC0000101
+#define MSR_IA32_KERNEL_GS_BASE  0xC0000102
+
+/* swapgs=1: %gs:0 holds this CPU's self pointer (guest/lib/cpu.h); the
+ * alias holds the same pointer, so either base serves this_cpu(). */
+static struct { void *self; } gs_alias;
+static uint64_t gs_home;
+
+static void swapgs_before(void)
+{
+	asm volatile("mov %%gs:0, %0" : "=r"(gs_alias.self));
+	gs_home = rdmsr(MSR_IA32_GS_BASE);
+	wrmsr(MSR_IA32_KERNEL_GS_BASE, (uint64_t)&gs_alias);   /* exits: the hypervisor keeps it */
+	asm volatile("swapgs" ::: "memory");                    /* no exit: only the CPU knows */
+}
+
+static void swapgs_after(uint64_t migrations)
+{
+	uint64_t kgs = rdmsr(MSR_IA32_KERNEL_GS_BASE), gsb = rdmsr(MSR_IA32_GS_BASE);
+
+	asm volatile("swapgs" ::: "memory");
+	report(kgs == gs_home && gsb == (uint64_t)&gs_alias,
+	       "migrate: swapgs: after %lu migration(s) KERNEL_GS_BASE %#lx (want %#lx), GS base %#lx "
+	       "(want %#lx)", migrations, kgs, gs_home, gsb, (uint64_t)&gs_alias);
+}
+
 int main(int argc, char **argv)
 {
 	static struct hc_counters before, after;
@@ -298,10 +331,15 @@ int main(int argc, char **argv)
 	}
 	t.check_every = (uint64_t)check_every;
 
+	bool swapgs = arg_get_int("swapgs", 0) != 0;
 	counters = hc_counters(&before) >= 0;
+	if (swapgs)
+		swapgs_before();
 	run(&t, (uint64_t)reads, (uint64_t)jump, (uint64_t)yield_every, (uint64_t)nsamples);
 	if (counters)
 		counters = hc_counters(&after) >= 0;
+	if (swapgs)
+		swapgs_after(counters ? after.migrations - before.migrations : 0);
 
 	if (nsamples)
 		print_samples((uint64_t)nsamples, (uint64_t)reads);

@@ -50,18 +50,29 @@
 
 /*
  * The travelling MSRs (vmm/core/vm.h): the guest's writes to them exit and
- * land in v->msrs (vmm/dev/msr_emul.c), so nothing is saved when a vCPU
- * leaves, and a pCPU loads them only when it does not hold them already:
- * msrs_held has this pCPU's bit, and no other vCPU's MSRs were loaded here
- * since (msrs_owner). A vCPU that comes back to a pCPU that last held its
- * MSRs, and did not write them elsewhere meanwhile, pays nothing.
+ * land in v->msrs (vmm/dev/msr_emul.c), and a pCPU loads them only when it
+ * does not hold them already: msrs_held has this pCPU's bit, and no other
+ * vCPU's MSRs were loaded here since (msrs_owner). A vCPU that comes back
+ * to a pCPU that last held its MSRs, and did not write them elsewhere
+ * meanwhile, pays nothing for those.
+ * One exception: IA32_KERNEL_GS_BASE also changes with no exit, because
+ * the guest's SWAPGS exchanges it with GS.base (SDM Vol. 2B, "SWAPGS"), and
+ * a Linux guest does that on every entry from user mode. So it is read back
+ * at every put, and written at every load on a pCPU other than the last
+ * one. (Without this, a Linux guest whose vCPU moved while in its kernel
+ * came back with the user's GS base as its per-CPU base, and its next
+ * page fault from user mode faulted again on the entry stack.)
  */
 static const struct vcpu *msrs_owner[MAX_CPUS];
 
 static void msrs_load(struct vcpu *v, uint32_t me)
 {
-	if (cpuset_has(&v->msrs_held, me) && msrs_owner[me] == v)
+	if (cpuset_has(&v->msrs_held, me) && msrs_owner[me] == v) {
+		if (v->last_pcpu != (int32_t)me &&   /* it may have done SWAPGS elsewhere */
+		    v->vm->flaw != FLAW_STALE_SWAPGS)
+			wrmsr(MSR_IA32_KERNEL_GS_BASE, v->msrs[TMSR_KERNEL_GS_BASE]);
 		return;
+	}
 	for (unsigned i = 0; i < TMSR_TSC_AUX; i++)
 		wrmsr(travelling_msrs[i], v->msrs[i]);
 	if (vmx_ctls.rdtscp)          /* TSC_AUX is last: the guest sees it only with RDTSCP */
@@ -152,6 +163,8 @@ static void vcpu_put(struct vcpu *v, bool stay)
 	assert(v->loaded_on == (int32_t)me);
 	v->regs.cr2 = read_cr2();
 	guest_fpu_put(v);
+	if (v->vm->flaw != FLAW_STALE_SWAPGS)   /* SWAPGS: see msrs_load */
+		v->msrs[TMSR_KERNEL_GS_BASE] = rdmsr(MSR_IA32_KERNEL_GS_BASE);
 	vtsc_put(&v->clock);
 	/* the exit that made it leave, on the reference timeline */
 	v->put_ref = host_to_ref(me, v->regs.exit_tsc);

@@ -157,6 +157,8 @@ static void capture(struct vcpu *v)
 		s->field[i] = __vmcs_read(saved_fields[i], __func__);
 	s->regs = v->regs;
 	memcpy(s->msrs, v->msrs, sizeof(s->msrs));
+	/* the live one: the guest's SWAPGS changes it with no exit (vmm/run.c) */
+	s->msrs[TMSR_KERNEL_GS_BASE] = rdmsr(MSR_IA32_KERNEL_GS_BASE);
 	copy_apic(v, s);
 	copy_events(v, s);
 }

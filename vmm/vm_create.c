@@ -113,7 +113,8 @@ enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, GOPT_CPUID_HIDE, 
 
 static const char *const flaw_choices[] = {    /* enum vm_flaw */
 	[FLAW_NONE] = "none", [FLAW_DROP_VECTORING] = "drop-vectoring",
-	[FLAW_NMI_NO_WAKE] = "nmi-no-wake", [FLAW_DIVIDE] = "divide", [NUM_FLAWS] = NULL,
+	[FLAW_NMI_NO_WAKE] = "nmi-no-wake", [FLAW_DIVIDE] = "divide",
+	[FLAW_STALE_SWAPGS] = "stale-swapgs", [NUM_FLAWS] = NULL,
 };
 
 static const struct opt_desc guest_opts[NUM_GOPTS] = {
@@ -130,7 +131,7 @@ static const struct opt_desc guest_opts[NUM_GOPTS] = {
 			      .help = "test aid: the Nth frame allocation after this VM's RAM fails (0: none)" },
 	[GOPT_FLAW] = { .key = "flaw", .type = OPT_ENUM, .choices = flaw_choices,
 			.help = "a deliberate defect for this VM, for negative controls: drop-vectoring, "
-				"nmi-no-wake, divide" },
+				"nmi-no-wake, divide, stale-swapgs" },
 };
 
 static char cpuid_hide[OPT_VALUE_MAX + 1];

@@ -30,7 +30,7 @@ GUEST_BIAS=11      # ticks from the guest's RDTSC to the exit stub's (docs/tsc.m
 GUEST_SLACK=16     # Bochs's interleaving of its CPUs and the emulated CPUs' start-up skew (seen: 4)
 KVM_ERR_FACTOR=1000
 
-mig() { echo "$G/migrate.elf hv=1 mem=16M tsc=$1 expect=$2 check_every=$CHECK_EVERY"; }
+mig() { echo "$G/migrate.elf hv=1 mem=16M tsc=$1 expect=$2 check_every=$CHECK_EVERY swapgs=1"; }
 warp() { echo "$G/warp.elf hv=1 mem=16M vcpus=$1 tsc=$2 expect=$3"; }
 
 cv_bg fwd --emu bochs --cpus 2 --timeout $T2 --hv "skew=0,+1000000 migrate=rr slice=$SLICE" \
@@ -46,7 +46,8 @@ cv_bg shared --emu bochs --cpus 2 --timeout $T2 --hv "skew=0,+1000000 migrate=rr
   --guest "$(warp 2 percpu monotonic)" --guest "$(warp 2 percpu monotonic)"
 cv_wait shared
 cv_bg warpfire --emu bochs --cpus 2 --timeout $T2 --hv "skew=0,+1000000 migrate=rr slice=$SLICE" \
-  --guest "$(warp 2 none backward)"
+  --guest "$(warp 2 none backward)" \
+  --guest "$G/migrate.elf hv=1 mem=16M tsc=percpu expect=monotonic swapgs=1 flaw=stale-swapgs"
 cv_wait mixed4 warpfire
 
 # ---- log parsing ----
@@ -211,6 +212,21 @@ check_warp            warp-none-4cpu-4vcpu-detected mixed4 4 some
 check_warp            shared-2vm-2vcpu-vm0 shared 0 zero
 check_warp            shared-2vm-2vcpu-vm1 shared 1 zero
 check_warp            warp-none-2cpu-skew-plus1e6-detected warpfire 0 some
+
+# SWAPGS changes IA32_KERNEL_GS_BASE with no exit: the hypervisor must read it back when a vCPU
+# leaves (vmm/run.c, msrs_load), or the vCPU finds its WRMSR value again on the next pCPU.
+for run in fwd back mixed4; do
+  for vm in 0 1 2; do
+    begin "swapgs-kernel-gs-base-kept-$run-vm$vm" "$run"
+    want_log "^\[vm$vm\] PASS: migrate: swapgs: after [1-9][0-9]* migration" "vm$vm's KERNEL_GS_BASE as SWAPGS left it, after moves"
+    end "$(log "$run" | grep -aEo "^\[vm$vm\] PASS: migrate: swapgs: after [0-9]+ migration" | grep -Eo '[0-9]+ migration')s"
+  done
+done
+begin negative-control-stale-swapgs-caught warpfire
+want_log '^\[hv\] vm1: flaw=stale-swapgs' 'the flaw announced for vm1'
+want_log '^\[vm1\] FAIL: migrate: swapgs: after [1-9][0-9]* migration' "vm1's stale KERNEL_GS_BASE caught"
+want_log '^\[vm1\] PASS: migrate: TSC never went backwards' 'the rest of vm1 unaffected'
+end "$(log warpfire | grep -aEo '^\[vm1\] FAIL: migrate: swapgs: .*' | sed 's/^\[vm1\] FAIL: migrate: swapgs: //')"
 
 begin skew-table-4cpu mixed4
 for i in 1 2 3; do want_log "^\[hv\] tsc: pcpu $i skew " "skew line for pcpu $i"; done

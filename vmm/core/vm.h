@@ -35,6 +35,7 @@ enum vm_flaw {
 	FLAW_DROP_VECTORING,          /* an event whose delivery an exit interrupted is dropped */
 	FLAW_NMI_NO_WAKE,             /* an NMI does not wake a vCPU halted with IF = 0 */
 	FLAW_DIVIDE,                  /* the APIC timer counts at divide 1 whatever TDCR says */
+	FLAW_STALE_SWAPGS,            /* KERNEL_GS_BASE is not read back when the vCPU leaves */
 	NUM_FLAWS
 };
 
