@@ -46,6 +46,21 @@ static uint32_t ncpus;
 static uint32_t vms_left;             /* VMs not yet ended, under vcpu_state_lock */
 static uint32_t next_scan[MAX_CPUS];  /* round-robin start point per pCPU */
 
+/*
+ * Direct handoff to an idle pCPU. A pCPU whose pick() found nothing says
+ * so in idle[]; a vCPU given back for such a pCPU (plainly runnable, its
+ * next pCPU fixed) is marked RUNNING and put in that pCPU's slot, which the
+ * idle loop reads first: the idle pCPU takes it without the lock and
+ * without a scan. Only idle pCPUs get one, so a handoff never jumps ahead
+ * of vCPUs already waiting for a busy pCPU. give_back fills a slot only
+ * when it is empty, under vcpu_state_lock; the slot's own pCPU empties it
+ * and sets and clears its idle[] entry without the lock: a stale false
+ * only means the vCPU is found by pick() instead, and a stale true lasts
+ * only until that pCPU takes what is in its slot.
+ */
+static bool idle[MAX_CPUS];
+static struct vcpu *handoff[MAX_CPUS];
+
 /* splitmix64: small, seedable, the same sequence on every run */
 #define SPLITMIX_GAMMA 0x9E3779B97F4A7C15ULL   /* its increment, also the seed's mask */
 static uint64_t rng_next(void)
@@ -94,15 +109,72 @@ static bool halt_over(struct vcpu *v, uint64_t now)
 	return (ev & EV_IRR) && lapic_wants_wakeup(v);
 }
 
+/*
+ * The idle pCPUs' view without the lock. An idle pCPU loops over pick(),
+ * retire_idle_vms() and end_stuck_vms() until a vCPU is given back for it,
+ * and how long one turn of that loop takes is most of how long a move to
+ * an idle pCPU takes (docs/performance.md, "Slice ends and moves"). So each
+ * of them first looks without vcpu_state_lock, with relaxed loads, and
+ * takes the lock only when what it sees may need it; under the lock it
+ * decides exactly as before. A stale view costs one more turn of the loop,
+ * never a wrong decision: each condition that needs the lock lasts until
+ * someone takes it.
+ */
+#define PEEK(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+/* Might pick() find v for pCPU me (a superset of its test: halted vCPUs
+ * with an interrupt pending count, whatever lapic_wants_wakeup says)? */
+static bool may_pick(struct vcpu *v, uint32_t me, uint64_t *now)
+{
+	enum vcpu_state st = PEEK(v->state);
+
+	if (PEEK(v->vm->state) == VM_ENDED)
+		return st != VCPU_RUNNING && st != VCPU_STOPPED;   /* to stop it */
+	if (st != VCPU_RUNNABLE)
+		return false;
+	int32_t next = PEEK(v->next_pcpu);
+	if (next >= 0 && next != (int32_t)me)
+		return false;
+	bool parked = PEEK(v->parked);
+	if (PEEK(v->halted) || parked) {
+		uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_RELAXED);
+		if (ev & (EV_NMI | EV_INIT))
+			return true;
+		if (parked)
+			return false;
+		if (ev & EV_IRR)
+			return true;
+		if (PEEK(v->timer_wake) == UINT64_MAX)
+			return false;
+		if (*now == UINT64_MAX)
+			*now = ref_now();
+		return *now >= PEEK(v->timer_wake);
+	}
+	if (PEEK(v->sleeping)) {
+		if (*now == UINT64_MAX)
+			*now = ref_now();
+		return (int64_t)(*now - PEEK(v->wake_ref)) >= 0;
+	}
+	return true;
+}
+
 /* A runnable vCPU this pCPU may run now, marked RUNNING; NULL if none. */
 static struct vcpu *pick(uint32_t me)
 {
 	struct vcpu *found = NULL;
-	uint64_t now = ref_now();
+	uint64_t now = UINT64_MAX;      /* ref_now(), read once when needed */
+	uint32_t i = next_scan[me] < nall ? next_scan[me] : 0, k;
 
+	/* Without the lock: the first vCPU that may be for us, if any. */
+	for (k = 0; k < nall; k++, i = i + 1 < nall ? i + 1 : 0)
+		if (may_pick(all_vcpus[i], me, &now))
+			break;
+	if (k == nall)
+		return NULL;
+
+	/* Under the lock, from there, the exact test over every vCPU. */
 	spin_lock(&vcpu_state_lock);
-	uint32_t i = next_scan[me] < nall ? next_scan[me] : 0;
-	for (uint32_t k = 0; k < nall && !found; k++, i = i + 1 < nall ? i + 1 : 0) {
+	for (k = 0; k < nall && !found; k++, i = i + 1 < nall ? i + 1 : 0) {
 		struct vcpu *v = all_vcpus[i];
 		if (v->vm->state == VM_ENDED && v->state != VCPU_RUNNING) {
 			v->state = VCPU_STOPPED;
@@ -112,15 +184,20 @@ static struct vcpu *pick(uint32_t me)
 			continue;
 		if (v->next_pcpu >= 0 && v->next_pcpu != (int32_t)me)
 			continue;
-		if (v->halted || v->parked) {
-			if (!halt_over(v, now))
+		if (v->halted || v->parked || v->sleeping) {
+			if (now == UINT64_MAX)
+				now = ref_now();
+			if (v->halted || v->parked) {
+				if (!halt_over(v, now))
+					continue;
+			} else if ((int64_t)(now - v->wake_ref) < 0) {
 				continue;
-		} else if (v->sleeping && (int64_t)(now - v->wake_ref) < 0) {
-			continue;
+			}
 		}
 		v->state = VCPU_RUNNING;
 		v->sleeping = false;
 		next_scan[me] = i + 1;
+		__atomic_store_n(&idle[me], false, __ATOMIC_RELAXED);
 		found = v;
 	}
 	spin_unlock(&vcpu_state_lock);
@@ -141,13 +218,19 @@ static void give_back(struct vcpu *v, uint32_t me)
 			vms_left--;
 		}
 	} else {
-		v->next_pcpu = next_pcpu_for(v, me);
+		int32_t next = next_pcpu_for(v, me);
+		v->next_pcpu = next;
 		v->state = VCPU_RUNNABLE;
 		if (v->to_wait_sipi) {
 			/* it took an INIT: wait for a SIPI, unless one came since */
 			v->to_wait_sipi = false;
 			if (!v->pending_sipi)
 				v->state = VCPU_WAIT_SIPI;
+		} else if (next >= 0 && PEEK(idle[next]) && !handoff[next] &&
+			   !v->halted && !v->parked && !v->sleeping) {
+			v->state = VCPU_RUNNING;     /* reserved for pCPU next */
+			idle[next] = false;
+			__atomic_store_n(&handoff[next], v, __ATOMIC_RELEASE);
 		}
 	}
 	spin_unlock(&vcpu_state_lock);
@@ -222,6 +305,12 @@ static inline void end_overdue_vms(void)
 /* Retire VMs that ended while none of their vCPUs ran (e.g. a SIPI-less AP). */
 static void retire_idle_vms(void)
 {
+	bool any = false;
+
+	for (uint32_t i = 0; i < nvms && !any; i++)   /* a look without the lock first */
+		any = PEEK(vms[i].state) == VM_ENDED && !PEEK(vms[i].counted_done);
+	if (!any)
+		return;
 	spin_lock(&vcpu_state_lock);
 	for (uint32_t i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
@@ -238,12 +327,37 @@ static void retire_idle_vms(void)
 	spin_unlock(&vcpu_state_lock);
 }
 
+/* Might vm be stuck (a superset of end_stuck_vms' test, without the lock):
+ * no vCPU of it runs or may run, as far as a look without the lock sees. */
+static bool may_be_stuck(struct vm *vm)
+{
+	if (PEEK(vm->state) != VM_RUNNING)
+		return false;
+	for (uint32_t c = 0; c < vm->nvcpus; c++) {
+		struct vcpu *v = &vm->vcpus[c];
+		enum vcpu_state st = PEEK(v->state);
+		if (st == VCPU_WAIT_SIPI)
+			continue;
+		if (st != VCPU_RUNNABLE)
+			return false;
+		if (!PEEK(v->parked) && !(PEEK(v->halted) && PEEK(v->timer_wake) == UINT64_MAX))
+			return false;
+	}
+	return true;
+}
+
 /* A VM none of whose vCPUs can ever run again (each parked by HLT with
  * interrupts off, or halted with no timer armed and nothing to take, or
  * waiting for a SIPI that no running vCPU can send) is over: end it,
  * naming where it halted. */
 static void end_stuck_vms(void)
 {
+	bool any = false;
+
+	for (uint32_t i = 0; i < nvms && !any; i++)   /* a look without the lock first */
+		any = may_be_stuck(&vms[i]);
+	if (!any)
+		return;
 	spin_lock(&vcpu_state_lock);
 	for (uint32_t i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
@@ -284,13 +398,21 @@ static void sched_loop(void *arg)
 	for (;;) {
 		if (me == 0 && hv_opts.nmi_test)
 			host_events_test_step(me, ncpus);
-		struct vcpu *v = pick(me);
+		struct vcpu *v = __atomic_load_n(&handoff[me], __ATOMIC_ACQUIRE);
+		if (v) {
+			__atomic_store_n(&handoff[me], NULL, __ATOMIC_RELAXED);
+			__atomic_store_n(&idle[me], false, __ATOMIC_RELAXED);
+		} else {
+			v = pick(me);
+		}
 		if (v) {
 			vcpu_run_slice(v, hv_opts.slice, every_exit, stay);
 			give_back(v, me);
 			end_overdue_vms();
 			continue;
 		}
+		if (!PEEK(idle[me]))
+			__atomic_store_n(&idle[me], true, __ATOMIC_RELAXED);
 		end_overdue_vms();
 		console_poll();       /* guest lines not yet sent: nothing better to do */
 		retire_idle_vms();
