@@ -14,6 +14,8 @@
 #   smp4-none    the same under tsc=none (ltexpect=caught)
 #   refuse       no Linux boot: a truncated bzImage beside hello.elf in one boot; the bad one must
 #                end by name before it runs, the other must pass (a few seconds of Bochs)
+#   bare         the same kernel with no hypervisor (cvrun --bare: GRUB's linux/initrd), as make
+#                bench's reference: it must reach linuxtest, and cvrun must log the kernel's entry tick
 # make test runs smp2 and smp2-none; make test-linux runs all of them (LINUX_SCENARIOS=all).
 # Without the kernel (offline: apt-get download impossible) every check is a SKIP naming why.
 # LT_ARGS adds linuxtest settings; the default for the make-test pair is "ltsleeps=2000 ltwarp=5000"
@@ -23,7 +25,7 @@ source "$(dirname "$0")/lib.sh"
 
 scen=("$@")
 [[ ${#scen[@]} -gt 0 ]] || read -r -a scen <<<"${LINUX_SCENARIOS:-refuse smp2 smp2-none}"
-[[ ${scen[*]} == all ]] && scen=(refuse up1 smp2 smp2-none smp2-kvm smp4 smp4-none)
+[[ ${scen[*]} == all ]] && scen=(refuse bare up1 smp2 smp2-none smp2-kvm smp4 smp4-none)
 TIMEOUT=${LINUX_TIMEOUT:-2400}
 if [[ $# -eq 0 && -z ${LINUX_SCENARIOS:-} ]]; then LT_ARGS=${LT_ARGS-ltsleeps=2000 ltwarp=5000}
 else LT_ARGS=${LT_ARGS:-}; fi
@@ -45,6 +47,12 @@ start_scenario() { # NAME: start its Bochs run in the background
     cv_bg "$s" --emu bochs --cpus 1 --timeout 300 \
       --guest "$TEST_BUILD/linux/vmlinuz-truncated mem=64M console=ttyS0" --guest-module "$INITRD" \
       --guest "$TEST_BUILD/guest/hello.elf"
+    return
+  fi
+  if [[ $s == bare ]]; then
+    cv_bg "$s" --emu bochs --cpus 1 --timeout 600 --bare \
+      --guest "$KERNEL mem=256M console=ttyS0 quiet nokaslr cryptomgr.notests panic=-1 ltexpect=any tsc_early_khz=50000 ltsleeps=100 ltwarp=100" \
+      --guest-module "$INITRD"
     return
   fi
   case $s in
@@ -74,6 +82,16 @@ check_scenario() { # NAME: the checks on its finished run
     want_log '^\[hv\] vm1 "hello.elf" exit code 1: PASS' 'the other VM (hello.elf) passing'
     want_nolog '^\[vm0\]' 'no output from the refused VM'
     end "$(tr -d '\r' <"$(cv_log refuse)" | grep -aEo 'Linux image truncated[^)]*' | head -1)"
+    return
+  fi
+  if [[ $s == bare ]]; then
+    begin "linux/bare/boots-without-hypervisor" bare
+    want_rc 0
+    want_log '^linuxtest: start: 1 CPU\(s\) online' "linuxtest's first line, bare"
+    want_log '^bench: linux_first_line_tsc=[1-9]' "linuxtest's bench: line"
+    local tick; tick=$(cat "$(cv_dir bare)/linux-entry-tick" 2>/dev/null)
+    [[ $tick =~ ^[1-9][0-9]*$ ]] || _chk_fail "no kernel entry tick from cvrun (linux-entry-tick: '$tick')"
+    end "kernel entered at tick ${tick:-?}, first line at TSC $(tr -d '\r' <"$(cv_log bare)" | sed -n 's/^bench: linux_first_line_tsc=\([0-9]*\).*/\1/p' | head -1)"
     return
   fi
   local vcpus=${S_VCPUS[$1]} expect=${S_EXPECT[$1]}

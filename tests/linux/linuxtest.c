@@ -17,6 +17,9 @@
  *   ltexpect=pass     (default) every check must pass
  *   ltexpect=caught   negative control: PASS only if some TSC check fails,
  *                     i.e. Linux or this program caught the broken TSC
+ *   ltexpect=any      the checks are reported, the verdict is PASS whatever
+ *                     they say (make bench's bare boot on Bochs, a platform
+ *                     with no TSC rate in CPUID: only its boot time counts)
  *   ltsleeps=N        nanosleep(100 us) loops per CPU (default 10000)
  *   ltwarp=N          warp-test rounds per CPU (default 20000)
  *   ltshell=1         after the checks, start a busybox shell instead of ending
@@ -292,10 +295,21 @@ static void *sleep_thread(void *arg)
 	return NULL;
 }
 
+/* TSC when the first line was printed (make bench: boot time) */
+static uint64_t first_line_tsc;
+
 static void finish(int verdict_pass)
 {
+	/* make bench (tests/bench/run, scenario linux): this CPU's TSC at the
+	 * first line and now; under chronovisor the guest TSC counts from 0 at
+	 * the VM's creation, bare from the machine's reset */
+	say("bench: linux_first_line_tsc=%lu linux_end_tsc=%lu\n",
+	    (unsigned long)first_line_tsc, (unsigned long)__rdtsc());
 	say("linuxtest: %d passed, %d failed\n", npass, nfail);
 	say("linuxtest: verdict %s\n", verdict_pass ? "PASS" : "FAIL");
+	/* the line cvrun looks for in a bare run (under chronovisor it is the
+	 * VM's own line, "[vm0] RESULT: ...", and the hypervisor has its own) */
+	say("RESULT: %s\n", verdict_pass ? "PASS" : "FAIL");
 	if (getenv("ltshell") && atoi(getenv("ltshell"))) {
 		say("linuxtest: starting a shell (busybox sh) on /dev/console\n");
 		execl("/bin/sh", "sh", NULL);
@@ -323,6 +337,7 @@ int main(void)
 		ncpu = 1;
 	uint64_t hz = tsc_hz();
 	sleep_min_ticks = hz * SLEEP_NS / 1000000000ULL;
+	first_line_tsc = __rdtsc();
 	say("linuxtest: start: %d CPU(s) online, TSC %lu Hz by CPUID, ltexpect=%s, "
 	    "%ld warp rounds and %ld sleeps per CPU\n", ncpu, (unsigned long)hz, expect,
 	    warp_rounds, sleep_loops);
@@ -407,6 +422,10 @@ int main(void)
 	check(ok, "monotonic", "CLOCK_MONOTONIC stepped back %lu time(s) between CPUs, %ld "
 	      "time(s) within a CPU", (unsigned long)mono_back, mback);
 
+	if (!strcmp(expect, "any")) {
+		say("linuxtest: ltexpect=any: %d check(s) failed, reported only\n", nfail);
+		finish(1);
+	}
 	if (want_caught) {
 		say("linuxtest: negative control: %d TSC check(s) failed: %s\n", tsc_fails,
 		    tsc_fails ? "the broken TSC was caught, as expected" : "NOT caught");
