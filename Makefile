@@ -212,7 +212,7 @@ test-linux: deps all
 	LINUX_SCENARIOS=all tests/emu/test_linux.sh
 
 run-linux: deps all linux
-	scripts/cvrun --emu bochs --cpus 2 --timeout 0 --hv "watchdog=0 skew=0,+1000000 migrate=rr" \
+	scripts/cvrun --emu bochs --cpus 2 --timeout 0 --console-in - --hv "watchdog=0 skew=0,+1000000 migrate=rr" \
 	  --guest "$(BUILD)/linux/vmlinuz mem=256M vcpus=2 console=ttyS0 nokaslr cryptomgr.notests ltsleeps=100 ltwarp=1000 ltshell=1" \
 	  --guest-module $(BUILD)/linux/initrd.img
 

@@ -57,6 +57,8 @@
 #define LCR_DLAB        0x80
 #define FCR_ENABLE_CLEAR 0x07   /* enable FIFOs, clear both */
 #define MCR_DTR_RTS     0x03
+#define UART_RBR        0       /* receive buffer (read) */
+#define LSR_DR          0x01    /* data ready: a received byte waits in RBR */
 #define LSR_THRE        0x20    /* transmit holding register empty */
 #define LSR_TEMT        0x40    /* transmitter (shift register too) empty */
 #define UART_CLOCK_BAUD 115200  /* 1.8432 MHz / 16: divisor 1 */
@@ -426,6 +428,17 @@ bool console_write_guest(const char *s, size_t len)
 	ring_lock_release();
 	ring_drain(me, 2 * (uint64_t)len);   /* its share, and as much of a backlog */
 	return put;
+}
+
+int console_getc(void)
+{
+	if (!nuarts)
+		return -1;
+	uint8_t lsr = uart_in(&uarts[0], UART_LSR);
+	/* an absent UART reads all-ones: no byte, ever */
+	if (lsr == 0xFF || !(lsr & LSR_DR))
+		return -1;
+	return uart_in(&uarts[0], UART_RBR);
 }
 
 void console_stats(uint64_t *bytes, uint64_t *ticks)

@@ -40,6 +40,11 @@ void console_screen_off(void);
  * the output so far. Returns false when it is already a console UART. */
 bool console_add_uart(const struct uart_desc *u);
 
+/* One byte received by the console's first UART (COM1, or the SPCR one when
+ * that is the only one), or -1 when none waits. Polled, never waits; one
+ * pCPU at a time (the scheduler's pCPU 0: vmm/sched.c). */
+int console_getc(void);
+
 /* The hypervisor's own output: never dropped (waits for room in the ring). */
 void console_write(const char *s, size_t len);
 /* Output written on a guest's behalf: never waits. false when the ring is

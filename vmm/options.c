@@ -12,6 +12,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vmm/break.h"
+#include "vmm/core/vm.h"
 #include "vmm/core/guest_fpu.h"
 #include "vmm/dev/features.h"
 
@@ -26,6 +27,7 @@ enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_
 		    OPT_CONTRACT,
 		    OPT_SLEEP_MAX,
 		    OPT_OUT_MAX,
+		    OPT_CONSOLE_IN,
 		    NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
@@ -82,6 +84,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			    .help = "longest HC_SLEEP in guest TSC ticks; a longer one ends early (default 2^32; 0: no cap)" },
 	[OPT_OUT_MAX] = { .key = "out_max", .type = OPT_UINT, .min = 0, .max = UINT64_MAX,
 			  .help = "console bytes each VM may print; the rest is dropped and counted (default 1M; 0: no budget)" },
+	[OPT_CONSOLE_IN] = { .key = "console_in", .type = OPT_STRING,
+			     .help = "which VM's COM1 receives what arrives on the console's serial port: vmN (default vm0) or off" },
 };
 
 struct hv_options hv_opts = {
@@ -96,7 +100,29 @@ struct hv_options hv_opts = {
 	.sleep_max = DEFAULT_SLEEP_MAX,
 	.out_max = DEFAULT_OUT_MAX,
 	.apicv = APICV_ON,
+	.console_in = 0,
 };
+
+/* console_in=vmN|off */
+static bool parse_console_in(const char *s, char *err, size_t errlen)
+{
+	if (strcmp(s, "off") == 0) {
+		hv_opts.console_in = -1;
+		return true;
+	}
+	int32_t n = 0;
+	bool ok = s[0] == 'v' && s[1] == 'm' && s[2] >= '0' && s[2] <= '9';
+	for (const char *p = s + 2; ok && *p; p++) {
+		ok = *p >= '0' && *p <= '9' && n < MAX_VMS;
+		n = n * 10 + (*p - '0');
+	}
+	if (!ok || n >= MAX_VMS) {
+		cv_snprintf(err, errlen, "console_in=%s: want vmN (N below %u) or off", s, MAX_VMS);
+		return false;
+	}
+	hv_opts.console_in = n;
+	return true;
+}
 
 /* save=vmN@TICKS[,vmM@TICKS...]: decimal, at most OPT_MAX_SAVES. */
 static bool parse_save(const char *s, char *err, size_t errlen)
@@ -225,5 +251,9 @@ bool options_parse(const char *cmdline)
 		hv_opts.sleep_max = vals[OPT_SLEEP_MAX].u;
 	if (vals[OPT_OUT_MAX].set)
 		hv_opts.out_max = vals[OPT_OUT_MAX].u;
+	if (vals[OPT_CONSOLE_IN].set && !parse_console_in(vals[OPT_CONSOLE_IN].str, err, sizeof(err))) {
+		kprintf("[hv] error: bad command line: %s\n", err);
+		return false;
+	}
 	return true;
 }

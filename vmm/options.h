@@ -67,6 +67,7 @@ struct hv_options {
 	uint64_t sleep_max;           /* sleep_max=: longest HC_SLEEP, guest ticks; 0 = no cap */
 	uint64_t out_max;             /* out_max=: console bytes per VM; 0 = no budget */
 	enum apicv_level apicv;       /* apicv=: how much of the guest's APIC the CPU virtualizes */
+	int32_t console_in;           /* console_in=vmN: the VM whose COM1 gets the console's input; -1: off */
 };
 
 extern struct hv_options hv_opts;

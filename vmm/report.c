@@ -103,6 +103,9 @@ void report_vm(struct vm *vm)
 		"%lu unhandled port accesses, %lu unhandled MSR accesses\n", vm->id, exits, hcalls,
 		vm->reports_pass, vm->reports_fail, vm->reports_skip, vm->unhandled_io,
 		vm->unhandled_msr);
+	if (vm->console_in_bytes)
+		kprintf("[hv] vm%u console input: %lu bytes received on its COM1 (console_in=)\n",
+			vm->id, vm->console_in_bytes);
 	/* what was not printed on its behalf (vmm/dev/io.c, vmm/core/report_once.h) */
 	if (vm->out_dropped)
 		kprintf("[hv] vm%u output: %lu bytes printed, %lu bytes dropped (%s; out_max=%lu)\n",

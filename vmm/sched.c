@@ -32,6 +32,7 @@
 #include "vmm/run.h"
 #include "vmm/report.h"
 #include "vmm/core/vcpu.h"
+#include "vmm/dev/io.h"
 #include "vmm/dev/lapic.h"
 #include "kernel/host_apic.h"
 #include "vmx/vmx.h"
@@ -395,9 +396,16 @@ static void sched_loop(void *arg)
 	if (vmx_ctls.ack_intr)
 		host_apic_sw_enable();
 
+	/* pCPU 0 reads the console's input for the console_in= VM, between
+	 * slices and when idle (vmm/dev/io.c: vm_console_input) */
+	struct vm *input_vm = me == 0 && hv_opts.console_in >= 0 && (uint32_t)hv_opts.console_in < nvms
+		? &vms[hv_opts.console_in] : NULL;
+
 	for (;;) {
 		if (me == 0 && hv_opts.nmi_test)
 			host_events_test_step(me, ncpus);
+		if (input_vm)
+			vm_console_input(input_vm);
 		struct vcpu *v = __atomic_load_n(&handoff[me], __ATOMIC_ACQUIRE);
 		if (v) {
 			__atomic_store_n(&handoff[me], NULL, __ATOMIC_RELAXED);

@@ -14,9 +14,13 @@
 #   smp4-none    the same under tsc=none (ltexpect=caught)
 #   refuse       no Linux boot: a truncated bzImage beside hello.elf in one boot; the bad one must
 #                end by name before it runs, the other must pass (a few seconds of Bochs)
+#   shell        1 vCPU with ltshell=1: a line typed on the console (cvrun --console-in - on a
+#                pseudo-terminal from script(1)) reaches busybox sh, and its answer comes back
+#   shell-off    the same with console_in=off: the negative control (no answer; the watchdog ends it)
 #   bare         the same kernel with no hypervisor (cvrun --bare: GRUB's linux/initrd), as make
 #                bench's reference: it must reach linuxtest, and cvrun must log the kernel's entry tick
-# make test runs smp2 and smp2-none; make test-linux runs all of them (LINUX_SCENARIOS=all).
+# make test runs refuse, shell, shell-off, smp2 and smp2-none; make test-linux runs all of them
+# (LINUX_SCENARIOS=all).
 # Without the kernel (offline: apt-get download impossible) every check is a SKIP naming why.
 # LT_ARGS adds linuxtest settings; the default for the make-test pair is "ltsleeps=2000 ltwarp=5000"
 # (make test-linux: linuxtest's own defaults, 10^4 sleeps and 2*10^4 warp rounds per CPU).
@@ -24,8 +28,8 @@
 source "$(dirname "$0")/lib.sh"
 
 scen=("$@")
-[[ ${#scen[@]} -gt 0 ]] || read -r -a scen <<<"${LINUX_SCENARIOS:-refuse smp2 smp2-none}"
-[[ ${scen[*]} == all ]] && scen=(refuse bare up1 smp2 smp2-none smp2-kvm smp4 smp4-none)
+[[ ${#scen[@]} -gt 0 ]] || read -r -a scen <<<"${LINUX_SCENARIOS:-refuse shell shell-off smp2 smp2-none}"
+[[ ${scen[*]} == all ]] && scen=(refuse bare shell shell-off up1 smp2 smp2-none smp2-kvm smp4 smp4-none)
 TIMEOUT=${LINUX_TIMEOUT:-2400}
 if [[ $# -eq 0 && -z ${LINUX_SCENARIOS:-} ]]; then LT_ARGS=${LT_ARGS-ltsleeps=2000 ltwarp=5000}
 else LT_ARGS=${LT_ARGS:-}; fi
@@ -39,6 +43,32 @@ KERNEL=$TEST_BUILD/linux/vmlinuz
 INITRD=$TEST_BUILD/linux/initrd.img
 BASEARGS="mem=256M console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr cryptomgr.notests panic=-1"
 
+# shell_run RUN HVOPTS: Linux with a shell on its console, and a typist: once the shell is up it
+# types an idempotent line every 3 s (ash may take the first keys as its terminal's answer) until
+# the answer shows or 10 tries pass, then `poweroff -f`, and keeps the terminal open until the
+# verdict. The watchdog (50 s of guest time) ends a VM that never got the line.
+TYPED='echo chronovisor-input-$((6*7))'
+shell_run() {
+  local run=$1 hvo=$2 dir log cmd i
+  dir=$(cv_dir "$run"); rm -rf "$dir"; mkdir -p "$dir"; log=$dir/serial.log
+  cmd=$(printf '%q ' "$CVRUN" --quiet --log "$dir" --emu bochs --cpus 1 --timeout 900 --console-in - \
+    --hv "watchdog=2500000000 $hvo" \
+    --guest "$KERNEL mem=256M vcpus=1 console=ttyS0 quiet nokaslr cryptomgr.notests panic=-1 ltsleeps=100 ltwarp=100 ltshell=1" \
+    --guest-module "$INITRD")
+  {
+    for i in $(seq 1 1800); do grep -qa 'job control turned off' "$log" 2>/dev/null && break; sleep 0.5; done
+    for i in $(seq 1 10); do
+      printf '%s\n' "$TYPED"
+      sleep 3
+      grep -qa '^\[vm0\] chronovisor-input-42' "$log" 2>/dev/null && break
+    done
+    printf 'poweroff -f\n'
+    for i in $(seq 1 1800); do grep -qa '^RESULT: ' "$log" 2>/dev/null && break; sleep 0.5; done
+    sleep 5
+  } | script -qefc "$cmd" /dev/null >"$dir/cvrun.out" 2>&1
+  echo "${PIPESTATUS[1]}" >"$dir/cvrun.rc"
+}
+
 declare -A S_CPUS=() S_VCPUS=() S_EXPECT=()
 start_scenario() { # NAME: start its Bochs run in the background
   local s=$1 cpus hv policy vcpus expect=pass
@@ -47,6 +77,12 @@ start_scenario() { # NAME: start its Bochs run in the background
     cv_bg "$s" --emu bochs --cpus 1 --timeout 300 \
       --guest "$TEST_BUILD/linux/vmlinuz-truncated mem=64M console=ttyS0" --guest-module "$INITRD" \
       --guest "$TEST_BUILD/guest/hello.elf"
+    return
+  fi
+  if [[ $s == shell || $s == shell-off ]]; then
+    command -v script >/dev/null || { skip "linux/$s" "no script(1) (bsdutils) for a terminal"; return 1; }
+    local hvo=""; [[ $s == shell-off ]] && hvo="console_in=off"
+    shell_run "$s" "$hvo" & CV_PID[$s]=$!
     return
   fi
   if [[ $s == bare ]]; then
@@ -82,6 +118,24 @@ check_scenario() { # NAME: the checks on its finished run
     want_log '^\[hv\] vm1 "hello.elf" exit code 1: PASS' 'the other VM (hello.elf) passing'
     want_nolog '^\[vm0\]' 'no output from the refused VM'
     end "$(tr -d '\r' <"$(cv_log refuse)" | grep -aEo 'Linux image truncated[^)]*' | head -1)"
+    return
+  fi
+  if [[ $s == shell ]]; then
+    begin "linux/shell/typed-line-answered" shell
+    want_log '^\[vm0\] .*echo chronovisor-input-\$\(\(6\*7\)\)' "the typed line echoed by the guest's tty"
+    want_log '^\[vm0\] chronovisor-input-42$' "busybox sh's answer, 42"
+    want_log '^\[hv\] vm0 console input: [1-9][0-9]* bytes received' "the hypervisor's count of input bytes"
+    want_log 'vm0 "vmlinuz" .*ACPI power-off' "the typed poweroff -f ending the VM"
+    end "$(tr -d '\r' <"$(cv_log shell)" | grep -aEo 'vm0 console input: [0-9]+ bytes')"
+    return
+  fi
+  if [[ $s == shell-off ]]; then
+    begin "linux/shell-off/nothing-typed-arrives" shell-off
+    want_log 'job control turned off' "the shell started"
+    want_nolog '^\[vm0\] chronovisor-input-42' "an answer without input"
+    want_nolog 'console input: [1-9]' "input bytes counted"
+    want_log 'vm0 "vmlinuz" .*watchdog' "the watchdog ending the VM that waited"
+    end "negative control: console_in=off, $(tr -d '\r' <"$(cv_log shell-off)" | grep -aEo 'vm0 "vmlinuz" exit code [^(]*' | head -1)"
     return
   fi
   if [[ $s == bare ]]; then

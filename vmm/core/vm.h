@@ -195,11 +195,15 @@ struct vcpu {
 #define EV_INIT     BIT(2)        /* an INIT arrived: reset, then wait for a SIPI */
 #define EV_SNAP     BIT(3)        /* its VM is being saved: stop at a boundary (vmm/snap.c) */
 
+#define UART_RX_MAX         64    /* bytes a guest's COM1 holds before it reads them */
 struct uart_state {
 	char line[UART_LINE_MAX];
 	uint32_t len;
 	uint8_t lcr, ier, mcr, scratch, dll, dlm;
 	bool thre_pending;            /* the "transmitter empty" interrupt is pending (16450 IIR) */
+	/* received, not read yet (COM1 of the console_in= VM: vmm/dev/io.c) */
+	uint8_t rx[UART_RX_MAX];
+	uint32_t rx_head, rx_len;
 };
 
 struct vm {
@@ -233,6 +237,7 @@ struct vm {
 	struct spinlock lock;
 	struct spinlock end_lock;     /* vm_end() only (it may run under lock) */
 	struct uart_state com1, debugcon;
+	uint64_t console_in_bytes;    /* bytes of console input its COM1 received (console_in=) */
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
 	uint8_t cmos_index;           /* port 0x70: the CMOS register 0x71 reads */

@@ -8,7 +8,12 @@
  *                LSR reads "transmitter empty", IIR shows the transmitter-empty
  *                interrupt as a 16450 does (pending after a THR or IER write
  *                while IER enables it, cleared by reading IIR), though no
- *                interrupt line is raised: Linux polls it (docs/linux.md);
+ *                interrupt line is raised: Linux polls it (docs/linux.md).
+ *                Receive: the console_in= VM's COM1 gets what arrives on the
+ *                host console's UART (vm_console_input), once the guest
+ *                enables the received-data interrupt (its driver is ready):
+ *                RBR pops it, LSR shows data ready, IIR the received-data
+ *                interrupt (above THRE, as the 16450's priorities say);
  *                the rest benign
  *   0xE9         debug console, forwarded the same way (reads 0xE9, as Bochs)
  *   0xF4         isa-debug-exit: a write of v ends the VM with (v << 1) | 1
@@ -75,7 +80,10 @@
 #define UART_LCR_DLAB     0x80
 #define UART_IIR_NO_INT   0x01
 #define UART_IIR_THRE     0x02        /* interrupt pending: transmitter holding register empty */
+#define UART_IIR_RDA      0x04        /* interrupt pending: received data available */
+#define UART_IER_RDI      0x01
 #define UART_IER_THRI     0x02
+#define UART_LSR_DR       0x01        /* data ready */
 #define UART_LSR_EMPTY    0x60        /* THRE | TEMT: ready, nothing pending */
 #define UART_MSR_READY    0xB0        /* DCD | DSR | CTS */
 
@@ -139,19 +147,34 @@ static uint32_t com1_read(struct vm *vm, unsigned reg)
 	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (reg) {
-	case UART_THR: return dlab ? u->dll : 0;   /* RBR: nothing ever received */
+	case UART_THR:                  /* RBR: the oldest byte received, if any */
+		if (dlab)
+			return u->dll;
+		if (!u->rx_len)
+			return 0;
+		{
+			uint8_t c = u->rx[u->rx_head];
+			u->rx_head = (u->rx_head + 1) % UART_RX_MAX;
+			u->rx_len--;
+			return c;
+		}
 	case UART_IER: return dlab ? u->dlm : u->ier;
 	case UART_IIR:
 		/* National PC16450 data sheet, "Interrupt Identification
-		 * Register": reading IIR clears a THRE interrupt it reports. */
-		if ((u->ier & UART_IER_THRI) && u->thre_pending && !dlab) {
+		 * Register": received data outranks THRE and stays until RBR
+		 * is read empty; reading IIR clears a THRE interrupt it reports. */
+		if (dlab)
+			return UART_IIR_NO_INT;
+		if ((u->ier & UART_IER_RDI) && u->rx_len)
+			return UART_IIR_RDA;
+		if ((u->ier & UART_IER_THRI) && u->thre_pending) {
 			u->thre_pending = false;
 			return UART_IIR_THRE;
 		}
 		return UART_IIR_NO_INT;
 	case UART_LCR: return u->lcr;
 	case UART_MCR: return u->mcr;
-	case UART_LSR: return UART_LSR_EMPTY;
+	case UART_LSR: return UART_LSR_EMPTY | (u->rx_len ? UART_LSR_DR : 0);
 	case UART_MSR: return UART_MSR_READY;
 	case UART_SCR: return u->scratch;
 	}
@@ -187,6 +210,26 @@ static void com1_write(struct vm *vm, unsigned reg, uint8_t val)
 	case UART_SCR: u->scratch = val; return;
 	}
 	/* LSR and MSR are read-only: writes are dropped. */
+}
+
+void vm_console_input(struct vm *vm)
+{
+	struct uart_state *u = &vm->com1;
+
+	/* Until its driver enables the received-data interrupt, what is typed
+	 * waits in the host's UART (and what feeds it), not here. */
+	if (vm->state != VM_RUNNING || !(__atomic_load_n(&u->ier, __ATOMIC_RELAXED) & UART_IER_RDI))
+		return;
+	spin_lock(&vm->lock);
+	while (u->rx_len < UART_RX_MAX) {
+		int c = console_getc();
+		if (c < 0)
+			break;
+		u->rx[(u->rx_head + u->rx_len) % UART_RX_MAX] = (uint8_t)c;
+		u->rx_len++;
+		vm->console_in_bytes++;
+	}
+	spin_unlock(&vm->lock);
 }
 
 /* MC146818 registers (the register map of the PC's CMOS RTC). */

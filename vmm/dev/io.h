@@ -18,4 +18,10 @@ void handle_io(struct vcpu *v);
 void vm_console_putc(struct vm *vm, struct uart_state *u, char c);
 void vm_console_flush(struct vm *vm);
 
+/* Move what the host console's UART received into vm's COM1 (at most
+ * UART_RX_MAX bytes held), once the guest's driver enabled its
+ * received-data interrupt. The scheduler's pCPU 0 calls it for the
+ * console_in= VM (vmm/sched.c); takes vm->lock. */
+void vm_console_input(struct vm *vm);
+
 #endif
