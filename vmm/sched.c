@@ -404,7 +404,7 @@ static void sched_loop(void *arg)
 	for (;;) {
 		if (me == 0 && hv_opts.nmi_test)
 			host_events_test_step(me, ncpus);
-		if (input_vm)
+		if (input_vm && vm_console_reading(input_vm))
 			vm_console_input(input_vm);
 		struct vcpu *v = __atomic_load_n(&handoff[me], __ATOMIC_ACQUIRE);
 		if (v) {

@@ -81,7 +81,7 @@
 #define UART_IIR_NO_INT   0x01
 #define UART_IIR_THRE     0x02        /* interrupt pending: transmitter holding register empty */
 #define UART_IIR_RDA      0x04        /* interrupt pending: received data available */
-#define UART_IER_RDI      0x01
+#define UART_IER_RDI      VM_UART_IER_RDI
 #define UART_IER_THRI     0x02
 #define UART_LSR_DR       0x01        /* data ready */
 #define UART_LSR_EMPTY    0x60        /* THRE | TEMT: ready, nothing pending */
@@ -218,7 +218,7 @@ void vm_console_input(struct vm *vm)
 
 	/* Until its driver enables the received-data interrupt, what is typed
 	 * waits in the host's UART (and what feeds it), not here. */
-	if (vm->state != VM_RUNNING || !(__atomic_load_n(&u->ier, __ATOMIC_RELAXED) & UART_IER_RDI))
+	if (!vm_console_reading(vm))
 		return;
 	spin_lock(&vm->lock);
 	while (u->rx_len < UART_RX_MAX) {

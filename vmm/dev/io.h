@@ -23,5 +23,13 @@ void vm_console_flush(struct vm *vm);
  * received-data interrupt. The scheduler's pCPU 0 calls it for the
  * console_in= VM (vmm/sched.c); takes vm->lock. */
 void vm_console_input(struct vm *vm);
+/* Is vm's COM1 driver ready for input (received-data interrupt enabled)?
+ * Inline: the scheduler's loop asks it between every two slices. */
+#define VM_UART_IER_RDI 0x01
+static inline bool vm_console_reading(struct vm *vm)
+{
+	return (__atomic_load_n(&vm->com1.ier, __ATOMIC_RELAXED) & VM_UART_IER_RDI) &&
+	       vm->state == VM_RUNNING;
+}
 
 #endif
