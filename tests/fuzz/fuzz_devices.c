@@ -5,7 +5,8 @@
  * vmm/dev/lapic.c), VMCALL (vmm/dev/hypercall.c), CPUID (vmm/dev/cpuid.c),
  * xAPIC page accesses decoded from guest memory (vmm/dev/lapic.c,
  * vmm/dev/mmio.c, vmm/dev/insn_decode.c, vmm/loader/guest_mem.c), the APIC
- * timer (vmm/dev/lapic_timer.c) and interrupt acceptance, for a VM of two
+ * timer (vmm/dev/lapic_timer.c), interrupt acceptance and console input
+ * into COM1 (vm_console_input, from bytes the input gives), for a VM of two
  * vCPUs.
  *
  * Input: a sequence of operations, each an opcode byte and its arguments
@@ -52,7 +53,7 @@
 #define SS_AR_DATA    0xC093
 
 enum op { OP_IO, OP_RDMSR, OP_WRMSR, OP_VMCALL, OP_CPUID, OP_XAPIC, OP_TIME, OP_INJECT,
-	  OP_CR8, OP_VCPU, OP_MODE, NUM_OPS };
+	  OP_CR8, OP_VCPU, OP_MODE, OP_CONSOLE_IN, NUM_OPS };
 
 static const uint32_t msrs[] = {
 	MSR_IA32_APIC_BASE, 0x802, 0x803, 0x808, 0x80B, 0x80F, 0x830, 0x832, 0x835, 0x837,
@@ -279,6 +280,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_MODE: {
 			uint8_t b = (uint8_t)fuzz_take(&in, 1);
 			set_mode(b & 3, b >> 2);
+			break;
+		}
+		case OP_CONSOLE_IN: {       /* bytes typed on the host console (console_in=) */
+			fuzz_console_in_len = fuzz_take(&in, 1) % sizeof(fuzz_console_in);
+			for (size_t i = 0; i < fuzz_console_in_len; i++)
+				fuzz_console_in[i] = (uint8_t)fuzz_take(&in, 1);
+			fuzz_console_in_pos = 0;
+			vm_console_input(vm);
 			break;
 		}
 		case NUM_OPS:

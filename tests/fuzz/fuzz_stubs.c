@@ -63,6 +63,17 @@ __attribute__((weak)) bool console_write_guest(const char *s, size_t len)
 	return true;
 }
 
+/* The console's input (kernel/console.c): the bytes a target put in
+ * fuzz_console_in, then none. Weak, as above. */
+uint8_t fuzz_console_in[16];
+size_t fuzz_console_in_len, fuzz_console_in_pos;
+__attribute__((weak)) int console_getc(void)
+{
+	if (fuzz_console_in_pos >= fuzz_console_in_len)
+		return -1;
+	return fuzz_console_in[fuzz_console_in_pos++];
+}
+
 /* Switches the option parser sets (vmm/dev/features.c, vmm/core/guest_fpu.c);
  * weak, so a target that links the real file gets the real one. */
 __attribute__((weak)) bool features_contract = true;

@@ -35,4 +35,9 @@ static inline uint64_t fuzz_take(struct fuzz_in *in, unsigned bytes)
 	return v;
 }
 
+/* console_getc()'s bytes (fuzz_stubs.c): a target fills them, then calls
+ * the code that reads the console's input. */
+extern uint8_t fuzz_console_in[16];
+extern size_t fuzz_console_in_len, fuzz_console_in_pos;
+
 #endif
