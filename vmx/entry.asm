@@ -94,10 +94,9 @@ vmx_exit_stub:
 	mov rdi, [rsp + 8]              ; struct guest_regs *
 	mov [rdi + REGS_RAX], rax
 	mov [rdi + REGS_RDX], rdx
-	rdtsc                           ; the first host instant after the exit:
-	shl rdx, 32                     ; on_exit compares it with the slice's end
-	or rax, rdx
-	mov [rdi + REGS_EXIT_TSC], rax
+	rdtsc                           ; the first host instant after the exit
+	mov [rdi + REGS_EXIT_TSC], eax  ; (on_exit compares it with the slice's
+	mov [rdi + REGS_EXIT_TSC + 4], edx ; end): low and high halves, little-endian
 	mov [rdi + REGS_RCX], rcx
 	mov [rdi + REGS_RBX], rbx
 	mov [rdi + REGS_RBP], rbp

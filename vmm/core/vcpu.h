@@ -25,7 +25,10 @@ void vcpu_single_step(struct vcpu *v);
  * Exception Condition"). Inline: every emulated instruction ends here. */
 static inline void vcpu_skip_instruction(struct vcpu *v)
 {
-	uint32_t len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	/* Read at full width: VMREAD clears the bits above a 32-bit field
+	 * (SDM Vol. 3C, "VMREAD"), so the length needs no zero-extension. */
+	VMCS_ACCESS_CHECK(VM_EXIT_INSTRUCTION_LEN, VMCS_WIDTH_32);
+	uint64_t len = __vmcs_read(VM_EXIT_INSTRUCTION_LEN, __func__);
 	vmcs_writenat(GUEST_RIP, v->rip + len);
 	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	if (intr & INTERRUPTIBILITY_STI_MOVSS)

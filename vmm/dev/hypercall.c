@@ -194,12 +194,14 @@ out:
  * nothing but the CPL check and the instruction's end. */
 void handle_vmcall(struct vcpu *v)
 {
-	uint32_t cpl = (vmcs_read32(GUEST_SS_AR_BYTES) >> AR_DPL_SHIFT) & AR_DPL_MASK;
+	uint32_t ss_ar = vmcs_read32(GUEST_SS_AR_BYTES);
 
-	if (__builtin_expect(cpl == 0 && v->regs.rax == HC_NOP, 1)) {
+	/* CPL 0 is SS.DPL 0: one test of the two bits, no shift. */
+	if (__builtin_expect((ss_ar & (AR_DPL_MASK << AR_DPL_SHIFT)) == 0 &&
+			     v->regs.rax == HC_NOP, 1)) {
 		v->regs.rax = 0;
 		vcpu_skip_instruction(v);
 		return;
 	}
-	vmcall_slow(v, cpl);
+	vmcall_slow(v, (ss_ar >> AR_DPL_SHIFT) & AR_DPL_MASK);
 }
