@@ -210,7 +210,7 @@ static void reinject(struct vcpu *v)
 	write_entry(v, info, v->reinject_error, v->reinject_len);
 }
 
-static void inject_events(struct vcpu *v, uint32_t ev)
+static __attribute__((noinline)) void inject_events(struct vcpu *v, uint32_t ev)
 {
 	uint32_t windows = 0, intr = 0;
 	bool busy = v->event_injected, have_intr = false;
@@ -284,7 +284,7 @@ static void inject_events(struct vcpu *v, uint32_t ev)
 /* The earlier of the slice's end and the APIC timer, rounded up to the
  * timer's unit (it counts down once every 2^rate TSC ticks, SDM Vol. 3C,
  * "VMX-Preemption Timer"); an exit a little early only re-arms it. */
-static void arm_preemption_timer(struct vcpu *v)
+static __attribute__((noinline)) void arm_preemption_timer(struct vcpu *v)
 {
 	uint32_t rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
 	uint64_t now = rdtsc(), target = MIN(v->slice_end, v->timer_host);

@@ -61,6 +61,7 @@ static uint32_t next_scan[MAX_CPUS];  /* round-robin start point per pCPU */
  */
 static bool idle[MAX_CPUS];
 static struct vcpu *handoff[MAX_CPUS];
+#define IDLE_SLOT_SPINS 128   /* looks at the slot alone between two idle turns */
 
 /* splitmix64: small, seedable, the same sequence on every run */
 #define SPLITMIX_GAMMA 0x9E3779B97F4A7C15ULL   /* its increment, also the seed's mask */
@@ -427,7 +428,14 @@ static void sched_loop(void *arg)
 		end_stuck_vms();
 		if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))
 			return;
-		cpu_relax();
+		/* A turn of the checks above is about 95 instructions; a vCPU
+		 * handed to this pCPU meanwhile waits for the turn's end. So
+		 * watch the slot alone for a while between turns: most
+		 * handoffs are then seen within a few instructions (a move's
+		 * cost, docs/performance.md), and the checks still run every
+		 * few hundred ticks. */
+		for (uint32_t i = 0; i < IDLE_SLOT_SPINS && !PEEK(handoff[me]); i++)
+			cpu_relax();
 	}
 }
 

@@ -282,9 +282,9 @@ static void request_save(struct vm *vm, uint64_t at)
 			vcpu_post_event(&vm->vcpus[i], EV_SNAP);
 }
 
-void snap_check_trigger(struct vcpu *v)
+void snap_check_trigger_slow(struct vcpu *v)
 {
-	if (__builtin_expect(!hv_opts.nsaves, 1) || v->id != 0 || v->vm->state != VM_RUNNING ||
+	if (v->id != 0 || v->vm->state != VM_RUNNING ||
 	    v->vm->snap_state != SNAP_NONE)
 		return;
 	for (uint32_t i = 0; i < hv_opts.nsaves; i++) {
@@ -297,12 +297,10 @@ void snap_check_trigger(struct vcpu *v)
 	}
 }
 
-bool snap_on_load(struct vcpu *v)
+bool snap_on_load_slow(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 
-	if (__builtin_expect(vm->snap_state != SNAP_CAPTURING, 1))
-		return false;
 	__atomic_and_fetch(&v->ev_pending, ~(uint32_t)EV_SNAP, __ATOMIC_SEQ_CST);
 	if (!v->snap_captured) {
 		capture(v);

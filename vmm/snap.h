@@ -24,16 +24,30 @@
 
 #include "lib/types.h"
 #include "vmm/core/vm.h"
+#include "vmm/options.h"
 
 enum snap_vm_state { SNAP_NONE, SNAP_CAPTURING };
 
+void snap_check_trigger_slow(struct vcpu *v);
+bool snap_on_load_slow(struct vcpu *v);
+
 /* End of a slice of v (its VMCS current here): start the save if save=
- * names its VM and its guest TSC has reached the mark. */
-void snap_check_trigger(struct vcpu *v);
+ * names its VM and its guest TSC has reached the mark. Inline, like the
+ * next one: without save= it is one test on every slice end. */
+static inline void snap_check_trigger(struct vcpu *v)
+{
+	if (__builtin_expect(hv_opts.nsaves != 0, 0))
+		snap_check_trigger_slow(v);
+}
 
 /* v was just loaded on this pCPU: if its VM is being saved, copy its state
  * (once) and return true: it must not enter the guest now. */
-bool snap_on_load(struct vcpu *v);
+static inline bool snap_on_load(struct vcpu *v)
+{
+	if (__builtin_expect(v->vm->snap_state != SNAP_CAPTURING, 1))
+		return false;
+	return snap_on_load_slow(v);
+}
 
 /* Restore, last: say how long it took. */
 void snap_restore_done(struct vm *vm);

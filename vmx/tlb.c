@@ -15,11 +15,3 @@ bool vmx_can_flush_vpid(void)
 	return vmx_caps.have_ept_vpid && (vmx_caps.ept_vpid & VMX_VPID_INVVPID) &&
 	       (vmx_caps.ept_vpid & (VMX_VPID_INVVPID_SINGLE_CONTEXT | VMX_VPID_INVVPID_ALL_CONTEXT));
 }
-
-void vmx_flush_vpid(uint16_t vpid)
-{
-	if (vmx_caps.ept_vpid & VMX_VPID_INVVPID_SINGLE_CONTEXT)
-		VMX_CHECK("invvpid single-context", vpid, invvpid(INVVPID_SINGLE_CONTEXT, vpid, 0));
-	else
-		VMX_CHECK("invvpid all-context", vpid, invvpid(INVVPID_ALL_CONTEXT, vpid, 0));
-}

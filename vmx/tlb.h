@@ -11,12 +11,23 @@
 #define CV_TLB_H
 
 #include "lib/types.h"
+#include "vmx/vmx.h"
+#include "vmx/vmx_defs.h"
+#include "vmx/vmx_insn.h"
 
 /* Whether INVVPID can flush one VPID (or, failing that, all of them):
  * without it VPID must stay off. */
 bool vmx_can_flush_vpid(void);
 
-/* Invalidate every mapping tagged with vpid on this pCPU (checked). */
-void vmx_flush_vpid(uint16_t vpid);
+/* Invalidate every mapping tagged with vpid on this pCPU (checked; SDM
+ * Vol. 3C, "INVVPID - Invalidate Translations Based on VPID"). Inline: it
+ * is on the path of every move (docs/performance.md). */
+static inline void vmx_flush_vpid(uint16_t vpid)
+{
+	if (vmx_caps.ept_vpid & VMX_VPID_INVVPID_SINGLE_CONTEXT)
+		VMX_CHECK("invvpid single-context", vpid, invvpid(INVVPID_SINGLE_CONTEXT, vpid, 0));
+	else
+		VMX_CHECK("invvpid all-context", vpid, invvpid(INVVPID_ALL_CONTEXT, vpid, 0));
+}
 
 #endif
