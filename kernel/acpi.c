@@ -181,12 +181,10 @@ static uint32_t fadt_u32(const struct acpi_sdt_header *fadt, size_t off)
 	return v;
 }
 
-void acpi_poweroff(void)
+/* The FADT's DSDT: X_DSDT (64-bit) where the FADT is long enough to hold
+ * it and it is set, else DSDT. NULL if it does not check out. */
+static const struct acpi_sdt_header *fadt_dsdt(const struct acpi_sdt_header *fadt)
 {
-	const struct acpi_sdt_header *fadt = acpi_find_table("FACP");
-	if (!fadt)
-		return;
-
 	uint64_t dsdt_addr = fadt_u32(fadt, FADT_DSDT);
 	if (fadt->length >= FADT_X_DSDT + 8) {
 		uint64_t x = 0;
@@ -194,7 +192,16 @@ void acpi_poweroff(void)
 		if (x)
 			dsdt_addr = x;
 	}
-	const struct acpi_sdt_header *dsdt = table_at(dsdt_addr);
+	return table_at(dsdt_addr);
+}
+
+void acpi_poweroff(void)
+{
+	const struct acpi_sdt_header *fadt = acpi_find_table("FACP");
+	if (!fadt)
+		return;
+
+	const struct acpi_sdt_header *dsdt = fadt_dsdt(fadt);
 	uint8_t typa, typb;
 	if (!dsdt || !acpi_find_s5((const uint8_t *)dsdt, dsdt->length, &typa, &typb))
 		return;

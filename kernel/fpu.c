@@ -119,14 +119,12 @@ void fpu_restore(const void *area)
 		__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }
 
-void fpu_set_xcr0(uint64_t val)
+void fpu_write_xcr0(uint64_t val)
 {
-	struct percpu *cpu = this_cpu();
-
-	if (!fpu_host.xsave || cpu->xcr0 == val)
+	if (!fpu_host.xsave)
 		return;
 	xsetbv(0, val);
-	cpu->xcr0 = val;
+	this_cpu()->xcr0 = val;
 }
 
 void dr_save(uint64_t dr[5])

@@ -11,6 +11,7 @@
 #define CV_FPU_H
 
 #include "lib/types.h"
+#include "kernel/percpu.h"
 
 /* Bytes of the XSAVE area for every component chronovisor switches, or of
  * the FXSAVE area (512) on a CPU without XSAVE. At most FPU_AREA_MAX. */
@@ -44,8 +45,16 @@ void fpu_area_init(void *area);
 void fpu_save(void *area);
 void fpu_restore(const void *area);
 
-/* XSETBV(0, val) (XCR0), skipped when XCR0 already is val on this pCPU. */
-void fpu_set_xcr0(uint64_t val);
+/* XSETBV(0, val) (XCR0) and record it: fpu_set_xcr0's work. */
+void fpu_write_xcr0(uint64_t val);
+
+/* XSETBV(0, val) (XCR0), skipped when XCR0 already is val on this pCPU.
+ * Inline: at every slice switch and move XCR0 usually is the value. */
+static inline void fpu_set_xcr0(uint64_t val)
+{
+	if (this_cpu()->xcr0 != val)
+		fpu_write_xcr0(val);
+}
 
 /* DR0-DR3 and DR6. */
 void dr_save(uint64_t dr[5]);

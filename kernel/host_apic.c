@@ -146,10 +146,10 @@ void host_apic_sw_enable(void)
 		  HOST_SPURIOUS_VECTOR);
 }
 
-void host_apic_send_fixed(uint32_t apic_id, uint8_t vector)
+/* send_ipi for the kicks and NMIs of a running system: it waits for the
+ * previous IPI, not for this one, and needs no fence (no trampoline data). */
+static void send_ipi_nowait(uint32_t apic_id, uint32_t icr_low)
 {
-	uint32_t icr_low = (APIC_DM_FIXED << APIC_DM_SHIFT) | APIC_ICR_LEVEL_ASSERT | vector;
-
 	if (host_apic_x2apic()) {
 		wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << X2APIC_DEST_SHIFT) | icr_low);
 		return;
@@ -164,19 +164,14 @@ void host_apic_send_fixed(uint32_t apic_id, uint8_t vector)
 	*xapic_reg(APIC_REG_ICR_LOW) = icr_low;
 }
 
+void host_apic_send_fixed(uint32_t apic_id, uint8_t vector)
+{
+	send_ipi_nowait(apic_id, (APIC_DM_FIXED << APIC_DM_SHIFT) | APIC_ICR_LEVEL_ASSERT | vector);
+}
+
 void host_apic_send_nmi(uint32_t apic_id)
 {
-	uint32_t icr_low = (APIC_DM_NMI << APIC_DM_SHIFT) | APIC_ICR_LEVEL_ASSERT;
-
-	if (host_apic_x2apic()) {
-		wrmsr(MSR_X2APIC_ICR, ((uint64_t)apic_id << X2APIC_DEST_SHIFT) | icr_low);
-		return;
-	}
-	for (uint32_t i = 0; i < ICR_SEND_POLL_LIMIT &&
-	     (*xapic_reg(APIC_REG_ICR_LOW) & APIC_DELIVERY_STATUS); i++)
-		cpu_relax();
-	*xapic_reg(APIC_REG_ICR_HIGH) = apic_id << APIC_XAPIC_ID_SHIFT;
-	*xapic_reg(APIC_REG_ICR_LOW) = icr_low;
+	send_ipi_nowait(apic_id, (APIC_DM_NMI << APIC_DM_SHIFT) | APIC_ICR_LEVEL_ASSERT);
 }
 
 void host_apic_eoi(void)

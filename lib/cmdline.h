@@ -68,4 +68,17 @@ int cmdline_parse(const char *cmdline, const struct opt_desc *descs, size_t ndes
  */
 void cmdline_usage(const struct opt_desc *descs, size_t n, char *buf, size_t len);
 
+/* The next blank-separated word at or after p (blanks skipped): its start,
+ * and its length in *len (0 when only blanks were left). */
+static inline const char *cmdline_word(const char *p, size_t *len)
+{
+	while (*p == ' ')
+		p++;
+	size_t n = 0;
+	while (p[n] && p[n] != ' ')
+		n++;
+	*len = n;
+	return p;
+}
+
 #endif

@@ -10,6 +10,7 @@
  * the entry checker checks that at the first VMLAUNCH).
  */
 #include "vmm/snap.h"
+#include "lib/cmdline.h"
 #include "kernel/arch.h"
 #include "kernel/console.h"
 #include "kernel/fpu.h"
@@ -336,6 +337,12 @@ bool snap_is_image(const uint8_t *data, uint64_t len)
 	return data && len >= 8 && memcmp(data, SNAP_MAGIC, 8) == 0;
 }
 
+/* Is the word p[0..n) exactly lit? */
+static bool word_is(const char *p, size_t n, const char *lit)
+{
+	return n == strlen(lit) && !strncmp(p, lit, n);
+}
+
 /* downtime=freeze|advance, restore_tsc=keep|ignore on the module's command
  * line; every other word is left alone (tsc= is the VM's policy, as for any
  * guest). */
@@ -346,18 +353,15 @@ static bool restore_options(struct vm *vm, char *err, size_t errlen)
 	while (*p && *p != ' ')
 		p++;                     /* the module name */
 	while (*p) {
-		while (*p == ' ')
-			p++;
-		size_t n = 0;
-		while (p[n] && p[n] != ' ')
-			n++;
-		if (n == 16 && !strncmp(p, "downtime=advance", n)) {
+		size_t n;
+		p = cmdline_word(p, &n);
+		if (word_is(p, n, "downtime=advance")) {
 			restore_opts[vm->id].advance = true;
-		} else if (n == 15 && !strncmp(p, "downtime=freeze", n)) {
+		} else if (word_is(p, n, "downtime=freeze")) {
 			restore_opts[vm->id].advance = false;
-		} else if (n == 18 && !strncmp(p, "restore_tsc=ignore", n)) {
+		} else if (word_is(p, n, "restore_tsc=ignore")) {
 			restore_opts[vm->id].ignore_tsc = true;
-		} else if (n == 16 && !strncmp(p, "restore_tsc=keep", n)) {
+		} else if (word_is(p, n, "restore_tsc=keep")) {
 			restore_opts[vm->id].ignore_tsc = false;
 		} else if (n > 6 && !strncmp(p, "image=", 6)) {
 			uint32_t k = 0;

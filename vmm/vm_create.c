@@ -146,11 +146,8 @@ static bool guest_options(struct vm *vm)
 	vm->tsc_policy = hv_opts.tsc;
 	cpuid_hide[0] = '\0';
 	while (*p) {
-		while (*p == ' ')
-			p++;
-		size_t n = 0;
-		while (p[n] && p[n] != ' ')
-			n++;
+		size_t n;
+		p = cmdline_word(p, &n);
 		for (unsigned i = 0; i < NUM_GOPTS; i++) {
 			size_t k = strlen(guest_opts[i].key);
 			if (n <= k || strncmp(p, guest_opts[i].key, k) || p[k] != '=')
@@ -440,11 +437,8 @@ static void linux_cmdline(const char *cmdline, char *out, size_t outlen)
 
 	out[0] = '\0';
 	while (*p) {
-		while (*p == ' ')
-			p++;
-		size_t n = 0;
-		while (p[n] && p[n] != ' ')
-			n++;
+		size_t n;
+		p = cmdline_word(p, &n);
 		if (n && !first && !hv_setting(p, n) && len + n + 2 < outlen) {
 			if (len)
 				out[len++] = ' ';

@@ -180,14 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* what acpi_poweroff reads before it touches a port */
 	const struct acpi_sdt_header *fadt = acpi_find_table("FACP");
 	if (fadt) {
-		uint64_t dsdt_addr = fadt_u32(fadt, FADT_DSDT);
-		if (fadt->length >= FADT_X_DSDT + 8) {
-			uint64_t x = 0;
-			memcpy(&x, (const uint8_t *)fadt + FADT_X_DSDT, 8);
-			if (x)
-				dsdt_addr = x;
-		}
-		const struct acpi_sdt_header *dsdt = table_at(dsdt_addr);
+		const struct acpi_sdt_header *dsdt = fadt_dsdt(fadt);
 		uint8_t typa, typb;
 		if (dsdt) {
 			/* the DSDT alone, in a buffer of exactly its length */

@@ -28,14 +28,6 @@
 
 bool guest_fpu_switch = true;
 
-/* fpu_set_xcr0's own test, inline: on a slice switch or a move XCR0
- * usually is the value already (docs/performance.md). */
-static inline void set_xcr0(struct percpu *cpu, uint64_t val)
-{
-	if (cpu->xcr0 != val)
-		fpu_set_xcr0(val);
-}
-
 static void dr_reset(struct vcpu *v)
 {
 	for (int i = 0; i < 4; i++)
@@ -62,20 +54,20 @@ void guest_fpu_load(struct vcpu *v)
 	if (!guest_fpu_switch)
 		return;         /* whatever the last guest left, XCR0 included: shared */
 	if (cpu->fpu_owner != v || v->fpu_cpu != (int32_t)cpu->cpu_id) {
-		set_xcr0(cpu, fpu_host.xcr0_max);
+		fpu_set_xcr0(fpu_host.xcr0_max);
 		fpu_restore(v->fpu_area);
 		dr_restore(v->dr);
 		cpu->fpu_owner = v;
 		v->fpu_cpu = (int32_t)cpu->cpu_id;
 	}
-	set_xcr0(cpu, v->xcr0);
+	fpu_set_xcr0(v->xcr0);
 }
 
 void guest_fpu_put(struct vcpu *v)
 {
 	if (!guest_fpu_switch)
 		return;
-	set_xcr0(this_cpu(), fpu_host.xcr0_max);
+	fpu_set_xcr0(fpu_host.xcr0_max);
 	fpu_save(v->fpu_area);
 	dr_save(v->dr);
 }

@@ -115,8 +115,8 @@ static uint32_t ipi_targets(struct vcpu *v, uint32_t low, uint32_t high, bool x2
 		return all;
 	case APIC_SHORTHAND_OTHERS:
 		return all & ~self;
-	default:
-		break;
+	case APIC_SHORTHAND_NONE:
+		break;                  /* the destination field says */
 	}
 	for (uint32_t i = 0; i < vm->nvcpus; i++) {
 		struct lapic *t = &lapics[vm->id][i];
@@ -182,8 +182,11 @@ static void send_ipi(struct vcpu *v, uint32_t low, uint32_t high, bool x2)
 			if (targets & (1u << i))
 				vcpu_post_event(&v->vm->vcpus[i], EV_NMI);
 		return;
+	case APIC_DM_INIT:
+	case APIC_DM_STARTUP:
+		break;                  /* below */
 	default:
-		break;
+		return;                 /* SMI, ExtINT, reserved: refused above */
 	}
 	/* INIT and STARTUP, to the VM's other vCPUs (an INIT level de-assert
 	 * only resynchronises arbitration IDs, which no processor since the
