@@ -97,28 +97,6 @@ void fpu_area_init(void *area)
 	 * XCOMP_BV = 0 (standard form), the rest reserved 0 */
 }
 
-void fpu_save(void *area)
-{
-	uint64_t m = fpu_host.xcr0_max;
-
-	if (fpu_host.xsave)
-		__asm__ volatile("xsave64 (%0)" ::"r"(area), "a"((uint32_t)m),
-				 "d"((uint32_t)(m >> 32)) : "memory");
-	else
-		__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
-}
-
-void fpu_restore(const void *area)
-{
-	uint64_t m = fpu_host.xcr0_max;
-
-	if (fpu_host.xsave)
-		__asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"((uint32_t)m),
-				 "d"((uint32_t)(m >> 32)) : "memory");
-	else
-		__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
-}
-
 void fpu_write_xcr0(uint64_t val)
 {
 	if (!fpu_host.xsave)
@@ -127,20 +105,3 @@ void fpu_write_xcr0(uint64_t val)
 	this_cpu()->xcr0 = val;
 }
 
-void dr_save(uint64_t dr[5])
-{
-	__asm__ volatile("mov %%dr0, %0" : "=r"(dr[0]));
-	__asm__ volatile("mov %%dr1, %0" : "=r"(dr[1]));
-	__asm__ volatile("mov %%dr2, %0" : "=r"(dr[2]));
-	__asm__ volatile("mov %%dr3, %0" : "=r"(dr[3]));
-	__asm__ volatile("mov %%dr6, %0" : "=r"(dr[4]));
-}
-
-void dr_restore(const uint64_t dr[5])
-{
-	__asm__ volatile("mov %0, %%dr0" ::"r"(dr[0]));
-	__asm__ volatile("mov %0, %%dr1" ::"r"(dr[1]));
-	__asm__ volatile("mov %0, %%dr2" ::"r"(dr[2]));
-	__asm__ volatile("mov %0, %%dr3" ::"r"(dr[3]));
-	__asm__ volatile("mov %0, %%dr6" ::"r"(dr[4]));
-}

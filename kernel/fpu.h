@@ -42,8 +42,27 @@ void fpu_area_init(void *area);
  * With XSAVE, XCR0 must be xcr0_max (fpu_set_xcr0): XSAVE saves only what
  * XCR0 enables (SDM Vol. 1, "Operation of XSAVE"). area: FPU_AREA_ALIGN
  * aligned, fpu_host.area_size bytes. */
-void fpu_save(void *area);
-void fpu_restore(const void *area);
+static inline void fpu_save(void *area)
+{
+	uint64_t m = fpu_host.xcr0_max;
+
+	if (fpu_host.xsave)
+		__asm__ volatile("xsave64 (%0)" ::"r"(area), "a"((uint32_t)m),
+				 "d"((uint32_t)(m >> 32)) : "memory");
+	else
+		__asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+}
+
+static inline void fpu_restore(const void *area)
+{
+	uint64_t m = fpu_host.xcr0_max;
+
+	if (fpu_host.xsave)
+		__asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"((uint32_t)m),
+				 "d"((uint32_t)(m >> 32)) : "memory");
+	else
+		__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+}
 
 /* XSETBV(0, val) (XCR0) and record it: fpu_set_xcr0's work. */
 void fpu_write_xcr0(uint64_t val);
@@ -57,7 +76,22 @@ static inline void fpu_set_xcr0(uint64_t val)
 }
 
 /* DR0-DR3 and DR6. */
-void dr_save(uint64_t dr[5]);
-void dr_restore(const uint64_t dr[5]);
+static inline void dr_save(uint64_t dr[5])
+{
+	__asm__ volatile("mov %%dr0, %0" : "=r"(dr[0]));
+	__asm__ volatile("mov %%dr1, %0" : "=r"(dr[1]));
+	__asm__ volatile("mov %%dr2, %0" : "=r"(dr[2]));
+	__asm__ volatile("mov %%dr3, %0" : "=r"(dr[3]));
+	__asm__ volatile("mov %%dr6, %0" : "=r"(dr[4]));
+}
+
+static inline void dr_restore(const uint64_t dr[5])
+{
+	__asm__ volatile("mov %0, %%dr0" ::"r"(dr[0]));
+	__asm__ volatile("mov %0, %%dr1" ::"r"(dr[1]));
+	__asm__ volatile("mov %0, %%dr2" ::"r"(dr[2]));
+	__asm__ volatile("mov %0, %%dr3" ::"r"(dr[3]));
+	__asm__ volatile("mov %0, %%dr6" ::"r"(dr[4]));
+}
 
 #endif

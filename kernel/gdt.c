@@ -17,14 +17,9 @@
 #define GDT_ENTRIES (3 + 2 * MAX_CPUS)
 
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
-static struct tss64 tss[MAX_CPUS] __attribute__((aligned(16)));
+struct tss64 tss[MAX_CPUS] __attribute__((aligned(16)));
 
 struct percpu percpu[MAX_CPUS];
-
-struct tss64 *tss_of(uint32_t cpu)
-{
-	return &tss[cpu];
-}
 
 uint64_t gdt_base(void)
 {

@@ -9,6 +9,7 @@
 #define CV_GDT_H
 
 #include "lib/types.h"
+#include "kernel/percpu.h"
 
 #define GDT_KERNEL_CS   0x08
 #define GDT_KERNEL_DS   0x10
@@ -31,7 +32,13 @@ struct descriptor_ptr {
 
 /* Load the GDT, reload the segment registers and load this CPU's TSS. */
 void gdt_load_for_cpu(uint32_t cpu);
-struct tss64 *tss_of(uint32_t cpu);
+extern struct tss64 tss[MAX_CPUS];
+
+/* pCPU cpu's TSS (inline: a move writes it as host state, vmx/vmcs_setup.h) */
+static inline struct tss64 *tss_of(uint32_t cpu)
+{
+	return &tss[cpu];
+}
 uint64_t gdt_base(void);
 
 #endif

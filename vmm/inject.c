@@ -295,10 +295,8 @@ static __attribute__((noinline)) void arm_preemption_timer(struct vcpu *v)
 	v->ptimer_short = v->timer_host != UINT64_MAX;
 }
 
-void vcpu_prepare_entry(struct vcpu *v)
+void vcpu_prepare_entry_slow(struct vcpu *v, uint32_t ev)
 {
-	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
-
 	if (v->reinject_info || (ev & (EV_NMI | EV_IRR)) || (v->proc_ctls & INJECT_WINDOW_BITS) ||
 	    v->tpr_threshold)
 		inject_events(v, ev);

@@ -28,7 +28,21 @@ void inject_record_vectoring(struct vcpu *v, uint32_t idt_info);
  * and the APIC timer; SDM Vol. 3C, "VMX-Preemption Timer"). Then recompute
  * v->entry_work: the common exit, with no event and no timer, skips this
  * call altogether (vmm/exit.c). */
-void vcpu_prepare_entry(struct vcpu *v);
+void vcpu_prepare_entry_slow(struct vcpu *v, uint32_t ev);
+static inline void vcpu_prepare_entry(struct vcpu *v)
+{
+	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
+
+	/* Inline: most loads (every move) have nothing to inject and no
+	 * APIC timer on the preemption timer. */
+	if (v->reinject_info || (ev & (EV_NMI | EV_IRR)) || (v->proc_ctls & INJECT_WINDOW_BITS) ||
+	    v->tpr_threshold || v->timer_host != UINT64_MAX || v->ptimer_short) {
+		vcpu_prepare_entry_slow(v, ev);
+		return;
+	}
+	v->event_injected = false;
+	v->entry_work = false;
+}
 
 /* Forget every event (INIT): entry field cleared, window exits off. */
 void inject_reset(struct vcpu *v);

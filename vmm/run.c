@@ -88,12 +88,20 @@ static void msrs_load(struct vcpu *v, uint32_t me)
  * VMPTRLD, and not even that when no other VMCS was made current since;
  * its host state, TSC_OFFSET and MSRs are still this pCPU's. Anything else
  * was VMCLEARed by the pCPU that ran it last, and gets everything.
+ *
+ * A vCPU handed over before it was put away (vmm/sched.c:handoff_early) may
+ * still be current on its old pCPU when it gets here: the VMCS work waits
+ * for that pCPU's VMCLEAR (HANDOVER_VMCS_FREE), and only the registers that
+ * pCPU saves after it (CR2, the travelling MSRs, the FPU/XSAVE state and
+ * the debug registers) wait for the end of its put (HANDOVER_DONE), so the
+ * two pCPUs work at the same time for most of a move.
  */
 static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 {
 	struct percpu *cpu = this_cpu();
 	uint32_t me = cpu->cpu_id;
 	uint64_t pa = virt_to_phys(v->vmcs);
+	bool msrs = false;
 
 	/* Another VM ran here last: its branch predictions must not steer
 	 * this one's (nor the host's on its behalf). */
@@ -108,9 +116,11 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		if (cpu->current_vcpu != v) {
 			VMX_CHECK("vmptrld", pa, vmptrld(pa));
 			cpu->current_vcpu = v;
-			msrs_load(v, me); /* another vCPU ran here meanwhile */
+			msrs = true;  /* another vCPU ran here meanwhile */
 		}
 	} else {
+		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) == HANDOVER_STARTED)
+			cpu_relax();
 		/* Never active on two pCPUs: whoever ran it last VMCLEARs it.
 		 * Bochs would accept a VMPTRLD here anyway; hardware would not. */
 		if (v->loaded_on != -1) {
@@ -128,7 +138,7 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 			v->host_state_cpu = (int32_t)me;
 		}
 		vtsc_load(&v->clock);
-		msrs_load(v, me);
+		msrs = true;
 		if (v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me) {
 			/* Off any pCPU since the exit that made it leave the last
 			 * one: both instants on the reference timeline. */
@@ -140,8 +150,6 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 				vmx_flush_vpid(v->vpid);
 		}
 	}
-	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
-	guest_fpu_load(v);            /* its x87/SSE/AVX registers, XCR0, DR0-DR3, DR6 */
 	/* Where the guest goes on: HC_TSC_CHECK refuses a sample whose RDTSC
 	 * came before this point and its VMCALL after (vmm/dev/hypercall.c). */
 	v->resume_rip = vmcs_readnat(GUEST_RIP);
@@ -152,29 +160,41 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 	uint64_t slice_end = rdtsc() + slice_ticks;
 	v->slice_end = slice_end;
 	v->leave_tsc = every_exit ? 0 : MIN(slice_end, v->watchdog_deadline);
+
+	/* What the old pCPU saved last, once it has. */
+	while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) != HANDOVER_DONE)
+		cpu_relax();
+	if (msrs)
+		msrs_load(v, me);
+	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
+	guest_fpu_load(v);            /* its x87/SSE/AVX registers, XCR0, DR0-DR3, DR6 */
 	return true;
 }
 
-static void vcpu_put(struct vcpu *v, bool stay)
+void vcpu_put(struct vcpu *v, bool stay, bool handed)
 {
 	uint64_t pa = virt_to_phys(v->vmcs);
 	uint32_t me = this_cpu()->cpu_id;
 
 	assert(v->loaded_on == (int32_t)me);
+	if (!handed)
+		vcpu_leaving(v);
+	if (!stay || v->vm->state != VM_RUNNING) {
+		VMX_CHECK("vmclear", pa, vmclear(pa));
+		v->loaded_on = -1;
+		v->launched = false;
+		this_cpu()->current_vcpu = NULL;
+		/* the pCPU it was handed to may VMPTRLD it now (vcpu_load) */
+		if (handed)
+			__atomic_store_n(&v->handover, HANDOVER_VMCS_FREE, __ATOMIC_RELEASE);
+	}
+	/* (otherwise active here until its next slice, here) */
 	v->regs.cr2 = read_cr2();
 	guest_fpu_put(v);
 	if (v->vm->flaw != FLAW_STALE_SWAPGS)   /* SWAPGS: see msrs_load */
 		v->msrs[TMSR_KERNEL_GS_BASE] = rdmsr(MSR_IA32_KERNEL_GS_BASE);
-	vtsc_put(&v->clock);
-	/* the exit that made it leave, on the reference timeline */
-	v->put_ref = host_to_ref(me, v->regs.exit_tsc);
-	v->last_pcpu = (int32_t)me;
-	if (stay && v->vm->state == VM_RUNNING)
-		return;                /* active here until its next slice, here */
-	VMX_CHECK("vmclear", pa, vmclear(pa));
-	v->loaded_on = -1;
-	v->launched = false;
-	this_cpu()->current_vcpu = NULL;
+	if (handed)
+		__atomic_store_n(&v->handover, HANDOVER_DONE, __ATOMIC_RELEASE);
 }
 
 /* The software VM-entry checker on the current VMCS: false (after the
@@ -210,18 +230,18 @@ static void take_init(struct vcpu *v)
 	inject_reset(v);
 }
 
-void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool stay)
+bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 {
 	uint32_t rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
 
 	if (!vcpu_load(v, slice_ticks, every_exit))
-		return;                     /* the VM ended: its VMCS is not current here */
+		return false;               /* the VM ended: its VMCS is not current here */
 	if (snap_on_load(v))
-		goto put;                   /* its VM is being saved: copied, not run */
+		return true;                   /* its VM is being saved: copied, not run */
 	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
 		take_init(v);
 	if (v->to_wait_sipi)
-		goto put;
+		return true;
 	if (v->pending_sipi) {
 		vmcs_init_realmode(&v->regs, v->sipi_vector);
 		inject_reset(v);
@@ -230,7 +250,7 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 	}
 	lapic_timer_load(v);
 	if ((v->halted || v->parked) && !vcpu_hlt_resume(v))
-		goto put;               /* nothing to take yet: back to sleep */
+		return true;               /* nothing to take yet: back to sleep */
 	/* With "save VMX-preemption timer value" off, exits leave this field
 	 * alone and every entry restarts the timer from it (vmm/inject.c
 	 * shortens it while the APIC timer is armed). */
@@ -272,6 +292,5 @@ void vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool 
 	}
 	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
 		take_init(v);
-put:
-	vcpu_put(v, stay);
+	return true;
 }

@@ -169,10 +169,10 @@ static struct vcpu *pick(uint32_t me)
 
 	/* Without the lock: the first vCPU that may be for us, if any. */
 	for (k = 0; k < nall; k++, i = i + 1 < nall ? i + 1 : 0)
-		if (may_pick(all_vcpus[i], me, &now))
+		if (may_pick(all_vcpus[i], me, &now) || PEEK(handoff[me]))
 			break;
-	if (k == nall)
-		return NULL;
+	if (k == nall || PEEK(handoff[me]))
+		return NULL;          /* (a vCPU handed over meanwhile goes first) */
 
 	/* Under the lock, from there, the exact test over every vCPU. */
 	spin_lock(&vcpu_state_lock);
@@ -236,6 +236,37 @@ static void give_back(struct vcpu *v, uint32_t me)
 		}
 	}
 	spin_unlock(&vcpu_state_lock);
+}
+
+/*
+ * The direct handoff decided before the put: a vCPU that ends its slice
+ * plainly runnable, whose next pCPU is idle with an empty slot, goes into
+ * that slot now, still RUNNING, and its old pCPU puts it away after that
+ * (vmm/run.c:vcpu_put with handed): the idle pCPU loads it meanwhile,
+ * waiting only for the VMCLEAR before its VMPTRLD and for the rest of the
+ * put before the registers (v->handover). The decision is give_back's,
+ * under the same lock; anything else (its VM ended, it sleeps, halted,
+ * took an INIT, its next pCPU is busy) is given back after the put.
+ */
+static bool handoff_early(struct vcpu *v, uint32_t me)
+{
+	if (v->halted || v->parked || v->sleeping || v->to_wait_sipi)
+		return false;           /* this pCPU's own fields while v runs here */
+	spin_lock(&vcpu_state_lock);
+	uint64_t rng_before = rng_state;
+	int32_t next = v->vm->state == VM_ENDED ? -1 : next_pcpu_for(v, me);
+	bool handed = next >= 0 && PEEK(idle[next]) && !handoff[next];
+	if (handed) {
+		vcpu_leaving(v);        /* what the next pCPU reads first */
+		v->next_pcpu = next;
+		v->handover = HANDOVER_STARTED;
+		idle[next] = false;     /* v stays RUNNING, reserved for pCPU next */
+		__atomic_store_n(&handoff[next], v, __ATOMIC_RELEASE);
+	} else {
+		rng_state = rng_before; /* give_back draws it again: the same sequence */
+	}
+	spin_unlock(&vcpu_state_lock);
+	return handed;
 }
 
 /* What a vCPU was doing when its VM's deadline passed (under vcpu_state_lock). */
@@ -413,27 +444,38 @@ static void sched_loop(void *arg)
 			__atomic_store_n(&idle[me], false, __ATOMIC_RELAXED);
 		} else {
 			v = pick(me);
+			if (!v && PEEK(handoff[me]))
+				continue;
 		}
 		if (v) {
-			vcpu_run_slice(v, hv_opts.slice, every_exit, stay);
-			give_back(v, me);
+			bool handed = false;
+			if (vcpu_run_slice(v, hv_opts.slice, every_exit)) {
+				handed = !stay && handoff_early(v, me);
+				vcpu_put(v, stay, handed);
+			}
+			if (!handed)
+				give_back(v, me);
 			end_overdue_vms();
 			continue;
 		}
 		if (!PEEK(idle[me]))
 			__atomic_store_n(&idle[me], true, __ATOMIC_RELAXED);
+		/* A turn of these checks is about 95 instructions, and a vCPU
+		 * handed to this pCPU meanwhile waits for the check under way
+		 * (a move's cost, docs/performance.md): so the slot is looked
+		 * at between them too. */
 		end_overdue_vms();
 		console_poll();       /* guest lines not yet sent: nothing better to do */
+		if (PEEK(handoff[me]))
+			continue;
 		retire_idle_vms();
+		if (PEEK(handoff[me]))
+			continue;
 		end_stuck_vms();
 		if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))
 			return;
-		/* A turn of the checks above is about 95 instructions; a vCPU
-		 * handed to this pCPU meanwhile waits for the turn's end. So
-		 * watch the slot alone for about as long between turns: a
-		 * handoff is then mostly seen within a few instructions (a
-		 * move's cost, docs/performance.md). Longer watches cost the
-		 * halted vCPUs, whose wake-ups only pick() sees: 128 PAUSEs
+		/* Then the slot alone for about as long. Longer watches cost
+		 * the halted vCPUs, whose wake-ups only pick() sees: 128 PAUSEs
 		 * took an IPI to a halted vCPU from 2805 to 3165 ticks, 16
 		 * gave 2720 and the same moves. */
 		for (uint32_t i = 0; i < IDLE_SLOT_SPINS && !PEEK(handoff[me]); i++)

@@ -40,15 +40,6 @@
 
 extern char vmx_exit_stub_addr[] __asm__("vmx_exit_stub");
 
-void vmcs_write_host_state(void)
-{
-	uint32_t cpu = this_cpu()->cpu_id;
-
-	vmcs_write16(HOST_TR_SELECTOR, GDT_TSS(cpu));
-	vmcs_writenat(HOST_TR_BASE, (uint64_t)(uintptr_t)tss_of(cpu));
-	vmcs_writenat(HOST_GS_BASE, (uint64_t)(uintptr_t)this_cpu());
-}
-
 static void init_host_state(void)
 {
 	/* SDM Vol. 3C, "Host-State Area": RPL and TI of every selector 0, TR

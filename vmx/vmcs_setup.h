@@ -7,7 +7,10 @@
 #define CV_VMCS_SETUP_H
 
 #include "lib/types.h"
+#include "kernel/gdt.h"
+#include "kernel/percpu.h"
 #include "vmx/guest_regs.h"
+#include "vmx/vmcs.h"
 
 /* What the policy layer gives a new VMCS: the VM's bitmaps and EPT, the
  * vCPU's VPID, and whether this VM's TSC runs at another rate. */
@@ -46,7 +49,15 @@ void vmcs_init_realmode(struct guest_regs *regs, uint8_t vector);
 
 /* The host-state fields that differ between pCPUs (TR selector and base,
  * GS base): written again whenever the VMCS is loaded on another pCPU.
- * CR3, the GDT and the IDT are the same on every pCPU (written once). */
-void vmcs_write_host_state(void);
+ * CR3, the GDT and the IDT are the same on every pCPU (written once).
+ * Inline: every move writes them. */
+static inline void vmcs_write_host_state(void)
+{
+	struct percpu *cpu = this_cpu();
+
+	vmcs_write16(HOST_TR_SELECTOR, GDT_TSS(cpu->cpu_id));
+	vmcs_writenat(HOST_TR_BASE, (uint64_t)(uintptr_t)tss_of(cpu->cpu_id));
+	vmcs_writenat(HOST_GS_BASE, (uint64_t)(uintptr_t)cpu);
+}
 
 #endif

@@ -68,6 +68,19 @@ enum vcpu_state {
 	VCPU_STOPPED,                 /* its VM ended */
 };
 
+/*
+ * A vCPU handed straight to an idle pCPU before it was put away (vmm/sched.c:
+ * handoff_early) is loaded there while its old pCPU still puts it away: the
+ * new pCPU waits for VMCS_FREE before VMPTRLD, and for DONE before it loads
+ * what the old one saves last (CR2, the FPU/XSAVE state, DR0-DR3/DR6,
+ * KERNEL_GS_BASE). Every other vCPU is DONE (0) whenever it is not on a pCPU.
+ */
+enum vcpu_handover {
+	HANDOVER_DONE = 0,            /* put away: nothing left on the old pCPU */
+	HANDOVER_VMCS_FREE = 1,       /* VMCLEARed; its registers not yet saved */
+	HANDOVER_STARTED = 2,         /* in an idle pCPU's slot, still current on the old one */
+};
+
 #define VM_FEATURE_WORDS    2     /* 128 features at most */
 #define VCPU_MCE_BANKS      2     /* machine-check banks shown with MCA (IA32_MCG_CAP[7:0]) */
 /* The guest-owned MSRs that VMX does not switch and the host never uses:
@@ -90,6 +103,8 @@ struct vcpu {
 	int32_t host_state_cpu;       /* pCPU whose host state the VMCS holds; -1: none yet */
 	uint16_t vpid;                /* tags its TLB entries (VPID on) */
 	bool launched;                /* VMLAUNCH done since the last VMCLEAR */
+	uint32_t handover;            /* enum vcpu_handover: how far the pCPU that handed it
+				       * over has got with putting it away (vmm/run.c) */
 	struct cpuset entry_checked;  /* pCPUs where the entry checker passed this state */
 
 	/* scheduling (vmm/sched.c) */

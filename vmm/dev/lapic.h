@@ -14,6 +14,7 @@
 #define CV_LAPIC_H
 
 #include "vmm/core/vm.h"
+#include "vmm/dev/lapic_state.h"
 
 /* A new vCPU's APIC: power-up state, xAPIC mode at the default base (the
  * BSP flag for vCPU 0), its TSC-deadline mode as CPUID shows it. Boot CPU,
@@ -64,7 +65,18 @@ bool lapic_can_interrupt(struct vcpu *v);
 
 /* The timer, re-derived for this pCPU (v->timer_host, v->timer_wake): at
  * every load of v here, and serviced at once if it is due. */
-void lapic_timer_load(struct vcpu *v);
+void lapic_timer_load_slow(struct vcpu *v);
+static inline void lapic_timer_load(struct vcpu *v)
+{
+	/* Nothing armed, nothing held, nothing derived: nothing to move to
+	 * this pCPU (inline: the common case of every load). The timer's
+	 * fields are written only where the vCPU is loaded (its exits, its
+	 * INIT), which is here now, so this look needs no lock. */
+	if (v->timer_host == UINT64_MAX && v->timer_wake == UINT64_MAX &&
+	    !lapic_of(v)->timer_armed && lapic_of(v)->hold_vector < 0)
+		return;
+	lapic_timer_load_slow(v);
+}
 
 /* The timer's host instant has come (v->timer_host <= now): if the guest's
  * own TSC has reached the deadline, raise the LVT timer interrupt (unless

@@ -225,17 +225,10 @@ void lapic_timer_reset(struct vcpu *v, struct lapic *l)
 	lapic_timer_rederive(v, l);
 }
 
-void lapic_timer_load(struct vcpu *v)
+void lapic_timer_load_slow(struct vcpu *v)
 {
 	struct lapic *l = lapic_of(v);
 
-	/* Nothing armed, nothing held, nothing derived: nothing to move to
-	 * this pCPU. The timer's fields are written only where the vCPU is
-	 * loaded (its exits, its INIT), which is here now, so this look needs
-	 * no lock. */
-	if (!l->timer_armed && l->hold_vector < 0 &&
-	    v->timer_host == UINT64_MAX && v->timer_wake == UINT64_MAX)
-		return;
 	spin_lock(&l->lock);
 	lapic_timer_rederive(v, l);
 	bool due = v->timer_host != UINT64_MAX && rdtsc() >= v->timer_host;

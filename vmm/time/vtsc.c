@@ -138,13 +138,6 @@ void vtsc_load(struct vclock *c)
 		c->max_clock_error = err;
 }
 
-void vtsc_put(struct vclock *c)
-{
-	c->last_host_tsc = rdtsc();
-	c->last_guest_tsc = tsc_scale(c->last_host_tsc, c->tsc.mult) + c->offset;
-	c->has_run = true;
-}
-
 void vtsc_offset_changed(struct vclock *c)
 {
 	uint64_t offset = c->policy == TSC_POLICY_PERCPU

@@ -12,6 +12,7 @@
 
 #include "lib/cmdline.h"
 #include "lib/types.h"
+#include "kernel/arch.h"
 #include "vmm/time/tsc_math.h"
 
 /* How TSC_OFFSET is chosen when a vCPU is loaded on a pCPU (docs/tsc.md,
@@ -75,8 +76,14 @@ uint64_t vtsc_policy_ref(const struct vclock *c);
 void vtsc_load(struct vclock *c);
 
 /* The vCPU leaves this pCPU: remember the host and guest TSC now (the
- * kvm2633 rule and the percpu guard compare against them). */
-void vtsc_put(struct vclock *c);
+ * kvm2633 rule and the percpu guard compare against them). Inline: every
+ * slice end and move. */
+static inline void vtsc_put(struct vclock *c)
+{
+	c->last_host_tsc = rdtsc();
+	c->last_guest_tsc = tsc_scale(c->last_host_tsc, c->tsc.mult) + c->offset;
+	c->has_run = true;
+}
 
 /* c->tsc changed while its vCPU is loaded here (guest WRMSR): rewrite
  * TSC_OFFSET. */
