@@ -157,12 +157,18 @@ static void exit_during_delivery(struct vcpu *v)
 	delivery_handlers[EXIT_REASON_BASIC(v->exit_reason)](v);
 }
 
+void (*exit_slice_end_hook)(struct vcpu *v);
+
 /* The exit that ends a slice, the watchdog's, a sleep or the VM's end. */
 static __attribute__((noinline, cold)) void exit_leave(struct vcpu *v)
 {
-	if (v->regs.exit_tsc > v->watchdog_deadline && v->vm->state == VM_RUNNING)
+	if (v->vm->state != VM_RUNNING)
+		return;
+	if (v->regs.exit_tsc > v->watchdog_deadline)
 		vm_end(v->vm, VM_END_WATCHDOG, "still running after %lu ticks (watchdog=)",
 		       hv_opts.watchdog);
+	else if (exit_slice_end_hook)
+		exit_slice_end_hook(v);
 }
 
 /* The end of an exit with work for the APIC timer or the events (off the

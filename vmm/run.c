@@ -121,6 +121,16 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 	} else {
 		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) == HANDOVER_STARTED)
 			cpu_relax();
+		if (v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me) {
+			/* Off any pCPU since the exit that made it leave the last
+			 * one: both instants on the reference timeline. */
+			uint64_t off_cpu = host_to_ref(me, rdtsc()) - v->put_ref;
+			v->migrations++;
+			v->migration_ticks_sum += off_cpu;
+			v->migration_ticks_max = MAX(v->migration_ticks_max, off_cpu);
+			if (vmx_ctls.vpid)
+				vmx_flush_vpid(v->vpid);
+		}
 		/* Never active on two pCPUs: whoever ran it last VMCLEARs it.
 		 * Bochs would accept a VMPTRLD here anyway; hardware would not. */
 		if (v->loaded_on != -1) {
@@ -139,16 +149,6 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		}
 		vtsc_load(&v->clock);
 		msrs = true;
-		if (v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me) {
-			/* Off any pCPU since the exit that made it leave the last
-			 * one: both instants on the reference timeline. */
-			uint64_t off_cpu = host_to_ref(me, rdtsc()) - v->put_ref;
-			v->migrations++;
-			v->migration_ticks_sum += off_cpu;
-			v->migration_ticks_max = MAX(v->migration_ticks_max, off_cpu);
-			if (vmx_ctls.vpid)
-				vmx_flush_vpid(v->vpid);
-		}
 	}
 	/* Where the guest goes on: HC_TSC_CHECK refuses a sample whose RDTSC
 	 * came before this point and its VMCALL after (vmm/dev/hypercall.c). */
@@ -171,24 +171,33 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 	return true;
 }
 
-void vcpu_put(struct vcpu *v, bool stay, bool handed)
+static void vcpu_clear(struct vcpu *v)
 {
 	uint64_t pa = virt_to_phys(v->vmcs);
-	uint32_t me = this_cpu()->cpu_id;
 
-	assert(v->loaded_on == (int32_t)me);
-	if (!handed)
+	assert(v->loaded_on == (int32_t)this_cpu()->cpu_id);
+	VMX_CHECK("vmclear", pa, vmclear(pa));
+	v->loaded_on = -1;
+	v->launched = false;
+	this_cpu()->current_vcpu = NULL;
+}
+
+void vcpu_clear_handed(struct vcpu *v)
+{
+	vcpu_leaving(v);
+	vcpu_clear(v);
+	/* the pCPU it was handed to may VMPTRLD it now (vcpu_load) */
+	__atomic_store_n(&v->handover, HANDOVER_VMCS_FREE, __ATOMIC_RELEASE);
+}
+
+void vcpu_put(struct vcpu *v, bool stay, bool handed)
+{
+	if (!handed) {
 		vcpu_leaving(v);
-	if (!stay || v->vm->state != VM_RUNNING) {
-		VMX_CHECK("vmclear", pa, vmclear(pa));
-		v->loaded_on = -1;
-		v->launched = false;
-		this_cpu()->current_vcpu = NULL;
-		/* the pCPU it was handed to may VMPTRLD it now (vcpu_load) */
-		if (handed)
-			__atomic_store_n(&v->handover, HANDOVER_VMCS_FREE, __ATOMIC_RELEASE);
+		if (!stay || v->vm->state != VM_RUNNING)
+			vcpu_clear(v);
+		/* (otherwise active here until its next slice, here) */
 	}
-	/* (otherwise active here until its next slice, here) */
 	v->regs.cr2 = read_cr2();
 	guest_fpu_put(v);
 	if (v->vm->flaw != FLAW_STALE_SWAPGS)   /* SWAPGS: see msrs_load */
@@ -284,6 +293,9 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		cpuset_add(&v->entry_checked, here);
 	if (v->vm->state == VM_RUNNING) {
 		int r = vmx_run(&v->regs, v->launched, vmm_handle_exit);
+		if (v->handover != HANDOVER_DONE)
+			return true;   /* handed over and VMCLEARed at its last exit
+					* (vmm/sched.c:handoff_early): not ours now */
 		if (r != 0)
 			vmm_entry_failed(v, r);     /* VMLAUNCH/VMRESUME failed */
 		else if (!(v->exit_reason & EXIT_REASON_FAILED_VMENTRY))

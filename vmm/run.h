@@ -31,12 +31,18 @@ static inline void vcpu_leaving(struct vcpu *v)
 	v->last_pcpu = (int32_t)me;
 }
 
+/* v was just put in an idle pCPU's slot (vmm/sched.c:handoff_early): 
+ * vcpu_leaving, VMCLEAR here, then HANDOVER_VMCS_FREE. vcpu_put with
+ * handed saves the rest. */
+void vcpu_clear_handed(struct vcpu *v);
+
 /* Put v away after its slice: VMCLEAR here, unless stay says its next slice
  * runs on this pCPU too (migrate=off), in which case its VMCS stays active
  * here and the next load skips what only a move needs. handed: the
- * scheduler already gave it to an idle pCPU (after vcpu_leaving), which
- * loads it as soon as the VMCLEAR is done: everything else is saved after
- * it (v->handover). */
+ * scheduler already gave it to an idle pCPU and VMCLEARed it
+ * (vcpu_clear_handed); that pCPU is loading it, and waits for what this
+ * saves now (CR2, the FPU/XSAVE state, DR0-DR3/DR6, KERNEL_GS_BASE:
+ * HANDOVER_DONE). */
 void vcpu_put(struct vcpu *v, bool stay, bool handed);
 
 #endif

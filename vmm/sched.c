@@ -28,8 +28,10 @@
 #include "vmm/options.h"
 #include "kernel/percpu.h"
 #include "lib/printf.h"
+#include "vmm/exit.h"
 #include "vmm/host_events.h"
 #include "vmm/run.h"
+#include "vmm/snap.h"
 #include "vmm/report.h"
 #include "vmm/core/vcpu.h"
 #include "vmm/dev/io.h"
@@ -252,12 +254,12 @@ static bool handoff_early(struct vcpu *v, uint32_t me)
 {
 	if (v->halted || v->parked || v->sleeping || v->to_wait_sipi)
 		return false;           /* this pCPU's own fields while v runs here */
+	snap_check_trigger(v);      /* (vcpu_run_slice's, which it skips once v is handed) */
 	spin_lock(&vcpu_state_lock);
 	uint64_t rng_before = rng_state;
 	int32_t next = v->vm->state == VM_ENDED ? -1 : next_pcpu_for(v, me);
 	bool handed = next >= 0 && PEEK(idle[next]) && !handoff[next];
 	if (handed) {
-		vcpu_leaving(v);        /* what the next pCPU reads first */
 		v->next_pcpu = next;
 		v->handover = HANDOVER_STARTED;
 		idle[next] = false;     /* v stays RUNNING, reserved for pCPU next */
@@ -266,7 +268,16 @@ static bool handoff_early(struct vcpu *v, uint32_t me)
 		rng_state = rng_before; /* give_back draws it again: the same sequence */
 	}
 	spin_unlock(&vcpu_state_lock);
+	if (handed)
+		vcpu_clear_handed(v);   /* while pCPU next starts on it */
 	return handed;
+}
+
+/* exit_slice_end_hook (vmm/exit.h): the handoff from the exit that ends
+ * the slice, before that exit even returns to vcpu_run_slice. */
+static void slice_end_handoff(struct vcpu *v)
+{
+	handoff_early(v, this_cpu()->cpu_id);
 }
 
 /* What a vCPU was doing when its VM's deadline passed (under vcpu_state_lock). */
@@ -450,7 +461,10 @@ static void sched_loop(void *arg)
 		if (v) {
 			bool handed = false;
 			if (vcpu_run_slice(v, hv_opts.slice, every_exit)) {
-				handed = !stay && handoff_early(v, me);
+				/* handed over at its last exit already (slice_end_handoff),
+				 * or now */
+				handed = v->handover != HANDOVER_DONE ||
+					 (!stay && handoff_early(v, me));
 				vcpu_put(v, stay, handed);
 			}
 			if (!handed)
@@ -528,6 +542,7 @@ bool sched_run_all(void)
 		vmx_ctls.ack_intr && ncpus > 1 ? "on" : "off");
 
 	vcpu_kicks_enabled = vmx_ctls.ack_intr && ncpus > 1;
+	exit_slice_end_hook = hv_opts.migrate == MIGRATE_OFF || ncpus == 1 ? NULL : slice_end_handoff;
 	for (uint32_t cpu = 1; cpu < ncpus; cpu++)
 		smp_call(cpu, sched_loop, NULL);
 	sched_loop(NULL);
