@@ -246,7 +246,7 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 	if (!vcpu_load(v, slice_ticks, every_exit))
 		return false;               /* the VM ended: its VMCS is not current here */
 	if (snap_on_load(v))
-		return true;                   /* its VM is being saved: copied, not run */
+		return true;                /* its VM is being saved: copied, not run */
 	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
 		take_init(v);
 	if (v->to_wait_sipi)
@@ -259,7 +259,7 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 	}
 	lapic_timer_load(v);
 	if ((v->halted || v->parked) && !vcpu_hlt_resume(v))
-		return true;               /* nothing to take yet: back to sleep */
+		return true;            /* nothing to take yet: back to sleep */
 	/* With "save VMX-preemption timer value" off, exits leave this field
 	 * alone and every entry restarts the timer from it (vmm/inject.c
 	 * shortens it while the APIC timer is armed). */
