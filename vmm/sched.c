@@ -55,11 +55,12 @@ static uint32_t next_scan[MAX_CPUS];  /* round-robin start point per pCPU */
  * next pCPU fixed) is marked RUNNING and put in that pCPU's slot, which the
  * idle loop reads first: the idle pCPU takes it without the lock and
  * without a scan. Only idle pCPUs get one, so a handoff never jumps ahead
- * of vCPUs already waiting for a busy pCPU. give_back fills a slot only
- * when it is empty, under vcpu_state_lock; the slot's own pCPU empties it
- * and sets and clears its idle[] entry without the lock: a stale false
- * only means the vCPU is found by pick() instead, and a stale true lasts
- * only until that pCPU takes what is in its slot.
+ * of vCPUs already waiting for a busy pCPU. A slot is filled only when it
+ * is empty, by a compare-and-exchange (slot_fill: give_back under
+ * vcpu_state_lock, handoff_early from a slice's last exit without it); the
+ * slot's own pCPU empties it and sets and clears its idle[] entry without
+ * the lock: a stale false only means the vCPU is found by pick() instead,
+ * and a stale true lasts only until that pCPU takes what is in its slot.
  */
 static bool idle[MAX_CPUS];
 static struct vcpu *handoff[MAX_CPUS];
@@ -75,8 +76,9 @@ static uint64_t rng_next(void)
 	return z ^ (z >> 31);
 }
 
-/* Where v may run after leaving pCPU `from` (under vcpu_state_lock). */
-static int32_t next_pcpu_for(struct vcpu *v, uint32_t from)
+/* Where v may run after leaving pCPU `from` (under vcpu_state_lock for
+ * migrate=random, whose generator is shared). */
+static inline int32_t next_pcpu_for(struct vcpu *v, uint32_t from)
 {
 	switch (hv_opts.migrate) {
 	case MIGRATE_OFF:
@@ -208,6 +210,22 @@ static struct vcpu *pick(uint32_t me)
 	return found;
 }
 
+/* Put v in idle pCPU next's empty slot: false when next is not idle or
+ * its slot is taken. A compare-and-exchange, because handoff_early fills
+ * slots without vcpu_state_lock (and give_back with it). */
+static bool slot_fill(int32_t next, struct vcpu *v)
+{
+	struct vcpu *empty = NULL;
+
+	if (!PEEK(idle[next]) || PEEK(handoff[next]))
+		return false;
+	if (!__atomic_compare_exchange_n(&handoff[next], &empty, v, false,
+					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return false;
+	__atomic_store_n(&idle[next], false, __ATOMIC_RELAXED);
+	return true;
+}
+
 static void give_back(struct vcpu *v, uint32_t me)
 {
 	spin_lock(&vcpu_state_lock);
@@ -230,11 +248,10 @@ static void give_back(struct vcpu *v, uint32_t me)
 			v->to_wait_sipi = false;
 			if (!v->pending_sipi)
 				v->state = VCPU_WAIT_SIPI;
-		} else if (next >= 0 && PEEK(idle[next]) && !handoff[next] &&
-			   !v->halted && !v->parked && !v->sleeping) {
+		} else if (next >= 0 && !v->halted && !v->parked && !v->sleeping) {
 			v->state = VCPU_RUNNING;     /* reserved for pCPU next */
-			idle[next] = false;
-			__atomic_store_n(&handoff[next], v, __ATOMIC_RELEASE);
+			if (!slot_fill(next, v))
+				v->state = VCPU_RUNNABLE;
 		}
 	}
 	spin_unlock(&vcpu_state_lock);
@@ -243,34 +260,45 @@ static void give_back(struct vcpu *v, uint32_t me)
 /*
  * The direct handoff decided before the put: a vCPU that ends its slice
  * plainly runnable, whose next pCPU is idle with an empty slot, goes into
- * that slot now, still RUNNING, and its old pCPU puts it away after that
- * (vmm/run.c:vcpu_put with handed): the idle pCPU loads it meanwhile,
- * waiting only for the VMCLEAR before its VMPTRLD and for the rest of the
- * put before the registers (v->handover). The decision is give_back's,
- * under the same lock; anything else (its VM ended, it sleeps, halted,
- * took an INIT, its next pCPU is busy) is given back after the put.
+ * that slot now, still RUNNING, and only then does its old pCPU put it
+ * away: VMCLEAR at once (vmm/run.c:vcpu_clear_handed), the registers after
+ * (vcpu_put with handed). The idle pCPU loads it meanwhile, waiting only
+ * for the VMCLEAR before its VMPTRLD and for the rest before the registers
+ * (v->handover). Anything else (its VM ended, it sleeps, halted, took an
+ * INIT, its next pCPU is busy) is given back after the put (give_back).
+ * Without vcpu_state_lock: v is this pCPU's while it is RUNNING here, the
+ * slot is filled by a compare-and-exchange, and rr and every-exit need no
+ * shared state; migrate=random draws under the lock, as give_back does.
  */
 static bool handoff_early(struct vcpu *v, uint32_t me)
 {
-	if (v->halted || v->parked || v->sleeping || v->to_wait_sipi)
-		return false;           /* this pCPU's own fields while v runs here */
+	int32_t next;
+	bool handed;
+
+	if (v->halted || v->parked || v->sleeping || v->to_wait_sipi ||
+	    PEEK(v->vm->state) == VM_ENDED)
+		return false;
 	snap_check_trigger(v);      /* (vcpu_run_slice's, which it skips once v is handed) */
-	spin_lock(&vcpu_state_lock);
-	uint64_t rng_before = rng_state;
-	int32_t next = v->vm->state == VM_ENDED ? -1 : next_pcpu_for(v, me);
-	bool handed = next >= 0 && PEEK(idle[next]) && !handoff[next];
-	if (handed) {
-		v->next_pcpu = next;
-		v->handover = HANDOVER_STARTED;
-		idle[next] = false;     /* v stays RUNNING, reserved for pCPU next */
-		__atomic_store_n(&handoff[next], v, __ATOMIC_RELEASE);
+	v->handover = HANDOVER_STARTED;
+	if (hv_opts.migrate != MIGRATE_RANDOM) {
+		next = next_pcpu_for(v, me);
+		handed = next >= 0 && slot_fill(next, v);
 	} else {
-		rng_state = rng_before; /* give_back draws it again: the same sequence */
+		spin_lock(&vcpu_state_lock);
+		uint64_t rng_before = rng_state;
+		next = next_pcpu_for(v, me);
+		handed = slot_fill(next, v);
+		if (!handed)
+			rng_state = rng_before;   /* give_back draws it again: the same sequence */
+		spin_unlock(&vcpu_state_lock);
 	}
-	spin_unlock(&vcpu_state_lock);
-	if (handed)
-		vcpu_clear_handed(v);   /* while pCPU next starts on it */
-	return handed;
+	if (!handed) {
+		v->handover = HANDOVER_DONE;
+		return false;
+	}
+	v->next_pcpu = next;
+	vcpu_clear_handed(v);       /* while pCPU next starts on it */
+	return true;
 }
 
 /* exit_slice_end_hook (vmm/exit.h): the handoff from the exit that ends
