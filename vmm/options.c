@@ -28,6 +28,7 @@ enum option_index { OPT_CRASH, OPT_WATCHDOG, OPT_BREAK, OPT_CPUS, OPT_SKEW, OPT_
 		    OPT_SLEEP_MAX,
 		    OPT_OUT_MAX,
 		    OPT_CONSOLE_IN,
+		    OPT_HANDOVER_DELAY,
 		    NUM_OPTIONS };
 
 static const char *const cpu_tables_choices[] = { "auto", "mp", NULL };
@@ -84,6 +85,8 @@ static const struct opt_desc option_table[NUM_OPTIONS] = {
 			    .help = "longest HC_SLEEP in guest TSC ticks; a longer one ends early (default 2^32; 0: no cap)" },
 	[OPT_OUT_MAX] = { .key = "out_max", .type = OPT_UINT, .min = 0, .max = UINT64_MAX,
 			  .help = "console bytes each VM may print; the rest is dropped and counted (default 1M; 0: no budget)" },
+	[OPT_HANDOVER_DELAY] = { .key = "handover_delay", .type = OPT_UINT, .min = 0, .max = 1000000,
+				 .help = "test aid: on every handover of a moving vCPU, its old pCPU waits N PAUSEs before its VMCLEAR and N more before it saves the registers (default 0)" },
 	[OPT_CONSOLE_IN] = { .key = "console_in", .type = OPT_STRING,
 			     .help = "which VM's COM1 receives what arrives on the console's serial port: vmN (default vm0) or off" },
 };
@@ -251,6 +254,8 @@ bool options_parse(const char *cmdline)
 		hv_opts.sleep_max = vals[OPT_SLEEP_MAX].u;
 	if (vals[OPT_OUT_MAX].set)
 		hv_opts.out_max = vals[OPT_OUT_MAX].u;
+	if (vals[OPT_HANDOVER_DELAY].set)
+		hv_opts.handover_delay = (uint32_t)vals[OPT_HANDOVER_DELAY].u;
 	if (vals[OPT_CONSOLE_IN].set && !parse_console_in(vals[OPT_CONSOLE_IN].str, err, sizeof(err))) {
 		kprintf("[hv] error: bad command line: %s\n", err);
 		return false;

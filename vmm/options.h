@@ -66,6 +66,8 @@ struct hv_options {
 	bool contract;                /* contract=on: hidden features fault (vmm/dev/features.c) */
 	uint64_t sleep_max;           /* sleep_max=: longest HC_SLEEP, guest ticks; 0 = no cap */
 	uint64_t out_max;             /* out_max=: console bytes per VM; 0 = no budget */
+	uint32_t handover_delay;      /* handover_delay=N: PAUSEs the old pCPU of a handover waits
+				       * before its VMCLEAR and before its saves (test aid) */
 	enum apicv_level apicv;       /* apicv=: how much of the guest's APIC the CPU virtualizes */
 	int32_t console_in;           /* console_in=vmN: the VM whose COM1 gets the console's input; -1: off */
 };

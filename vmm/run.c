@@ -119,8 +119,11 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 			msrs = true;  /* another vCPU ran here meanwhile */
 		}
 	} else {
-		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) == HANDOVER_STARTED)
+		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) == HANDOVER_STARTED) {
+			if (v->vm->flaw == FLAW_HANDOVER_NO_WAIT)
+				break;  /* a negative control: the check below must catch it */
 			cpu_relax();
+		}
 		if (v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me) {
 			/* Off any pCPU since the exit that made it leave the last
 			 * one: both instants on the reference timeline. */
@@ -162,8 +165,11 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 	v->leave_tsc = every_exit ? 0 : MIN(slice_end, v->watchdog_deadline);
 
 	/* What the old pCPU saved last, once it has. */
-	while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) != HANDOVER_DONE)
+	while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) != HANDOVER_DONE) {
+		if (v->vm->flaw == FLAW_HANDOVER_EARLY_REGS)
+			break;          /* a negative control: the guest must see stale registers */
 		cpu_relax();
+	}
 	if (msrs)
 		msrs_load(v, me);
 	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
@@ -182,9 +188,18 @@ static void vcpu_clear(struct vcpu *v)
 	this_cpu()->current_vcpu = NULL;
 }
 
+/* handover_delay= (a test aid): widen the window in which the pCPU the
+ * vCPU was handed to must wait for this one. */
+static void handover_delay(void)
+{
+	for (uint32_t i = 0; i < hv_opts.handover_delay; i++)
+		cpu_relax();
+}
+
 void vcpu_clear_handed(struct vcpu *v)
 {
 	vcpu_leaving(v);
+	handover_delay();
 	vcpu_clear(v);
 	/* the pCPU it was handed to may VMPTRLD it now (vcpu_load) */
 	__atomic_store_n(&v->handover, HANDOVER_VMCS_FREE, __ATOMIC_RELEASE);
@@ -197,6 +212,8 @@ void vcpu_put(struct vcpu *v, bool stay, bool handed)
 		if (!stay || v->vm->state != VM_RUNNING)
 			vcpu_clear(v);
 		/* (otherwise active here until its next slice, here) */
+	} else {
+		handover_delay();
 	}
 	v->regs.cr2 = read_cr2();
 	guest_fpu_put(v);

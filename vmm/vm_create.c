@@ -114,7 +114,9 @@ enum guest_opt { GOPT_MEM, GOPT_TSC_KHZ, GOPT_VCPUS, GOPT_TSC, GOPT_CPUID_HIDE, 
 static const char *const flaw_choices[] = {    /* enum vm_flaw */
 	[FLAW_NONE] = "none", [FLAW_DROP_VECTORING] = "drop-vectoring",
 	[FLAW_NMI_NO_WAKE] = "nmi-no-wake", [FLAW_DIVIDE] = "divide",
-	[FLAW_STALE_SWAPGS] = "stale-swapgs", [NUM_FLAWS] = NULL,
+	[FLAW_STALE_SWAPGS] = "stale-swapgs", [FLAW_HANDOVER_NO_WAIT] = "handover-no-wait",
+	[FLAW_HANDOVER_EARLY_REGS] = "handover-early-regs",
+	[NUM_FLAWS] = NULL,
 };
 
 static const struct opt_desc guest_opts[NUM_GOPTS] = {
@@ -131,7 +133,7 @@ static const struct opt_desc guest_opts[NUM_GOPTS] = {
 			      .help = "test aid: the Nth frame allocation after this VM's RAM fails (0: none)" },
 	[GOPT_FLAW] = { .key = "flaw", .type = OPT_ENUM, .choices = flaw_choices,
 			.help = "a deliberate defect for this VM, for negative controls: drop-vectoring, "
-				"nmi-no-wake, divide, stale-swapgs" },
+				"nmi-no-wake, divide, stale-swapgs, handover-no-wait, handover-early-regs" },
 };
 
 static char cpuid_hide[OPT_VALUE_MAX + 1];

@@ -14,6 +14,10 @@
 #            figure and by the guest's own. The same properties must fail for the percpu VM of
 #            the same boot, or they could not tell kvm2633 apart.
 # Every warp check also needs the lock to have changed hands between CPUs (handoffs > 0).
+# A move to an idle pCPU is a handover (docs/performance.md, "Slice ends and moves"): the new pCPU
+# must wait for the old one's VMCLEAR before its VMPTRLD, and for its saves before it loads the
+# registers. handover_delay= widens both windows on every move: the waits must hold under it, and
+# each wait left out (flaw=handover-no-wait, flaw=handover-early-regs) must be caught.
 # Skews are injected in both directions, on 2 and 4 pCPUs; a boot runs 2 VMs with 2 vCPUs each
 # on 2 pCPUs, and a last one shows the warp detector firing on 2 pCPUs under tsc=none.
 #
@@ -49,6 +53,14 @@ cv_bg warpfire --emu bochs --cpus 2 --timeout $T2 --hv "skew=0,+1000000 migrate=
   --guest "$(warp 2 none backward)" \
   --guest "$G/migrate.elf hv=1 mem=16M tsc=percpu expect=monotonic swapgs=1 flaw=stale-swapgs"
 cv_wait mixed4 warpfire
+HANDOVER="migrate=rr slice=$SLICE handover_delay=2000"
+cv_bg handover --emu bochs --cpus 2 --timeout $T2 --hv "$HANDOVER" --guest "$(mig percpu monotonic)"
+cv_bg handover-nowait --emu bochs --cpus 2 --timeout $T2 --hv "$HANDOVER" \
+  --guest "$(mig percpu monotonic) flaw=handover-no-wait"
+cv_wait handover handover-nowait
+cv_bg handover-regs --emu bochs --cpus 2 --timeout $T2 --hv "$HANDOVER" \
+  --guest "$(mig percpu monotonic) flaw=handover-early-regs"
+cv_wait handover-regs
 
 # ---- log parsing ----
 log() { tr -d '\r' <"$(cv_log "$1")" 2>/dev/null; }
@@ -227,6 +239,25 @@ want_log '^\[hv\] vm1: flaw=stale-swapgs' 'the flaw announced for vm1'
 want_log '^\[vm1\] FAIL: migrate: swapgs: after [1-9][0-9]* migration' "vm1's stale KERNEL_GS_BASE caught"
 want_log '^\[vm1\] PASS: migrate: TSC never went backwards' 'the rest of vm1 unaffected'
 end "$(log warpfire | grep -aEo '^\[vm1\] FAIL: migrate: swapgs: .*' | sed 's/^\[vm1\] FAIL: migrate: swapgs: //')"
+
+begin handover-waits-hold-under-delay handover
+want_rc 0
+want_log '^RESULT: PASS' 'RESULT: PASS with the old pCPU of every move slowed down'
+want_log "^\[vm0\] PASS: migrate: swapgs: after [0-9]{4,} migration" 'KERNEL_GS_BASE kept over >= 1000 moves'
+want_log '^\[vm0\] PASS: migrate: TSC never went backwards' 'TSC monotonic'
+end "$(log handover | grep -aEo '^\[hv\] vm0 vcpu0 tsc: policy percpu, migrations [0-9]+' | grep -Eo 'migrations [0-9]+')"
+
+begin negative-control-handover-no-wait-caught handover-nowait
+want_log '^\[hv\] vm0: flaw=handover-no-wait' 'the flaw announced'
+want_log 'VM entry failed: VMCS still active on pcpu [0-9]+: it must be VMCLEARed there before VMPTRLD' \
+  'the VMPTRLD of a VMCS still active on the old pCPU refused by name'
+want_nolog '^\[vm0\] RESULT: PASS' 'no PASS for the flawed VM'
+end "$(log handover-nowait | grep -aEo 'VMCS still active on pcpu [0-9]+[^(]*' | head -n 1)"
+
+begin negative-control-handover-early-regs-caught handover-regs
+want_log '^\[hv\] vm0: flaw=handover-early-regs' 'the flaw announced'
+want_log '^\[vm0\] FAIL: migrate: swapgs: after [1-9][0-9]* migration' 'registers loaded before the old pCPU saved them caught'
+end "$(log handover-regs | grep -aEo '^\[vm0\] FAIL: migrate: swapgs: .*' | sed 's/^\[vm0\] FAIL: migrate: swapgs: //')"
 
 begin skew-table-4cpu mixed4
 for i in 1 2 3; do want_log "^\[hv\] tsc: pcpu $i skew " "skew line for pcpu $i"; done

@@ -36,6 +36,9 @@ enum vm_flaw {
 	FLAW_NMI_NO_WAKE,             /* an NMI does not wake a vCPU halted with IF = 0 */
 	FLAW_DIVIDE,                  /* the APIC timer counts at divide 1 whatever TDCR says */
 	FLAW_STALE_SWAPGS,            /* KERNEL_GS_BASE is not read back when the vCPU leaves */
+	FLAW_HANDOVER_NO_WAIT,        /* a pCPU handed the vCPU loads it without waiting for the
+				       * old pCPU's VMCLEAR (vmm/run.c:vcpu_load) */
+	FLAW_HANDOVER_EARLY_REGS,     /* ... or for the old pCPU's saves (CR2, FPU, DRs, KGS) */
 	NUM_FLAWS
 };
 
