@@ -148,10 +148,10 @@ int main(int argc, char **argv)
 	if (!cal_ok || !start_tick(&cal, period_tsc, &count, &div))
 		report_abort("rtos: no periodic tick of %lu TSC ticks", period_tsc);
 	uint64_t tsc_start = rdtsc_ordered(), tick_start = ticks;
+	irq_enable();           /* before the line below: a tick that waits behind another is lost */
 	printf("rtos: TSC %lu kHz (%s); tick %ld Hz = %lu TSC ticks = %u APIC counts at divide %u\n",
 	       khz, tsc_khz_source(), hz, period_tsc, count, div);
 
-	irq_enable();
 	nanosleep(1);                           /* start on a tick boundary */
 	uint64_t slept_ticks = sleep_ticks((uint64_t)sleep_ns);
 	uint64_t bound = (slept_ticks - 1) * period_tsc;
