@@ -32,6 +32,8 @@ struct percpu {
 	struct vcpu *fpu_owner;       /* the vCPU whose FPU and debug registers are loaded here
 				       * (vmm/core/guest_fpu.c), or NULL */
 	uint64_t xcr0;                /* XCR0 as last written here (kernel/fpu.c) */
+	struct vcpu *handed_over;     /* the vCPU this pCPU handed to an idle one at its last
+				       * exit and is still putting away (vmm/sched.c), or NULL */
 };
 
 extern struct percpu percpu[MAX_CPUS];

@@ -219,8 +219,15 @@ void vcpu_put(struct vcpu *v, bool stay, bool handed)
 	guest_fpu_put(v);
 	if (v->vm->flaw != FLAW_STALE_SWAPGS)   /* SWAPGS: see msrs_load */
 		v->msrs[TMSR_KERNEL_GS_BASE] = rdmsr(MSR_IA32_KERNEL_GS_BASE);
-	if (handed)
-		__atomic_store_n(&v->handover, HANDOVER_DONE, __ATOMIC_RELEASE);
+	if (handed) {
+		/* From VMCS_FREE only: the new pCPU waits for DONE before the
+		 * vCPU can run, let alone be handed over again (a pCPU that did
+		 * not wait, flaw=handover-early-regs, must not have a later
+		 * handover's STARTED overwritten). */
+		uint32_t freed = HANDOVER_VMCS_FREE;
+		__atomic_compare_exchange_n(&v->handover, &freed, HANDOVER_DONE, false,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
 }
 
 /* The software VM-entry checker on the current VMCS: false (after the
@@ -310,7 +317,7 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		cpuset_add(&v->entry_checked, here);
 	if (v->vm->state == VM_RUNNING) {
 		int r = vmx_run(&v->regs, v->launched, vmm_handle_exit);
-		if (v->handover != HANDOVER_DONE)
+		if (this_cpu()->handed_over == v)
 			return true;   /* handed over and VMCLEARed at its last exit
 					* (vmm/sched.c:handoff_early): not ours now */
 		if (r != 0)

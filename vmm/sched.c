@@ -297,6 +297,8 @@ static bool handoff_early(struct vcpu *v, uint32_t me)
 		return false;
 	}
 	v->next_pcpu = next;
+	this_cpu()->handed_over = v;  /* this pCPU's own record, not v's: a pCPU that ran v
+				       * since must not take v->handover for it */
 	vcpu_clear_handed(v);       /* while pCPU next starts on it */
 	return true;
 }
@@ -491,9 +493,10 @@ static void sched_loop(void *arg)
 			if (vcpu_run_slice(v, hv_opts.slice, every_exit)) {
 				/* handed over at its last exit already (slice_end_handoff),
 				 * or now */
-				handed = v->handover != HANDOVER_DONE ||
+				handed = this_cpu()->handed_over == v ||
 					 (!stay && handoff_early(v, me));
 				vcpu_put(v, stay, handed);
+				this_cpu()->handed_over = NULL;
 			}
 			if (!handed)
 				give_back(v, me);
