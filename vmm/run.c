@@ -145,6 +145,14 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		}
 		VMX_CHECK("vmptrld", pa, vmptrld(pa));
 		v->loaded_on = (int32_t)me;
+		/* vcpu_kick's other half: a poster ORs its event into ev_pending
+		 * (a locked instruction), then reads loaded_on; this pCPU stores
+		 * loaded_on, then reads ev_pending before the entry
+		 * (vcpu_prepare_entry). x86 may let a load pass an earlier store
+		 * (SDM Vol. 3A, "Memory Ordering in P6 and More Recent Processor
+		 * Families"), and then neither side would see the other: the
+		 * event would wait for the vCPU's next exit. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		cpu->current_vcpu = v;
 		if (v->host_state_cpu != (int32_t)me) {
 			vmcs_write_host_state();

@@ -88,8 +88,10 @@ void vcpu_kick(struct vcpu *target)
 {
 	/* The poster stored the event before this load (both under a lock
 	 * the target also takes before it enters: the APIC's, or the
-	 * atomic ev_pending), so either the target sees the event before its
-	 * entry, or we see where it is loaded and interrupt it. */
+	 * atomic ev_pending), and the target fences its store of loaded_on
+	 * before it reads ev_pending (vmm/run.c:vcpu_load), so either the
+	 * target sees the event before its entry, or we see where it is
+	 * loaded and interrupt it. */
 	int32_t cpu = __atomic_load_n(&target->loaded_on, __ATOMIC_ACQUIRE);
 
 	if (cpu < 0 || !vcpu_kicks_enabled || (uint32_t)cpu == this_cpu()->cpu_id)
