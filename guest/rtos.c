@@ -190,6 +190,7 @@ int main(int argc, char **argv)
 	apic_timer_stop();
 	irq_disable();
 
+	uint64_t loop_counted = tick1 - tick0, loop_expected = (tsc1 - tsc0) / period_tsc;
 	uint64_t counted = tick_end - tick_start;
 	uint64_t expected = now > tsc_start ? (now - tsc_start) / period_tsc : 0;
 	uint64_t diff = counted > expected ? counted - expected : expected - counted;
@@ -208,7 +209,7 @@ int main(int argc, char **argv)
 		       "as expected without compensation", backward, n, max_backward);
 		report_info("rtos: %lu sleeps shorter than %lu ticks; %lu ticks counted, %lu expected "
 			    "(%lu and %lu over the loop)", shorts, bound, counted, expected,
-			    tick1 - tick0, (tsc1 - tsc0) / period_tsc);
+			    loop_counted, loop_expected);
 		report_summary();
 	}
 	report(backward == 0, "rtos: t2 >= t1 around every nanosleep(%ld ns) (%lu backward, "
@@ -217,6 +218,6 @@ int main(int argc, char **argv)
 	       "%lu shorter)", bound, slept_ticks, shorts);
 	report(rate_ok, "rtos: %lu ticks counted over %lu TSC ticks since the timer started, %lu "
 	       "expected (within %d + %ld%%; %lu and %lu over the loop)", counted, now - tsc_start,
-	       expected, TICK_SLACK, tol, tick1 - tick0, (tsc1 - tsc0) / period_tsc);
+	       expected, TICK_SLACK, tol, loop_counted, loop_expected);
 	report_summary();
 }

@@ -196,6 +196,18 @@ static void vcpu_clear(struct vcpu *v)
 	this_cpu()->current_vcpu = NULL;
 }
 
+/* What the next pCPU needs first of a vCPU that leaves this one: its guest
+ * TSC at the put (vtsc_put), the exit on the reference timeline, this pCPU
+ * as its last. */
+static void vcpu_leaving(struct vcpu *v)
+{
+	uint32_t me = this_cpu()->cpu_id;
+
+	vtsc_put(&v->clock);
+	v->put_ref = host_to_ref(me, v->regs.exit_tsc);
+	v->last_pcpu = (int32_t)me;
+}
+
 /* handover_delay= (a test aid): widen the window in which the pCPU the
  * vCPU was handed to must wait for this one. */
 static void handover_delay(void)
@@ -206,6 +218,9 @@ static void handover_delay(void)
 
 void vcpu_clear_handed(struct vcpu *v)
 {
+	/* this pCPU's own record, not v's: a pCPU that ran v since must not
+	 * take v->handover for it (vcpu_run_slice, vcpu_put) */
+	this_cpu()->handed_over = v;
 	vcpu_leaving(v);
 	handover_delay();
 	vcpu_clear(v);
@@ -213,8 +228,10 @@ void vcpu_clear_handed(struct vcpu *v)
 	__atomic_store_n(&v->handover, HANDOVER_VMCS_FREE, __ATOMIC_RELEASE);
 }
 
-void vcpu_put(struct vcpu *v, bool stay, bool handed)
+bool vcpu_put(struct vcpu *v, bool stay)
 {
+	bool handed = this_cpu()->handed_over == v;
+
 	if (!handed) {
 		vcpu_leaving(v);
 		if (!stay || v->vm->state != VM_RUNNING)
@@ -235,7 +252,9 @@ void vcpu_put(struct vcpu *v, bool stay, bool handed)
 		uint32_t freed = HANDOVER_VMCS_FREE;
 		__atomic_compare_exchange_n(&v->handover, &freed, HANDOVER_DONE, false,
 					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+		this_cpu()->handed_over = NULL;
 	}
+	return handed;
 }
 
 /* The software VM-entry checker on the current VMCS: false (after the

@@ -258,26 +258,28 @@ static void give_back(struct vcpu *v, uint32_t me)
 }
 
 /*
- * The direct handoff decided before the put: a vCPU that ends its slice
- * plainly runnable, whose next pCPU is idle with an empty slot, goes into
- * that slot now, still RUNNING, and only then does its old pCPU put it
- * away: VMCLEAR at once (vmm/run.c:vcpu_clear_handed), the registers after
- * (vcpu_put with handed). The idle pCPU loads it meanwhile, waiting only
- * for the VMCLEAR before its VMPTRLD and for the rest before the registers
- * (v->handover). Anything else (its VM ended, it sleeps, halted, took an
- * INIT, its next pCPU is busy) is given back after the put (give_back).
- * Without vcpu_state_lock: v is this pCPU's while it is RUNNING here, the
- * slot is filled by a compare-and-exchange, and rr and every-exit need no
- * shared state; migrate=random draws under the lock, as give_back does.
+ * exit_slice_end_hook (vmm/exit.h): the direct handoff, decided at the exit
+ * that ends a slice, before the put. A vCPU that ends its slice plainly
+ * runnable, whose next pCPU is idle with an empty slot, goes into that slot
+ * now, still RUNNING, and only then does its old pCPU put it away: VMCLEAR
+ * at once (vmm/run.c:vcpu_clear_handed), the registers after (vcpu_put).
+ * The idle pCPU loads it meanwhile, waiting only for the VMCLEAR before its
+ * VMPTRLD and for the rest before the registers (v->handover). Anything
+ * else (its VM ended, it sleeps, halted, took an INIT, its next pCPU is
+ * busy) is given back after the put (give_back). Without vcpu_state_lock:
+ * v is this pCPU's while it is RUNNING here, the slot is filled by a
+ * compare-and-exchange, and rr and every-exit need no shared state;
+ * migrate=random draws under the lock, as give_back does.
  */
-static bool handoff_early(struct vcpu *v, uint32_t me)
+static void handoff_early(struct vcpu *v)
 {
+	uint32_t me = this_cpu()->cpu_id;
 	int32_t next;
 	bool handed;
 
 	if (v->halted || v->parked || v->sleeping || v->to_wait_sipi ||
 	    PEEK(v->vm->state) == VM_ENDED)
-		return false;
+		return;
 	snap_check_trigger(v);      /* (vcpu_run_slice's, which it skips once v is handed) */
 	v->handover = HANDOVER_STARTED;
 	if (hv_opts.migrate != MIGRATE_RANDOM) {
@@ -294,20 +296,10 @@ static bool handoff_early(struct vcpu *v, uint32_t me)
 	}
 	if (!handed) {
 		v->handover = HANDOVER_DONE;
-		return false;
+		return;
 	}
 	v->next_pcpu = next;
-	this_cpu()->handed_over = v;  /* this pCPU's own record, not v's: a pCPU that ran v
-				       * since must not take v->handover for it */
 	vcpu_clear_handed(v);       /* while pCPU next starts on it */
-	return true;
-}
-
-/* exit_slice_end_hook (vmm/exit.h): the handoff from the exit that ends
- * the slice, before that exit even returns to vcpu_run_slice. */
-static void slice_end_handoff(struct vcpu *v)
-{
-	handoff_early(v, this_cpu()->cpu_id);
 }
 
 /* What a vCPU was doing when its VM's deadline passed (under vcpu_state_lock). */
@@ -489,16 +481,8 @@ static void sched_loop(void *arg)
 				continue;
 		}
 		if (v) {
-			bool handed = false;
-			if (vcpu_run_slice(v, hv_opts.slice, every_exit)) {
-				/* handed over at its last exit already (slice_end_handoff),
-				 * or now */
-				handed = this_cpu()->handed_over == v ||
-					 (!stay && handoff_early(v, me));
-				vcpu_put(v, stay, handed);
-				this_cpu()->handed_over = NULL;
-			}
-			if (!handed)
+			/* (not when it was handed over at its last exit: handoff_early) */
+			if (!vcpu_run_slice(v, hv_opts.slice, every_exit) || !vcpu_put(v, stay))
 				give_back(v, me);
 			end_overdue_vms();
 			continue;
@@ -573,7 +557,7 @@ bool sched_run_all(void)
 		vmx_ctls.ack_intr && ncpus > 1 ? "on" : "off");
 
 	vcpu_kicks_enabled = vmx_ctls.ack_intr && ncpus > 1;
-	exit_slice_end_hook = hv_opts.migrate == MIGRATE_OFF || ncpus == 1 ? NULL : slice_end_handoff;
+	exit_slice_end_hook = hv_opts.migrate == MIGRATE_OFF || ncpus == 1 ? NULL : handoff_early;
 	for (uint32_t cpu = 1; cpu < ncpus; cpu++)
 		smp_call(cpu, sched_loop, NULL);
 	sched_loop(NULL);
