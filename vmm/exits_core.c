@@ -532,7 +532,9 @@ void handle_eoi_induced(struct vcpu *v)
 void handle_preemption_timer(struct vcpu *v)
 {
 	/* A slice ended, or the APIC timer is due: vmm/exit.c services the
-	 * timer, checks the slice and the watchdog, and re-arms. */
+	 * timer, checks the slice and the watchdog, and re-arms; a plain
+	 * slice end may start its handover from here already. */
+	exit_preemption_timer_early(v);
 }
 
 void handle_interrupt_window(struct vcpu *v)

@@ -90,18 +90,23 @@ static void msrs_load(struct vcpu *v, uint32_t me)
  * was VMCLEARed by the pCPU that ran it last, and gets everything.
  *
  * A vCPU handed over before it was put away (vmm/sched.c:handoff_early) may
- * still be current on its old pCPU when it gets here: the VMCS work waits
- * for that pCPU's VMCLEAR (HANDOVER_VMCS_FREE), and only the registers that
- * pCPU saves after it (CR2, the travelling MSRs, the FPU/XSAVE state and
- * the debug registers) wait for the end of its put (HANDOVER_DONE), so the
- * two pCPUs work at the same time for most of a move.
+ * still be current on its old pCPU when it gets here. Each piece of the
+ * load waits only for the step of the old pCPU it needs (v->handover,
+ * vmm/core/vm.h), so the two pCPUs work at the same time for most of a
+ * move: computing the deadlines and INVVPID need nothing of it; the
+ * TSC_OFFSET (vtsc_load) needs its record of where and when v left (LEFT);
+ * VMPTRLD and every VMCS access need its VMCLEAR (VMCS_FREE); CR2, the
+ * travelling MSRs, the FPU/XSAVE state and the debug registers need its
+ * saves (SAVED); storing the deadlines and the move's count needs its exit
+ * path to have stopped reading them (DONE). A vCPU that was given back is
+ * DONE already.
  */
-static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
+static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool *handed)
 {
 	struct percpu *cpu = this_cpu();
 	uint32_t me = cpu->cpu_id;
 	uint64_t pa = virt_to_phys(v->vmcs);
-	bool msrs = false;
+	bool msrs = false, moved = false;
 
 	/* Another VM ran here last: its branch predictions must not steer
 	 * this one's (nor the host's on its behalf). */
@@ -112,6 +117,13 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		}
 		cpu->last_vm = v->vm;
 	}
+
+	/* Deadlines in this pCPU's own TSC, which the exit path reads (stored
+	 * at the end: a handing-over pCPU reads the old ones until DONE). */
+	uint64_t watchdog = v->vm->watchdog_ref == UINT64_MAX
+		? UINT64_MAX : ref_to_host(me, v->vm->watchdog_ref);
+	uint64_t slice_end = rdtsc() + slice_ticks;
+
 	if (v->loaded_on == (int32_t)me) {
 		if (cpu->current_vcpu != v) {
 			VMX_CHECK("vmptrld", pa, vmptrld(pa));
@@ -119,20 +131,23 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 			msrs = true;  /* another vCPU ran here meanwhile */
 		}
 	} else {
-		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) == HANDOVER_STARTED) {
+		/* Handed over: from another pCPU for sure (vmm/sched.c:slot_fill
+		 * fills only an idle pCPU's slot), so its TLB entries here may be
+		 * stale before the old pCPU has even said so (INVVPID: SDM Vol.
+		 * 3C, "VPID and Guest-Physical Mappings"). */
+		*handed = __atomic_load_n(&v->handover, __ATOMIC_RELAXED) != HANDOVER_DONE;
+		if (*handed && vmx_ctls.vpid)
+			vmx_flush_vpid(v->vpid);
+		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) > HANDOVER_LEFT)
+			cpu_relax();
+		moved = v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me;
+		if (moved && !*handed && vmx_ctls.vpid)
+			vmx_flush_vpid(v->vpid);
+		uint64_t offset = vtsc_load(&v->clock);
+		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) > HANDOVER_VMCS_FREE) {
 			if (v->vm->flaw == FLAW_HANDOVER_NO_WAIT)
 				break;  /* a negative control: the check below must catch it */
 			cpu_relax();
-		}
-		if (v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me) {
-			/* Off any pCPU since the exit that made it leave the last
-			 * one: both instants on the reference timeline. */
-			uint64_t off_cpu = host_to_ref(me, rdtsc()) - v->put_ref;
-			v->migrations++;
-			v->migration_ticks_sum += off_cpu;
-			v->migration_ticks_max = MAX(v->migration_ticks_max, off_cpu);
-			if (vmx_ctls.vpid)
-				vmx_flush_vpid(v->vpid);
 		}
 		/* Never active on two pCPUs: whoever ran it last VMCLEARs it.
 		 * Bochs would accept a VMPTRLD here anyway; hardware would not. */
@@ -154,26 +169,21 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		 * event would wait for the vCPU's next exit. */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		cpu->current_vcpu = v;
-		if (v->host_state_cpu != (int32_t)me) {
-			vmcs_write_host_state();
+		if (v->host_state_cpu != (int32_t)me) {   /* (a handover wrote it: vcpu_clear_handed) */
+			vmcs_write_host_state(me);
 			v->host_state_cpu = (int32_t)me;
 		}
-		vtsc_load(&v->clock);
+		vtsc_write(&v->clock, offset);
 		msrs = true;
 	}
 	/* Where the guest goes on: HC_TSC_CHECK refuses a sample whose RDTSC
-	 * came before this point and its VMCALL after (vmm/dev/hypercall.c). */
-	v->resume_rip = vmcs_readnat(GUEST_RIP);
-
-	/* Deadlines in this pCPU's own TSC, which the exit stub reads. */
-	v->watchdog_deadline = v->vm->watchdog_ref == UINT64_MAX
-		? UINT64_MAX : ref_to_host(me, v->vm->watchdog_ref);
-	uint64_t slice_end = rdtsc() + slice_ticks;
-	v->slice_end = slice_end;
-	v->leave_tsc = every_exit ? 0 : MIN(slice_end, v->watchdog_deadline);
+	 * came before this point and its VMCALL after (vmm/dev/hypercall.c).
+	 * (A handover read it before the VMCLEAR: vcpu_clear_handed.) */
+	if (!*handed)
+		v->resume_rip = vmcs_readnat(GUEST_RIP);
 
 	/* What the old pCPU saved last, once it has. */
-	while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) != HANDOVER_DONE) {
+	while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) > HANDOVER_SAVED) {
 		if (v->vm->flaw == FLAW_HANDOVER_EARLY_REGS)
 			break;          /* a negative control: the guest must see stale registers */
 		cpu_relax();
@@ -182,6 +192,16 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		msrs_load(v, me);
 	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
 	guest_fpu_load(v);            /* its x87/SSE/AVX registers, XCR0, DR0-DR3, DR6 */
+
+	while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) != HANDOVER_DONE)
+		cpu_relax();
+	v->watchdog_deadline = watchdog;
+	v->slice_end = slice_end;
+	v->leave_tsc = every_exit ? 0 : MIN(slice_end, watchdog);
+	if (moved) {
+		v->migrations++;
+		v->moved_in_tsc = slice_end - slice_ticks;   /* its time off-CPU: vcpu_account_move */
+	}
 	return true;
 }
 
@@ -208,6 +228,30 @@ static void vcpu_leaving(struct vcpu *v)
 	v->last_pcpu = (int32_t)me;
 }
 
+/* The time off any pCPU of the move that brought v here (vcpu_load set
+ * moved_in_tsc): from the exit that made it leave its last pCPU (prev_ref,
+ * the put_ref of then) to its load here, both on the reference timeline.
+ * Added up after the move, off its path; before the next load of v, which
+ * sets moved_in_tsc again. */
+static void vcpu_account_move(struct vcpu *v, uint64_t prev_ref)
+{
+	if (!v->moved_in_tsc)
+		return;
+	int64_t d = (int64_t)(host_to_ref(this_cpu()->cpu_id, v->moved_in_tsc) - prev_ref);
+	uint64_t off_cpu = d > 0 ? (uint64_t)d : 0;   /* (skew measured to within unc) */
+	v->migration_ticks_sum += off_cpu;
+	v->migration_ticks_max = MAX(v->migration_ticks_max, off_cpu);
+	v->moved_in_tsc = 0;
+}
+
+/* The preemption-timer field for a whole slice: the timer counts down by
+ * one every 2^rate TSC ticks (SDM Vol. 3C, "VMX-Preemption Timer"). */
+static inline uint32_t ptimer_slice_value(uint64_t slice_ticks)
+{
+	return (uint32_t)MIN(slice_ticks >> vmx_misc_preemption_timer_rate(vmx_caps.misc),
+			     UINT32_MAX);
+}
+
 /* handover_delay= (a test aid): widen the window in which the pCPU the
  * vCPU was handed to must wait for this one. */
 static void handover_delay(void)
@@ -216,45 +260,58 @@ static void handover_delay(void)
 		cpu_relax();
 }
 
-void vcpu_clear_handed(struct vcpu *v)
+/* What the guest left in this pCPU's registers that VMX does not switch:
+ * CR2, the FPU/XSAVE state with XCR0, DR0-DR3/DR6, and KERNEL_GS_BASE
+ * (SWAPGS changes it without an exit: see msrs_load). */
+static void vcpu_save_regs(struct vcpu *v)
+{
+	v->regs.cr2 = read_cr2();
+	guest_fpu_put(v);
+	if (v->vm->flaw != FLAW_STALE_SWAPGS)
+		v->msrs[TMSR_KERNEL_GS_BASE] = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+}
+
+void vcpu_clear_handed(struct vcpu *v, uint32_t next)
 {
 	/* this pCPU's own record, not v's: a pCPU that ran v since must not
 	 * take v->handover for it (vcpu_run_slice, vcpu_put) */
 	this_cpu()->handed_over = v;
+	uint64_t prev_ref = v->put_ref;
 	vcpu_leaving(v);
+	__atomic_store_n(&v->handover, HANDOVER_LEFT, __ATOMIC_RELEASE);
+	/* What the new pCPU would otherwise write or read itself, now, while
+	 * the VMCS is still current here and that pCPU has other work: the
+	 * host state of pCPU next, where its next exit will be; a full
+	 * slice in the preemption timer; where the guest goes on. */
+	vmcs_write_host_state(next);
+	v->host_state_cpu = (int32_t)next;
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, ptimer_slice_value(hv_opts.slice));
+	v->ptimer_short = false;
+	v->resume_rip = vmcs_readnat(GUEST_RIP);
 	handover_delay();
 	vcpu_clear(v);
 	/* the pCPU it was handed to may VMPTRLD it now (vcpu_load) */
 	__atomic_store_n(&v->handover, HANDOVER_VMCS_FREE, __ATOMIC_RELEASE);
+	handover_delay();
+	vcpu_save_regs(v);          /* still at the exit: the guest's registers are all here */
+	__atomic_store_n(&v->handover, HANDOVER_SAVED, __ATOMIC_RELEASE);
+	vcpu_account_move(v, prev_ref);   /* (the new pCPU sets moved_in_tsc only after DONE) */
+	/* DONE: vcpu_run_slice, once the exit path has returned */
 }
 
 bool vcpu_put(struct vcpu *v, bool stay)
 {
-	bool handed = this_cpu()->handed_over == v;
-
-	if (!handed) {
-		vcpu_leaving(v);
-		if (!stay || v->vm->state != VM_RUNNING)
-			vcpu_clear(v);
-		/* (otherwise active here until its next slice, here) */
-	} else {
-		handover_delay();
-	}
-	v->regs.cr2 = read_cr2();
-	guest_fpu_put(v);
-	if (v->vm->flaw != FLAW_STALE_SWAPGS)   /* SWAPGS: see msrs_load */
-		v->msrs[TMSR_KERNEL_GS_BASE] = rdmsr(MSR_IA32_KERNEL_GS_BASE);
-	if (handed) {
-		/* From VMCS_FREE only: the new pCPU waits for DONE before the
-		 * vCPU can run, let alone be handed over again (a pCPU that did
-		 * not wait, flaw=handover-early-regs, must not have a later
-		 * handover's STARTED overwritten). */
-		uint32_t freed = HANDOVER_VMCS_FREE;
-		__atomic_compare_exchange_n(&v->handover, &freed, HANDOVER_DONE, false,
-					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	if (this_cpu()->handed_over == v) {
 		this_cpu()->handed_over = NULL;
+		return true;        /* put away at its last exit (vcpu_clear_handed) */
 	}
-	return handed;
+	vcpu_account_move(v, v->put_ref);
+	vcpu_leaving(v);
+	if (!stay || v->vm->state != VM_RUNNING)
+		vcpu_clear(v);
+	/* (otherwise active here until its next slice, here) */
+	vcpu_save_regs(v);
+	return false;
 }
 
 /* The software VM-entry checker on the current VMCS: false (after the
@@ -292,9 +349,9 @@ static void take_init(struct vcpu *v)
 
 bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 {
-	uint32_t rate = vmx_misc_preemption_timer_rate(vmx_caps.misc);
+	bool handed = false;        /* handed over: its old pCPU wrote the preemption timer */
 
-	if (!vcpu_load(v, slice_ticks, every_exit))
+	if (!vcpu_load(v, slice_ticks, every_exit, &handed))
 		return false;               /* the VM ended: its VMCS is not current here */
 	if (snap_on_load(v))
 		return true;                /* its VM is being saved: copied, not run */
@@ -314,8 +371,10 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 	/* With "save VMX-preemption timer value" off, exits leave this field
 	 * alone and every entry restarts the timer from it (vmm/inject.c
 	 * shortens it while the APIC timer is armed). */
-	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)MIN(slice_ticks >> rate, UINT32_MAX));
-	v->ptimer_short = false;
+	if (!handed) {
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, ptimer_slice_value(slice_ticks));
+		v->ptimer_short = false;
+	}
 	if (!v->break_applied) {
 		break_apply(v, (enum break_kind)hv_opts.brk,
 			    hv_opts.entry_check != ENTRY_CHECK_OFF);
@@ -323,30 +382,25 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		cpuset_clear_all(&v->entry_checked);
 	}
 	uint32_t here = this_cpu()->cpu_id;
-	bool check = true;
-	switch (hv_opts.entry_check) {
-	case ENTRY_CHECK_FIRST:      /* each (vCPU, pCPU) pair's first VMLAUNCH: the host state differs per pCPU */
-		check = !v->launched && !cpuset_has(&v->entry_checked, here);
-		break;
-	case ENTRY_CHECK_LAUNCH:
-		check = !v->launched;
-		break;
-	case ENTRY_CHECK_ALWAYS:
-		check = true;
-		break;
-	case ENTRY_CHECK_OFF:
-		check = false;
-		break;
-	}
+	enum entry_check_mode ec = hv_opts.entry_check;
+	/* first (the default): each (vCPU, pCPU) pair's first VMLAUNCH, as
+	 * the host state differs per pCPU */
+	bool check = ec == ENTRY_CHECK_FIRST ? !v->launched && !cpuset_has(&v->entry_checked, here)
+		   : ec == ENTRY_CHECK_LAUNCH ? !v->launched
+		   : ec == ENTRY_CHECK_ALWAYS;          /* (and ENTRY_CHECK_OFF: never) */
 	if (v->vm->state == VM_RUNNING)
 		vcpu_prepare_entry(v);      /* the checker sees the event it injects */
 	if (check && v->vm->state == VM_RUNNING && entry_allowed(v))
 		cpuset_add(&v->entry_checked, here);
 	if (v->vm->state == VM_RUNNING) {
 		int r = vmx_run(&v->regs, v->launched, vmm_handle_exit);
-		if (this_cpu()->handed_over == v)
-			return true;   /* handed over and VMCLEARed at its last exit
-					* (vmm/sched.c:handoff_early): not ours now */
+		if (this_cpu()->handed_over == v) {
+			/* handed over and put away at its last exit
+			 * (vmm/sched.c:handoff_early): not ours now, and the
+			 * exit path has stopped reading it */
+			__atomic_store_n(&v->handover, HANDOVER_DONE, __ATOMIC_RELEASE);
+			return true;
+		}
 		if (r != 0)
 			vmm_entry_failed(v, r);     /* VMLAUNCH/VMRESUME failed */
 		else if (!(v->exit_reason & EXIT_REASON_FAILED_VMENTRY))

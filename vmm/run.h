@@ -15,17 +15,21 @@
  * ended at the load). */
 bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit);
 
-/* v was just put in an idle pCPU's slot (vmm/sched.c:handoff_early):
- * record it as handed over by this pCPU, note where and when it left
- * (vtsc_put, the exit on the reference timeline), VMCLEAR it here, then
- * HANDOVER_VMCS_FREE. vcpu_put saves the rest. */
-void vcpu_clear_handed(struct vcpu *v);
+/* v was just put in idle pCPU next's slot (vmm/sched.c:handoff_early), at
+ * the exit that ended its slice: record it as handed over by this pCPU,
+ * then put it away, publishing each step for the new pCPU (v->handover):
+ * where and when it left (vtsc_put, the exit on the reference timeline;
+ * HANDOVER_LEFT); pCPU next's host state, a full slice in the preemption
+ * timer, the resume RIP, and VMCLEAR here (HANDOVER_VMCS_FREE); the
+ * registers the guest left here (CR2, the FPU/XSAVE state, DR0-DR3/DR6,
+ * KERNEL_GS_BASE; HANDOVER_SAVED). vcpu_run_slice says HANDOVER_DONE once
+ * the exit path has returned. */
+void vcpu_clear_handed(struct vcpu *v, uint32_t next);
 
 /* Put v away after its slice. A vCPU this pCPU handed over at its last
- * exit (vcpu_clear_handed) is VMCLEARed already and being loaded by its new
- * pCPU, which waits for what is saved here (CR2, the FPU/XSAVE state,
- * DR0-DR3/DR6, KERNEL_GS_BASE: HANDOVER_DONE); true then, and the
- * scheduler must not give it back. Any other is VMCLEARed here, unless stay
+ * exit (vcpu_clear_handed) is put away already and its new pCPU's now:
+ * true then, and the scheduler must not give it back. Any other is
+ * VMCLEARed here and its registers saved, unless stay
  * says its next slice runs on this pCPU too (migrate=off), in which case
  * its VMCS stays active here and the next load skips what only a move
  * needs. */

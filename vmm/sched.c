@@ -66,6 +66,8 @@ static bool idle[MAX_CPUS];
 static struct vcpu *handoff[MAX_CPUS];
 #define IDLE_SLOT_SPINS 16     /* looks at the slot alone between two idle turns */
 
+static int32_t rr_next[MAX_CPUS];     /* the pCPU after each, for rr and every-exit */
+
 /* splitmix64: small, seedable, the same sequence on every run */
 #define SPLITMIX_GAMMA 0x9E3779B97F4A7C15ULL   /* its increment, also the seed's mask */
 static uint64_t rng_next(void)
@@ -85,7 +87,7 @@ static inline int32_t next_pcpu_for(struct vcpu *v, uint32_t from)
 		return v->next_pcpu;
 	case MIGRATE_RR:
 	case MIGRATE_EVERY_EXIT:
-		return from + 1 < ncpus ? (int32_t)(from + 1) : 0;
+		return rr_next[from];
 	case MIGRATE_RANDOM:
 		return (int32_t)(rng_next() % ncpus);
 	}
@@ -282,9 +284,9 @@ static void handoff_early(struct vcpu *v)
 		return;
 	snap_check_trigger(v);      /* (vcpu_run_slice's, which it skips once v is handed) */
 	v->handover = HANDOVER_STARTED;
-	if (hv_opts.migrate != MIGRATE_RANDOM) {
-		next = next_pcpu_for(v, me);
-		handed = next >= 0 && slot_fill(next, v);
+	if (hv_opts.migrate != MIGRATE_RANDOM) {   /* rr, every-exit (off has no hook) */
+		next = rr_next[me];
+		handed = slot_fill(next, v);
 	} else {
 		spin_lock(&vcpu_state_lock);
 		uint64_t rng_before = rng_state;
@@ -299,7 +301,7 @@ static void handoff_early(struct vcpu *v)
 		return;
 	}
 	v->next_pcpu = next;
-	vcpu_clear_handed(v);       /* while pCPU next starts on it */
+	vcpu_clear_handed(v, (uint32_t)next);   /* while pCPU next starts on it */
 }
 
 /* What a vCPU was doing when its VM's deadline passed (under vcpu_state_lock). */
@@ -445,6 +447,18 @@ static void end_stuck_vms(void)
 	spin_unlock(&vcpu_state_lock);
 }
 
+/* pCPU 0's test NMIs (nmi_test=) and console input (console_in=): at every
+ * turn of the loop that finds its slot empty, never between a handoff and
+ * its load. That is every turn after a slice too: only an idle pCPU's slot
+ * is ever filled (slot_fill), and a pCPU is not idle after a slice. */
+static inline void chores(uint32_t me, struct vm *input_vm)
+{
+	if (me == 0 && hv_opts.nmi_test)
+		host_events_test_step(me, ncpus);
+	if (input_vm && vm_console_reading(input_vm))
+		vm_console_input(input_vm);
+}
+
 /*
  * Every pCPU's loop. With migrate=off a vCPU always comes back to the pCPU
  * it left, so its VMCS stays active there between slices (vmm/run.c: no
@@ -467,15 +481,13 @@ static void sched_loop(void *arg)
 		? &vms[hv_opts.console_in] : NULL;
 
 	for (;;) {
-		if (me == 0 && hv_opts.nmi_test)
-			host_events_test_step(me, ncpus);
-		if (input_vm && vm_console_reading(input_vm))
-			vm_console_input(input_vm);
+		/* A vCPU handed to this pCPU first: its move waits for this. */
 		struct vcpu *v = __atomic_load_n(&handoff[me], __ATOMIC_ACQUIRE);
 		if (v) {
 			__atomic_store_n(&handoff[me], NULL, __ATOMIC_RELAXED);
 			__atomic_store_n(&idle[me], false, __ATOMIC_RELAXED);
 		} else {
+			chores(me, input_vm);
 			v = pick(me);
 			if (!v && PEEK(handoff[me]))
 				continue;
@@ -515,6 +527,8 @@ static void sched_loop(void *arg)
 bool sched_run_all(void)
 {
 	ncpus = smp_ncpus();
+	for (uint32_t c = 0; c < ncpus; c++)
+		rr_next[c] = c + 1 < ncpus ? (int32_t)(c + 1) : 0;
 	nall = 0;
 	for (uint32_t i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];

@@ -63,7 +63,7 @@ static void init_host_state(void)
 	vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
 	vmcs_writenat(HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub_addr);
 	/* HOST_RSP is written by vmx_run() each time it is called. */
-	vmcs_write_host_state();
+	vmcs_write_host_state(this_cpu()->cpu_id);
 }
 
 static void init_controls(const struct vmcs_resources *res)

@@ -48,16 +48,16 @@ void vmcs_init_linux32(const struct vmcs_resources *res, struct guest_regs *regs
 void vmcs_init_realmode(struct guest_regs *regs, uint8_t vector);
 
 /* The host-state fields that differ between pCPUs (TR selector and base,
- * GS base): written again whenever the VMCS is loaded on another pCPU.
- * CR3, the GDT and the IDT are the same on every pCPU (written once).
- * Inline: every move writes them. */
-static inline void vmcs_write_host_state(void)
+ * GS base), for pCPU cpu: written again whenever the VMCS will next exit
+ * on another pCPU, by that pCPU at its load, or by the pCPU that hands the
+ * vCPU over to it, before its VMCLEAR (vmm/run.c). CR3, the GDT and the
+ * IDT are the same on every pCPU (written once). Inline: every move writes
+ * them. */
+static inline void vmcs_write_host_state(uint32_t cpu)
 {
-	struct percpu *cpu = this_cpu();
-
-	vmcs_write16(HOST_TR_SELECTOR, GDT_TSS(cpu->cpu_id));
-	vmcs_writenat(HOST_TR_BASE, (uint64_t)(uintptr_t)tss_of(cpu->cpu_id));
-	vmcs_writenat(HOST_GS_BASE, (uint64_t)(uintptr_t)cpu);
+	vmcs_write16(HOST_TR_SELECTOR, GDT_TSS(cpu));
+	vmcs_writenat(HOST_TR_BASE, (uint64_t)(uintptr_t)tss_of(cpu));
+	vmcs_writenat(HOST_GS_BASE, (uint64_t)(uintptr_t)&percpu[cpu]);
 }
 
 #endif

@@ -47,22 +47,6 @@ bool guest_fpu_init(struct vcpu *v)
 	return true;
 }
 
-void guest_fpu_load(struct vcpu *v)
-{
-	struct percpu *cpu = this_cpu();
-
-	if (!guest_fpu_switch)
-		return;         /* whatever the last guest left, XCR0 included: shared */
-	if (cpu->fpu_owner != v || v->fpu_cpu != (int32_t)cpu->cpu_id) {
-		fpu_set_xcr0(fpu_host.xcr0_max);
-		fpu_restore(v->fpu_area);
-		dr_restore(v->dr);
-		cpu->fpu_owner = v;
-		v->fpu_cpu = (int32_t)cpu->cpu_id;
-	}
-	fpu_set_xcr0(v->xcr0);
-}
-
 void guest_fpu_put(struct vcpu *v)
 {
 	if (!guest_fpu_switch)

@@ -8,6 +8,8 @@
 #ifndef CV_GUEST_FPU_H
 #define CV_GUEST_FPU_H
 
+#include "kernel/fpu.h"
+#include "kernel/percpu.h"
 #include "vmm/core/vm.h"
 
 /* fpu_switch=off (teaching aid): no vCPU's state is saved or restored, so
@@ -20,8 +22,22 @@ bool guest_fpu_init(struct vcpu *v);
 
 /* Before v enters on this pCPU: its registers, unless they are still
  * here from its last slice and no other vCPU ran here since; then its
- * XCR0. */
-void guest_fpu_load(struct vcpu *v);
+ * XCR0. Inline: every slice switch and move. */
+static inline void guest_fpu_load(struct vcpu *v)
+{
+	struct percpu *cpu = this_cpu();
+
+	if (!guest_fpu_switch)
+		return;         /* whatever the last guest left, XCR0 included: shared */
+	if (cpu->fpu_owner != v || v->fpu_cpu != (int32_t)cpu->cpu_id) {
+		fpu_set_xcr0(fpu_host.xcr0_max);
+		fpu_restore(v->fpu_area);
+		dr_restore(v->dr);
+		cpu->fpu_owner = v;
+		v->fpu_cpu = (int32_t)cpu->cpu_id;
+	}
+	fpu_set_xcr0(v->xcr0);
+}
 
 /* When v leaves this pCPU: save its registers (eagerly, so that it may run
  * anywhere next). */

@@ -73,15 +73,22 @@ enum vcpu_state {
 
 /*
  * A vCPU handed straight to an idle pCPU before it was put away (vmm/sched.c:
- * handoff_early) is loaded there while its old pCPU still puts it away: the
- * new pCPU waits for VMCS_FREE before VMPTRLD, and for DONE before it loads
- * what the old one saves last (CR2, the FPU/XSAVE state, DR0-DR3/DR6,
- * KERNEL_GS_BASE). Every other vCPU is DONE (0) whenever it is not on a pCPU.
+ * handoff_early) is loaded there while its old pCPU still puts it away. The
+ * value counts the old pCPU's steps still to come, each published with a
+ * release store: LEFT once its clock and last pCPU are recorded
+ * (vcpu_leaving), VMCS_FREE once it is VMCLEARed, SAVED once CR2, the
+ * FPU/XSAVE state, DR0-DR3/DR6 and KERNEL_GS_BASE are saved, DONE once its
+ * exit path has returned and reads nothing of the vCPU any more (its
+ * deadlines, which the new pCPU then writes). The new pCPU waits for each
+ * just before it needs it (vmm/run.c:vcpu_load). Every other vCPU is DONE
+ * (0) whenever it is not on a pCPU.
  */
 enum vcpu_handover {
 	HANDOVER_DONE = 0,            /* put away: nothing left on the old pCPU */
-	HANDOVER_VMCS_FREE = 1,       /* VMCLEARed; its registers not yet saved */
-	HANDOVER_STARTED = 2,         /* in an idle pCPU's slot, still current on the old one */
+	HANDOVER_SAVED = 1,           /* its registers saved; the exit path still returning */
+	HANDOVER_VMCS_FREE = 2,       /* VMCLEARed; its registers not yet saved */
+	HANDOVER_LEFT = 3,            /* its clock, exit instant and last pCPU recorded */
+	HANDOVER_STARTED = 4,         /* in an idle pCPU's slot, still current on the old one */
 };
 
 #define VM_FEATURE_WORDS    2     /* 128 features at most */
@@ -136,6 +143,8 @@ struct vcpu {
 	/* migrations, for the report */
 	uint64_t migrations;
 	uint64_t migration_ticks_sum, migration_ticks_max;
+	uint64_t moved_in_tsc;        /* this pCPU's TSC at the load that moved it here, its
+				       * time off-CPU not yet added up (vmm/run.c); 0: none */
 
 	/* the current exit, read once by the dispatcher (the qualification
 	 * only by the handlers that use it: vcpu_exit_qualification) */

@@ -1,8 +1,11 @@
 /*
  * vmm/time/vtsc.c - the virtual TSC of each vCPU, and TSC_OFFSET in its VMCS.
  *
- * Context: VMX root, on the pCPU where the vCPU's VMCS is current (except
- * vtsc_init, at creation). Equations: vmm/time/tsc_math.h.
+ * Context: VMX root, on the pCPU where the vCPU is being loaded or is
+ * loaded (vtsc_init: at creation). Only vtsc_write, vtsc_offset_changed and
+ * write_offset need its VMCS current here; vtsc_load does not, so a pCPU
+ * that takes over a vCPU computes its offset while the old pCPU is still
+ * clearing the VMCS (vmm/run.c:vcpu_load). Equations: vmm/time/tsc_math.h.
  *
  * TSC_OFFSET is written on the pCPU that owns the VMCS, right when the
  * vCPU is loaded there or when the guest changed its own TSC, and only when
@@ -67,7 +70,8 @@ static void write_offset(struct vclock *c, uint64_t offset)
 }
 
 /*
- * Loading the vCPU on pCPU p, by policy (docs/design.md, "Policies"):
+ * The TSC_OFFSET for loading the vCPU on this pCPU p, by policy
+ * (docs/design.md, "Policies"); vtsc_write then puts it in the VMCS:
  *   none     TSC_OFFSET = off[v]: the guest sees ref + skew[p] + off[v], so
  *            its clock jumps by the skew difference at every move (the bug).
  *   kvm2633  as KVM 2.6.33's vmx_vcpu_load: off[v], raised by
@@ -83,15 +87,11 @@ static void write_offset(struct vclock *c, uint64_t offset)
  * the true reference timeline (the injected skew, known by construction,
  * not the measured one) with off[v] as the guest itself set it.
  */
-void vtsc_load(struct vclock *c)
+uint64_t vtsc_load(struct vclock *c)
 {
 	uint32_t me = this_cpu()->cpu_id;
 	struct vtsc *t = &c->tsc;
 	uint64_t offset = t->off;
-
-	if (t->mult != TSC_MULT_ONE)
-		vmcs_write64(TSC_MULTIPLIER, t->mult);
-	c->offset_valid = false;     /* a freshly loaded VMCS: write it */
 
 	switch (c->policy) {
 	case TSC_POLICY_NONE:
@@ -127,7 +127,6 @@ void vtsc_load(struct vclock *c)
 	case NUM_TSC_POLICIES:
 		panic("vtsc: vCPU clock with no policy");
 	}
-	write_offset(c, offset);
 
 	/* guest clock - ideal clock = offset + scale(injected[p]) - (off - corrections) */
 	int64_t err = (int64_t)(offset + (uint64_t)tsc_scale_signed(tsc_skew_injected(me), t->mult) -
@@ -136,6 +135,7 @@ void vtsc_load(struct vclock *c)
 		err = -err;
 	if (err > c->max_clock_error)
 		c->max_clock_error = err;
+	return offset;
 }
 
 void vtsc_offset_changed(struct vclock *c)

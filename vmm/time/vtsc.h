@@ -14,6 +14,7 @@
 #include "lib/types.h"
 #include "kernel/arch.h"
 #include "vmm/time/tsc_math.h"
+#include "vmx/vmcs.h"
 
 /* How TSC_OFFSET is chosen when a vCPU is loaded on a pCPU (docs/tsc.md,
  * "The three policies"). Only these three exist: the enum is the policy,
@@ -70,10 +71,23 @@ void vtsc_init(struct vclock *c, enum tsc_policy policy, uint64_t base_ref, uint
  * guest_write_tsc used the local host_tsc). */
 uint64_t vtsc_policy_ref(const struct vclock *c);
 
-/* The clock's vCPU was just made current on this pCPU: write TSC_OFFSET
- * (and TSC_MULTIPLIER) for this pCPU by the policy, run the guard, and
- * update the clock-error statistic. */
-void vtsc_load(struct vclock *c);
+/* The clock's vCPU is being loaded on this pCPU: the TSC_OFFSET for this
+ * pCPU by the policy, after the guard, with the clock-error statistic
+ * updated. Needs no VMCS (the guard's RDTSC only makes it safer to run
+ * early: the guest's clock only grows until its entry); vtsc_write, with
+ * the VMCS current here, writes it. */
+uint64_t vtsc_load(struct vclock *c);
+
+/* The vCPU's VMCS was just made current here: write TSC_MULTIPLIER (when
+ * not 1) and offset, vtsc_load's. Inline: every move. */
+static inline void vtsc_write(struct vclock *c, uint64_t offset)
+{
+	if (c->tsc.mult != TSC_MULT_ONE)
+		vmcs_write64(TSC_MULTIPLIER, c->tsc.mult);
+	vmcs_write64(TSC_OFFSET, offset);
+	c->offset = offset;
+	c->offset_valid = true;
+}
 
 /* The vCPU leaves this pCPU: remember the host and guest TSC now (the
  * kvm2633 rule and the percpu guard compare against them). Inline: every
