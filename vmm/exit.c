@@ -26,6 +26,7 @@
 
 static void exit_unhandled(struct vcpu *v);
 static void exit_during_delivery(struct vcpu *v);
+static void handle_preemption_timer(struct vcpu *v);
 
 /*
  * The exits that can happen while the CPU delivers an event through the
@@ -172,20 +173,23 @@ static __attribute__((noinline, cold)) void exit_leave(struct vcpu *v)
 }
 
 /*
- * A preemption-timer exit, from its handler: when it ends the slice and
- * the rest of the exit path has nothing else to do (no pending event or
- * entry work, the watchdog's deadline not passed: exactly when
- * vmm_handle_exit would go straight to exit_leave and the hook), the hook
- * runs now, 20 instructions sooner: a move's handover starts that much
- * earlier (docs/performance.md). exit_leave then sees it done.
+ * A preemption-timer exit: a slice ended, or the APIC timer is due; the
+ * rest of the exit path services the timer, checks the slice and the
+ * watchdog, and re-arms. When it ends the slice and that path has nothing
+ * else to do (no pending event or entry work, the watchdog's deadline not
+ * passed: exactly when vmm_handle_exit would go straight to exit_leave and
+ * the hook), the hook runs here, 20 instructions sooner: a move's handover
+ * starts that much earlier (docs/performance.md). exit_leave and
+ * exit_tail_slow then see it handed over and touch nothing.
  */
-void exit_preemption_timer_early(struct vcpu *v)
+static void handle_preemption_timer(struct vcpu *v)
 {
-	if (v->regs.exit_tsc >= __atomic_load_n(&v->leave_tsc, __ATOMIC_RELAXED) &&
+	void (*hook)(struct vcpu *) = exit_slice_end_hook;   /* (NULL: no moves) */
+
+	if (hook && v->regs.exit_tsc >= __atomic_load_n(&v->leave_tsc, __ATOMIC_RELAXED) &&
 	    __atomic_load_n(&v->any_work, __ATOMIC_ACQUIRE) == 0 &&
-	    v->regs.exit_tsc <= v->watchdog_deadline && exit_slice_end_hook &&
-	    v->vm->state == VM_RUNNING)
-		exit_slice_end_hook(v);
+	    v->regs.exit_tsc <= v->watchdog_deadline && v->vm->state == VM_RUNNING)
+		hook(v);
 }
 
 /* The end of an exit with work for the APIC timer or the events (off the

@@ -59,10 +59,6 @@ void handle_ept_violation(struct vcpu *v);
 void handle_apic_access(struct vcpu *v);
 void handle_apic_write(struct vcpu *v);
 void handle_eoi_induced(struct vcpu *v);
-/* From handle_preemption_timer: a slice end with nothing else to do at its
- * exit runs exit_slice_end_hook at once (vmm/exit.c). */
-void exit_preemption_timer_early(struct vcpu *v);
-void handle_preemption_timer(struct vcpu *v);
 void handle_pause(struct vcpu *v);
 void handle_interrupt_window(struct vcpu *v);
 void handle_nmi_window(struct vcpu *v);

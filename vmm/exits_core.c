@@ -529,14 +529,6 @@ void handle_eoi_induced(struct vcpu *v)
 	lapic_eoi_exit(v);
 }
 
-void handle_preemption_timer(struct vcpu *v)
-{
-	/* A slice ended, or the APIC timer is due: vmm/exit.c services the
-	 * timer, checks the slice and the watchdog, and re-arms; a plain
-	 * slice end may start its handover from here already. */
-	exit_preemption_timer_early(v);
-}
-
 void handle_interrupt_window(struct vcpu *v)
 {
 	/* The guest can take an interrupt now (RFLAGS.IF = 1, no STI/MOV-SS

@@ -295,7 +295,15 @@ void vcpu_clear_handed(struct vcpu *v, uint32_t next)
 	handover_delay();
 	vcpu_save_regs(v);          /* still at the exit: the guest's registers are all here */
 	__atomic_store_n(&v->handover, HANDOVER_SAVED, __ATOMIC_RELEASE);
-	vcpu_account_move(v, prev_ref);   /* (the new pCPU sets moved_in_tsc only after DONE) */
+	/* Before DONE, which the new pCPU waits for before it reads or sets
+	 * these: which of vcpu_run_slice's per-load tests can find anything
+	 * there (none of what they look at changes while v is on no pCPU:
+	 * lapic_timer_idle; entry_checked changes only where v is loaded),
+	 * and the time off-CPU of the move that brought v here. */
+	v->load_plain = lapic_timer_idle(v) && v->break_applied &&
+		(hv_opts.entry_check == ENTRY_CHECK_FIRST ? cpuset_has(&v->entry_checked, next)
+		 : hv_opts.entry_check == ENTRY_CHECK_OFF);
+	vcpu_account_move(v, prev_ref);
 	/* DONE: vcpu_run_slice, once the exit path has returned */
 }
 
@@ -355,8 +363,12 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		return false;               /* the VM ended: its VMCS is not current here */
 	if (snap_on_load(v))
 		return true;                /* its VM is being saved: copied, not run */
-	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT)
+	/* handed over with nothing for the tests below (v->load_plain) */
+	bool plain = handed && v->load_plain;
+	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & EV_INIT) {
 		take_init(v);
+		plain = false;
+	}
 	if (v->to_wait_sipi)
 		return true;
 	if (v->pending_sipi) {
@@ -364,8 +376,10 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		inject_reset(v);
 		v->pending_sipi = false;
 		cpuset_clear_all(&v->entry_checked);       /* a new guest state: check it again */
+		plain = false;
 	}
-	lapic_timer_load(v);
+	if (!plain)
+		lapic_timer_load(v);
 	if ((v->halted || v->parked) && !vcpu_hlt_resume(v))
 		return true;            /* nothing to take yet: back to sleep */
 	/* With "save VMX-preemption timer value" off, exits leave this field
@@ -385,7 +399,8 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 	enum entry_check_mode ec = hv_opts.entry_check;
 	/* first (the default): each (vCPU, pCPU) pair's first VMLAUNCH, as
 	 * the host state differs per pCPU */
-	bool check = ec == ENTRY_CHECK_FIRST ? !v->launched && !cpuset_has(&v->entry_checked, here)
+	bool check = plain ? false
+		   : ec == ENTRY_CHECK_FIRST ? !v->launched && !cpuset_has(&v->entry_checked, here)
 		   : ec == ENTRY_CHECK_LAUNCH ? !v->launched
 		   : ec == ENTRY_CHECK_ALWAYS;          /* (and ENTRY_CHECK_OFF: never) */
 	if (v->vm->state == VM_RUNNING)

@@ -42,7 +42,7 @@ drift() {
 
 scratch
 # a function the docs name, renamed in the code
-if grep -q '^void vtsc_load(' "$SCRATCH/vmm/time/vtsc.c" 2>/dev/null; then
+if grep -qE '^[a-z0-9_]+ vtsc_load\(' "$SCRATCH/vmm/time/vtsc.c" 2>/dev/null; then
   grep -rlw vtsc_load "$SCRATCH/vmm" | xargs sed -i 's/\bvtsc_load\b/vtsc_load_renamed/g'
   drift catches-renamed-function 'FAIL: .*`vmm/time/vtsc.c:vtsc_load`: .* does not define or declare vtsc_load'
 else

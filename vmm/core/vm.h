@@ -115,6 +115,9 @@ struct vcpu {
 	bool launched;                /* VMLAUNCH done since the last VMCLEAR */
 	uint32_t handover;            /* enum vcpu_handover: how far the pCPU that handed it
 				       * over has got with putting it away (vmm/run.c) */
+	bool load_plain;              /* set by that pCPU before DONE: the new one's load has
+				       * no APIC timer to move, no break to apply, no entry check
+				       * due (vmm/run.c:vcpu_clear_handed) */
 	struct cpuset entry_checked;  /* pCPUs where the entry checker passed this state */
 
 	/* scheduling (vmm/sched.c) */

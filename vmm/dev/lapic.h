@@ -66,15 +66,22 @@ bool lapic_can_interrupt(struct vcpu *v);
 /* The timer, re-derived for this pCPU (v->timer_host, v->timer_wake): at
  * every load of v here, and serviced at once if it is due. */
 void lapic_timer_load_slow(struct vcpu *v);
+
+/* Nothing armed, nothing held, nothing derived: nothing for a load to move
+ * to its pCPU. The timer's fields are written only where the vCPU is
+ * loaded (its exits, its INIT), so a look needs no lock, and what a pCPU
+ * that hands the vCPU over sees at its last exit still holds at the load
+ * (vmm/run.c:vcpu_clear_handed). */
+static inline bool lapic_timer_idle(struct vcpu *v)
+{
+	return v->timer_host == UINT64_MAX && v->timer_wake == UINT64_MAX &&
+	       !lapic_of(v)->timer_armed && lapic_of(v)->hold_vector < 0;
+}
+
 static inline void lapic_timer_load(struct vcpu *v)
 {
-	/* Nothing armed, nothing held, nothing derived: nothing to move to
-	 * this pCPU (inline: the common case of every load). The timer's
-	 * fields are written only where the vCPU is loaded (its exits, its
-	 * INIT), which is here now, so this look needs no lock. */
-	if (v->timer_host == UINT64_MAX && v->timer_wake == UINT64_MAX &&
-	    !lapic_of(v)->timer_armed && lapic_of(v)->hold_vector < 0)
-		return;
+	if (lapic_timer_idle(v))
+		return;         /* (inline: the common case of every load) */
 	lapic_timer_load_slow(v);
 }
 
