@@ -34,6 +34,8 @@ struct percpu {
 	uint64_t xcr0;                /* XCR0 as last written here (kernel/fpu.c) */
 	struct vcpu *handed_over;     /* the vCPU this pCPU handed to an idle one at its last
 				       * exit and is still putting away (vmm/sched.c), or NULL */
+	bool tlb_clean;               /* no guest ran here since an INVVPID of every VPID
+				       * (vmm/sched.c, when idle; vmm/run.c:vcpu_load) */
 };
 
 extern struct percpu percpu[MAX_CPUS];

@@ -125,6 +125,7 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, boo
 	uint64_t slice_end = rdtsc() + slice_ticks;
 
 	if (v->loaded_on == (int32_t)me) {
+		cpu->tlb_clean = false;
 		if (cpu->current_vcpu != v) {
 			VMX_CHECK("vmptrld", pa, vmptrld(pa));
 			cpu->current_vcpu = v;
@@ -136,12 +137,13 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, boo
 		 * stale before the old pCPU has even said so (INVVPID: SDM Vol.
 		 * 3C, "VPID and Guest-Physical Mappings"). */
 		*handed = __atomic_load_n(&v->handover, __ATOMIC_RELAXED) != HANDOVER_DONE;
-		if (*handed && vmx_ctls.vpid)
+		bool flush = vmx_ctls.vpid && !cpu->tlb_clean;   /* (clean: flushed when idle) */
+		if (*handed && flush)
 			vmx_flush_vpid(v->vpid);
 		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) > HANDOVER_LEFT)
 			cpu_relax();
 		moved = v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me;
-		if (moved && !*handed && vmx_ctls.vpid)
+		if (moved && !*handed && flush)
 			vmx_flush_vpid(v->vpid);
 		uint64_t offset = vtsc_load(&v->clock);
 		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) > HANDOVER_VMCS_FREE) {
@@ -174,6 +176,7 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, boo
 			v->host_state_cpu = (int32_t)me;
 		}
 		vtsc_write(&v->clock, offset);
+		cpu->tlb_clean = false;     /* v runs here now */
 		msrs = true;
 	}
 	/* Where the guest goes on: HC_TSC_CHECK refuses a sample whose RDTSC
@@ -304,7 +307,7 @@ void vcpu_clear_handed(struct vcpu *v, uint32_t next)
 		(hv_opts.entry_check == ENTRY_CHECK_FIRST ? cpuset_has(&v->entry_checked, next)
 		 : hv_opts.entry_check == ENTRY_CHECK_OFF);
 	vcpu_account_move(v, prev_ref);
-	/* DONE: vcpu_run_slice, once the exit path has returned */
+	/* DONE: the exit path, once it reads nothing more of v (vmm/exit.c) */
 }
 
 bool vcpu_put(struct vcpu *v, bool stay)
@@ -411,9 +414,11 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		int r = vmx_run(&v->regs, v->launched, vmm_handle_exit);
 		if (this_cpu()->handed_over == v) {
 			/* handed over and put away at its last exit
-			 * (vmm/sched.c:handoff_early): not ours now, and the
-			 * exit path has stopped reading it */
-			__atomic_store_n(&v->handover, HANDOVER_DONE, __ATOMIC_RELEASE);
+			 * (vmm/sched.c:handoff_early): not ours now. Its exit
+			 * path left (HANDOVER_DONE, vmm/exit.c), never resumed. */
+			if (r != 0)
+				panic("vm%u vcpu%u: VMRESUME after its handover (fail class %d)",
+				      v->vm->id, v->id, r);
 			return true;
 		}
 		if (r != 0)

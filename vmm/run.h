@@ -22,8 +22,8 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit);
  * HANDOVER_LEFT); pCPU next's host state, a full slice in the preemption
  * timer, the resume RIP, and VMCLEAR here (HANDOVER_VMCS_FREE); the
  * registers the guest left here (CR2, the FPU/XSAVE state, DR0-DR3/DR6,
- * KERNEL_GS_BASE; HANDOVER_SAVED). vcpu_run_slice says HANDOVER_DONE once
- * the exit path has returned. */
+ * KERNEL_GS_BASE; HANDOVER_SAVED). The exit path says HANDOVER_DONE once
+ * it reads nothing more of v (vmm/exit.c). */
 void vcpu_clear_handed(struct vcpu *v, uint32_t next);
 
 /* Put v away after its slice. A vCPU this pCPU handed over at its last

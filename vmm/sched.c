@@ -37,6 +37,7 @@
 #include "vmm/dev/io.h"
 #include "vmm/dev/lapic.h"
 #include "kernel/host_apic.h"
+#include "vmx/tlb.h"
 #include "vmx/vmx.h"
 #include "kernel/smp.h"
 #include "lib/spinlock.h"
@@ -64,7 +65,7 @@ static uint32_t next_scan[MAX_CPUS];  /* round-robin start point per pCPU */
  */
 static bool idle[MAX_CPUS];
 static struct vcpu *handoff[MAX_CPUS];
-#define IDLE_SLOT_SPINS 16     /* looks at the slot alone between two idle turns */
+#define IDLE_SLOT_SPINS 48     /* looks at the slot alone between two idle turns */
 
 static int32_t rr_next[MAX_CPUS];     /* the pCPU after each, for rr and every-exit */
 
@@ -499,8 +500,14 @@ static void sched_loop(void *arg)
 			end_overdue_vms();
 			continue;
 		}
-		if (!PEEK(idle[me]))
+		if (!PEEK(idle[me])) {
+			/* Every VPID's mappings here go now, while nothing
+			 * waits: a vCPU handed to this pCPU then needs no flush
+			 * of its own (vmm/run.c:vcpu_load). */
+			if (vmx_ctls.vpid && !this_cpu()->tlb_clean)
+				this_cpu()->tlb_clean = vmx_flush_all_vpids();
 			__atomic_store_n(&idle[me], true, __ATOMIC_RELAXED);
+		}
 		/* A turn of these checks is about 95 instructions, and a vCPU
 		 * handed to this pCPU meanwhile waits for the check under way
 		 * (a move's cost, docs/performance.md): so the slot is looked
@@ -515,10 +522,11 @@ static void sched_loop(void *arg)
 		end_stuck_vms();
 		if (!__atomic_load_n(&vms_left, __ATOMIC_ACQUIRE))
 			return;
-		/* Then the slot alone for about as long. Longer watches cost
-		 * the halted vCPUs, whose wake-ups only pick() sees: 128 PAUSEs
-		 * took an IPI to a halted vCPU from 2805 to 3165 ticks, 16
-		 * gave 2720 and the same moves. */
+		/* Then the slot alone, for about as long again. Much longer
+		 * watches cost the halted vCPUs, whose wake-ups only pick()
+		 * sees: 128 PAUSEs once took an IPI to a halted vCPU from 2805
+		 * to 3165 ticks. 48 gave moves of 475 ticks on 2 and 4 pCPUs
+		 * and that IPI 2765; 16 gave 475/480 and 2820 (make bench). */
 		for (uint32_t i = 0; i < IDLE_SLOT_SPINS && !PEEK(handoff[me]); i++)
 			cpu_relax();
 	}

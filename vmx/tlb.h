@@ -30,4 +30,16 @@ static inline void vmx_flush_vpid(uint16_t vpid)
 		VMX_CHECK("invvpid all-context", vpid, invvpid(INVVPID_ALL_CONTEXT, vpid, 0));
 }
 
+/* Invalidate the mappings of every VPID but the host's on this pCPU, when
+ * INVVPID has that type (false otherwise, nothing done). An idle pCPU does
+ * it once (vmm/sched.c): a vCPU it then takes needs no flush of its own,
+ * as no guest ran there since. */
+static inline bool vmx_flush_all_vpids(void)
+{
+	if (!(vmx_caps.ept_vpid & VMX_VPID_INVVPID_ALL_CONTEXT))
+		return false;
+	VMX_CHECK("invvpid all-context", 0, invvpid(INVVPID_ALL_CONTEXT, 0, 0));
+	return true;
+}
+
 #endif
