@@ -27,8 +27,9 @@ bool vmm_handle_exit(struct guest_regs *regs);
 /* Called from the exit that ends a vCPU's slice (its VM still running),
  * before the exit returns to the run loop: the scheduler (vmm/sched.c) may
  * hand the vCPU to an idle pCPU right then, which starts loading it while
- * this pCPU returns and puts it away (vmm/run.c, v->handover). NULL with
- * migrate=off. Set before any vCPU runs. */
+ * this pCPU puts it away (vmm/run.c, v->handover); the exit path then
+ * reads nothing more of it and says so (HANDOVER_DONE). NULL with
+ * migrate=off or one pCPU. Set before any vCPU runs. */
 extern void (*exit_slice_end_hook)(struct vcpu *v);
 
 /* VMLAUNCH/VMRESUME failed (vmx_run() returned fail_class 1 or 2): name

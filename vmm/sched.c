@@ -264,10 +264,11 @@ static void give_back(struct vcpu *v, uint32_t me)
  * exit_slice_end_hook (vmm/exit.h): the direct handoff, decided at the exit
  * that ends a slice, before the put. A vCPU that ends its slice plainly
  * runnable, whose next pCPU is idle with an empty slot, goes into that slot
- * now, still RUNNING, and only then does its old pCPU put it away: VMCLEAR
- * at once (vmm/run.c:vcpu_clear_handed), the registers after (vcpu_put).
- * The idle pCPU loads it meanwhile, waiting only for the VMCLEAR before its
- * VMPTRLD and for the rest before the registers (v->handover). Anything
+ * now, still RUNNING, and only then does its old pCPU put it away, still
+ * at the exit (vmm/run.c:vcpu_clear_handed). The idle pCPU loads it
+ * meanwhile, waiting for each step of that put only where it needs it
+ * (v->handover: its record, its VMCLEAR, its saves, the exit path's end;
+ * vmm/run.c:vcpu_load). Anything
  * else (its VM ended, it sleeps, halted, took an INIT, its next pCPU is
  * busy) is given back after the put (give_back). Without vcpu_state_lock:
  * v is this pCPU's while it is RUNNING here, the slot is filled by a

@@ -78,10 +78,10 @@ enum vcpu_state {
  * release store: LEFT once its clock and last pCPU are recorded
  * (vcpu_leaving), VMCS_FREE once it is VMCLEARed, SAVED once CR2, the
  * FPU/XSAVE state, DR0-DR3/DR6 and KERNEL_GS_BASE are saved, DONE once its
- * exit path reads nothing more of the vCPU (its
- * deadlines, which the new pCPU then writes). The new pCPU waits for each
- * just before it needs it (vmm/run.c:vcpu_load). Every other vCPU is DONE
- * (0) whenever it is not on a pCPU.
+ * exit path reads nothing more of the vCPU (its deadlines, which the new
+ * pCPU then writes; vmm/exit.c). The new pCPU waits for each just before it
+ * needs it (vmm/run.c:vcpu_load). Every other vCPU is DONE (0) whenever it
+ * is not on a pCPU.
  */
 enum vcpu_handover {
 	HANDOVER_DONE = 0,            /* put away: nothing left on the old pCPU */
