@@ -708,7 +708,8 @@ static void check_deadline(void)
 	 * before it (it reads 0 then): a vCPU that loses its pCPU between the
 	 * WRMSR and the RDMSR for longer than n (a slice end with other VMs
 	 * waiting) comes back to a timer that fires at once. Such a try is
-	 * inconclusive and is made again, like the disarm below. */
+	 * inconclusive and is made again, like the disarm below; a timer
+	 * that fired before its deadline is not. */
 	uint64_t armed = 0;
 	bool read_first = false;
 	unsigned tries = 0;
@@ -718,6 +719,8 @@ static void check_deadline(void)
 		apic_timer_deadline_arm(d);
 		armed = apic_timer_deadline();
 		read_first = me()->count[VEC_TIMER] == 0;
+		if (!read_first && me()->last_tsc < d)
+			break;  /* it fired early: no retry, "fires once" below fails */
 		WAIT_UNTIL(me()->count[VEC_TIMER] >= 1, n + ms(WAIT_MS));
 		spin(n);
 	}

@@ -138,7 +138,21 @@ static const struct opt_desc guest_opts[NUM_GOPTS] = {
 
 static char cpuid_hide[OPT_VALUE_MAX + 1];
 
-static bool guest_options(struct vm *vm)
+/* Is w (n bytes, "tsc=...") one of chronovisor's policies? */
+static bool tsc_is_policy(const char *w, size_t n)
+{
+	for (size_t i = 0; tsc_policy_names[i]; i++) {
+		size_t k = strlen(tsc_policy_names[i]);
+		if (n == 4 + k && !strncmp(w, "tsc=", 4) && !strncmp(w + 4, tsc_policy_names[i], k))
+			return true;
+	}
+	return false;
+}
+
+/* is_linux: the guest is a bzImage, whose own tsc= values (reliable,
+ * nowatchdog, ...) are Linux's and reach it (linux_cmdline); any other
+ * guest's tsc= must be one of chronovisor's policies. */
+static bool guest_options(struct vm *vm, bool is_linux)
 {
 	char err[200], word[OPT_VALUE_MAX + 8];
 	const char *p = vm->cmdline;
@@ -154,6 +168,8 @@ static bool guest_options(struct vm *vm)
 			size_t k = strlen(guest_opts[i].key);
 			if (n <= k || strncmp(p, guest_opts[i].key, k) || p[k] != '=')
 				continue;
+			if (i == GOPT_TSC && is_linux && !tsc_is_policy(p, n))
+				continue;       /* Linux's own */
 			struct opt_value val = { 0 };
 			cv_snprintf(word, sizeof(word), "x %.*s", (int)MIN(n, OPT_VALUE_MAX), p);
 			if (cmdline_parse(word, &guest_opts[i], 1, &val, err, sizeof(err)) != 0) {
@@ -421,12 +437,7 @@ static bool hv_setting(const char *w, size_t n)
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (n >= strlen(keys[i]) && !strncmp(w, keys[i], strlen(keys[i])))
 			return true;
-	for (size_t i = 0; tsc_policy_names[i]; i++) {
-		size_t k = strlen(tsc_policy_names[i]);
-		if (n == 4 + k && !strncmp(w, "tsc=", 4) && !strncmp(w + 4, tsc_policy_names[i], k))
-			return true;
-	}
-	return false;
+	return tsc_is_policy(w, n);
 }
 
 /* Linux's command line: the guest's, without its first word (the name) and
@@ -508,14 +519,14 @@ struct vm *vm_create(const struct boot_module *mod, const struct boot_module *ex
 	module_name(mod->cmdline, vm->name, sizeof(vm->name));
 	cv_snprintf(vm->cmdline, sizeof(vm->cmdline), "%s", mod->cmdline);
 
-	if (!guest_options(vm))
+	const uint8_t *file = phys_to_virt(mod->start);
+	uint64_t file_len = mod->end - mod->start;
+	if (!guest_options(vm, linux_is_bzimage(file, file_len)))
 		return vm;
 	if (!features_init(vm, cpuid_hide, err, sizeof(err))) {
 		vm_end(vm, VM_END_LOAD_FAILED, "%s", err);
 		return vm;
 	}
-	const uint8_t *file = phys_to_virt(mod->start);
-	uint64_t file_len = mod->end - mod->start;
 	bool restore = snap_is_image(file, file_len);
 	if (restore && !snap_restore_prepare(vm, file, file_len))
 		return vm;

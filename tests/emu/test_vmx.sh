@@ -31,7 +31,8 @@ cv_bg multi --emu bochs --timeout $T_MULTI --hv "watchdog=300000000" \
   --guest "$work/garbage.elf" \
   --guest "$G/hostile.elf hv=1 mem=16M case=cpuid-loop" \
   --guest "$G/hello.elf hv=1 expect=last" --guest-module "$work/env.txt" \
-  --guest "$G/hello.elf hv=1 crash=hlt"
+  --guest "$G/hello.elf hv=1 crash=hlt" \
+  --guest "$G/hello.elf hv=1 tsc=nowatchdog"
 cv_bg platform --emu bochs --timeout $T_ONE --guest "$G/platform.elf hv=1"
 cv_wait multi platform
 
@@ -69,6 +70,11 @@ begin malformed-elf-garbage-refused multi
 want_log '^\[hv\] vm6 "garbage.elf" exit code none: FAIL \(not loaded: garbage.elf: no Multiboot header' 'vm6 refused: no Multiboot header'
 end
 
+begin non-linux-guest-tsc-value-refused multi
+want_log "^\\[hv\\] vm10 \"hello\\.elf\" exit code none: FAIL \\(not loaded: option 'tsc': bad value 'nowatchdog'; allowed: none\\|kvm2633\\|percpu" \
+  "vm10 refused: a tsc= that is no policy reaches only a Linux guest"
+end
+
 begin hostile-spin-watchdog multi
 want_log '^\[hv\] vm7 "hostile.elf" exit code none: FAIL \(watchdog: still running after 300000000 ticks' 'vm7 ended by the watchdog'
 end
@@ -78,7 +84,7 @@ want_log '^\[vm8\] PASS: expect=last' 'vm8 ran after all the hostile ones'
 want_log '^\[hv\] vm8 "hello.elf" exit code 1: PASS' 'vm8 verdict line'
 want_log '^\[hv\] vm8 "hello.elf": .* 1 module\(s\)' 'vm8 got its attached module'
 want_log '^RESULT: FAIL' 'the run fails as a whole (hostile VMs failed)'
-want_log '^\[hv\] 10 VM\(s\) run' 'all ten VMs were run'
+want_log '^\[hv\] 11 VM\(s\) run' 'all eleven VMs were counted (the refused ones too)'
 end
 
 # A VM whose only vCPU parks for good (CLI; HLT) can never run again: the idle pCPUs'
