@@ -160,7 +160,6 @@ static void exit_during_delivery(struct vcpu *v)
 
 void (*exit_slice_end_hook)(struct vcpu *v);
 
-/* The exit that ends a slice, the watchdog's, a sleep or the VM's end. */
 /* Did this pCPU hand v over at this exit (exit_slice_end_hook, vmm/run.c:
  * vcpu_clear_handed)? Then the exit path reads nothing more of v (its
  * callers return at once) and says so, HANDOVER_DONE: the new pCPU stores
@@ -174,6 +173,7 @@ static inline bool exit_handed_over(struct vcpu *v)
 	return true;
 }
 
+/* The exit that ends a slice, the watchdog's, a sleep or the VM's end. */
 static __attribute__((noinline, cold)) void exit_leave(struct vcpu *v)
 {
 	if (exit_handed_over(v))

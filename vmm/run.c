@@ -101,6 +101,18 @@ static void msrs_load(struct vcpu *v, uint32_t me)
  * path to have stopped reading them (DONE). A vCPU that was given back is
  * DONE already.
  */
+/* Wait until the pCPU that handed v over is no more than `step` steps from
+ * done (enum vcpu_handover counts them down). A VM with flaw=`skip` (a
+ * negative control; FLAW_NONE: none) does not wait. */
+static inline void handover_wait(struct vcpu *v, enum vcpu_handover step, enum vm_flaw skip)
+{
+	while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) > step) {
+		if (skip != FLAW_NONE && v->vm->flaw == skip)
+			break;
+		cpu_relax();
+	}
+}
+
 static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool *handed)
 {
 	struct percpu *cpu = this_cpu();
@@ -125,32 +137,23 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, boo
 	uint64_t slice_end = rdtsc() + slice_ticks;
 
 	if (v->loaded_on == (int32_t)me) {
-		cpu->tlb_clean = false;
 		if (cpu->current_vcpu != v) {
 			VMX_CHECK("vmptrld", pa, vmptrld(pa));
 			cpu->current_vcpu = v;
 			msrs = true;  /* another vCPU ran here meanwhile */
 		}
 	} else {
-		/* Handed over: from another pCPU for sure (vmm/sched.c:slot_fill
-		 * fills only an idle pCPU's slot), so its TLB entries here may be
-		 * stale before the old pCPU has even said so (INVVPID: SDM Vol.
-		 * 3C, "VPID and Guest-Physical Mappings"). */
 		*handed = __atomic_load_n(&v->handover, __ATOMIC_RELAXED) != HANDOVER_DONE;
-		bool flush = vmx_ctls.vpid && !cpu->tlb_clean;   /* (clean: flushed when idle) */
-		if (*handed && flush)
-			vmx_flush_vpid(v->vpid);
-		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) > HANDOVER_LEFT)
-			cpu_relax();
+		handover_wait(v, HANDOVER_LEFT, FLAW_NONE);
+		/* Its TLB entries here may be stale after a move (SDM Vol. 3C,
+		 * "VPID and Guest-Physical Mappings"), unless this pCPU flushed
+		 * every VPID when it went idle and ran no guest since. */
 		moved = v->last_pcpu >= 0 && v->last_pcpu != (int32_t)me;
-		if (moved && !*handed && flush)
+		if (moved && vmx_ctls.vpid && !cpu->tlb_clean)
 			vmx_flush_vpid(v->vpid);
 		uint64_t offset = vtsc_load(&v->clock);
-		while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) > HANDOVER_VMCS_FREE) {
-			if (v->vm->flaw == FLAW_HANDOVER_NO_WAIT)
-				break;  /* a negative control: the check below must catch it */
-			cpu_relax();
-		}
+		/* (flaw=handover-no-wait: the loaded_on check below must catch it) */
+		handover_wait(v, HANDOVER_VMCS_FREE, FLAW_HANDOVER_NO_WAIT);
 		/* Never active on two pCPUs: whoever ran it last VMCLEARs it.
 		 * Bochs would accept a VMPTRLD here anyway; hardware would not. */
 		if (v->loaded_on != -1) {
@@ -176,28 +179,24 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, boo
 			v->host_state_cpu = (int32_t)me;
 		}
 		vtsc_write(&v->clock, offset);
-		cpu->tlb_clean = false;     /* v runs here now */
 		msrs = true;
 	}
+	cpu->tlb_clean = false;         /* v runs here now */
 	/* Where the guest goes on: HC_TSC_CHECK refuses a sample whose RDTSC
 	 * came before this point and its VMCALL after (vmm/dev/hypercall.c).
 	 * (A handover read it before the VMCLEAR: vcpu_clear_handed.) */
 	if (!*handed)
 		v->resume_rip = vmcs_readnat(GUEST_RIP);
 
-	/* What the old pCPU saved last, once it has. */
-	while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) > HANDOVER_SAVED) {
-		if (v->vm->flaw == FLAW_HANDOVER_EARLY_REGS)
-			break;          /* a negative control: the guest must see stale registers */
-		cpu_relax();
-	}
+	/* What the old pCPU saved last, once it has (flaw=handover-early-regs:
+	 * the guest must see stale registers). */
+	handover_wait(v, HANDOVER_SAVED, FLAW_HANDOVER_EARLY_REGS);
 	if (msrs)
 		msrs_load(v, me);
 	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
 	guest_fpu_load(v);            /* its x87/SSE/AVX registers, XCR0, DR0-DR3, DR6 */
 
-	while (__atomic_load_n(&v->handover, __ATOMIC_ACQUIRE) != HANDOVER_DONE)
-		cpu_relax();
+	handover_wait(v, HANDOVER_DONE, FLAW_NONE);
 	v->watchdog_deadline = watchdog;
 	v->slice_end = slice_end;
 	v->leave_tsc = every_exit ? 0 : MIN(slice_end, watchdog);
@@ -255,6 +254,18 @@ static inline uint32_t ptimer_slice_value(uint64_t slice_ticks)
 			     UINT32_MAX);
 }
 
+/* Is the software VM-entry checker due before v's next entry on pCPU cpu
+ * (entry_check=)? first (the default): at each (vCPU, pCPU) pair's first
+ * VMLAUNCH, as the host state differs per pCPU; off: never. */
+static inline bool entry_check_due(const struct vcpu *v, uint32_t cpu)
+{
+	enum entry_check_mode ec = hv_opts.entry_check;
+
+	return ec == ENTRY_CHECK_FIRST ? !v->launched && !cpuset_has(&v->entry_checked, cpu)
+	     : ec == ENTRY_CHECK_LAUNCH ? !v->launched
+	     : ec == ENTRY_CHECK_ALWAYS;
+}
+
 /* handover_delay= (a test aid): widen the window in which the pCPU the
  * vCPU was handed to must wait for this one. */
 static void handover_delay(void)
@@ -303,9 +314,7 @@ void vcpu_clear_handed(struct vcpu *v, uint32_t next)
 	 * there (none of what they look at changes while v is on no pCPU:
 	 * lapic_timer_idle; entry_checked changes only where v is loaded),
 	 * and the time off-CPU of the move that brought v here. */
-	v->load_plain = lapic_timer_idle(v) && v->break_applied &&
-		(hv_opts.entry_check == ENTRY_CHECK_FIRST ? cpuset_has(&v->entry_checked, next)
-		 : hv_opts.entry_check == ENTRY_CHECK_OFF);
+	v->load_plain = lapic_timer_idle(v) && v->break_applied && !entry_check_due(v, next);
 	vcpu_account_move(v, prev_ref);
 	/* DONE: the exit path, once it reads nothing more of v (vmm/exit.c) */
 }
@@ -399,13 +408,7 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		cpuset_clear_all(&v->entry_checked);
 	}
 	uint32_t here = this_cpu()->cpu_id;
-	enum entry_check_mode ec = hv_opts.entry_check;
-	/* first (the default): each (vCPU, pCPU) pair's first VMLAUNCH, as
-	 * the host state differs per pCPU */
-	bool check = plain ? false
-		   : ec == ENTRY_CHECK_FIRST ? !v->launched && !cpuset_has(&v->entry_checked, here)
-		   : ec == ENTRY_CHECK_LAUNCH ? !v->launched
-		   : ec == ENTRY_CHECK_ALWAYS;          /* (and ENTRY_CHECK_OFF: never) */
+	bool check = !plain && entry_check_due(v, here);
 	if (v->vm->state == VM_RUNNING)
 		vcpu_prepare_entry(v);      /* the checker sees the event it injects */
 	if (check && v->vm->state == VM_RUNNING && entry_allowed(v))

@@ -64,9 +64,7 @@ static void write_offset(struct vclock *c, uint64_t offset)
 {
 	if (c->offset_valid && c->offset == offset)
 		return;
-	vmcs_write64(TSC_OFFSET, offset);
-	c->offset = offset;
-	c->offset_valid = true;
+	vtsc_set_offset(c, offset);
 }
 
 /*

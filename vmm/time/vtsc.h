@@ -78,15 +78,21 @@ uint64_t vtsc_policy_ref(const struct vclock *c);
  * the VMCS current here, writes it. */
 uint64_t vtsc_load(struct vclock *c);
 
+/* TSC_OFFSET = offset in the current VMCS, and remembered as written. */
+static inline void vtsc_set_offset(struct vclock *c, uint64_t offset)
+{
+	vmcs_write64(TSC_OFFSET, offset);
+	c->offset = offset;
+	c->offset_valid = true;
+}
+
 /* The vCPU's VMCS was just made current here: write TSC_MULTIPLIER (when
  * not 1) and offset, vtsc_load's. Inline: every move. */
 static inline void vtsc_write(struct vclock *c, uint64_t offset)
 {
 	if (c->tsc.mult != TSC_MULT_ONE)
 		vmcs_write64(TSC_MULTIPLIER, c->tsc.mult);
-	vmcs_write64(TSC_OFFSET, offset);
-	c->offset = offset;
-	c->offset_valid = true;
+	vtsc_set_offset(c, offset);
 }
 
 /* The vCPU leaves this pCPU: remember the host and guest TSC now (the
