@@ -36,12 +36,6 @@ struct fpu_host fpu_host;
 #define XCR0_SWITCHED  (XFEATURE_X87 | XFEATURE_SSE | XFEATURE_YMM | XFEATURE_AVX512 | \
 			XFEATURE_PKRU)
 
-static inline void xsetbv(uint32_t idx, uint64_t val)
-{
-	__asm__ volatile("xsetbv" ::"c"(idx), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
-			 : "memory");
-}
-
 void fpu_cpu_init(void)
 {
 	bool first = !fpu_host.xcr0_max;
@@ -97,11 +91,4 @@ void fpu_area_init(void *area)
 	 * XCOMP_BV = 0 (standard form), the rest reserved 0 */
 }
 
-void fpu_write_xcr0(uint64_t val)
-{
-	if (!fpu_host.xsave)
-		return;
-	xsetbv(0, val);
-	this_cpu()->xcr0 = val;
-}
 

@@ -12,6 +12,7 @@
 
 #include "lib/types.h"
 #include "kernel/percpu.h"
+#include "lib/x86.h"
 
 /* Bytes of the XSAVE area for every component chronovisor switches, or of
  * the FXSAVE area (512) on a CPU without XSAVE. At most FPU_AREA_MAX. */
@@ -64,15 +65,26 @@ static inline void fpu_restore(const void *area)
 		__asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
 }
 
-/* XSETBV(0, val) (XCR0) and record it: fpu_set_xcr0's work. */
-void fpu_write_xcr0(uint64_t val);
+static inline void xsetbv(uint32_t idx, uint64_t val)
+{
+	__asm__ volatile("xsetbv" ::"c"(idx), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+			 : "memory");
+}
 
-/* XSETBV(0, val) (XCR0), skipped when XCR0 already is val on this pCPU.
- * Inline: at every slice switch and move XCR0 usually is the value. */
+/* XSETBV(0, val) (XCR0), skipped when XCR0 already is val on pCPU cpu
+ * (this one), and recorded. Inline: every slice switch and move comes
+ * here, twice. */
+static inline void fpu_set_xcr0_on(struct percpu *cpu, uint64_t val)
+{
+	if (cpu->xcr0 != val && fpu_host.xsave) {
+		xsetbv(0, val);
+		cpu->xcr0 = val;
+	}
+}
+
 static inline void fpu_set_xcr0(uint64_t val)
 {
-	if (this_cpu()->xcr0 != val)
-		fpu_write_xcr0(val);
+	fpu_set_xcr0_on(this_cpu(), val);
 }
 
 /* DR0-DR3 and DR6. */
@@ -83,6 +95,13 @@ static inline void dr_save(uint64_t dr[5])
 	__asm__ volatile("mov %%dr2, %0" : "=r"(dr[2]));
 	__asm__ volatile("mov %%dr3, %0" : "=r"(dr[3]));
 	__asm__ volatile("mov %%dr6, %0" : "=r"(dr[4]));
+}
+
+/* Are these DR0-DR3 and DR6 the values after INIT (SDM Vol. 3A, "IA-32
+ * Processor States Following Power-up, Reset, or INIT")? */
+static inline bool dr_at_init(const uint64_t dr[5])
+{
+	return !(dr[0] | dr[1] | dr[2] | dr[3]) && dr[4] == DR6_INIT;
 }
 
 static inline void dr_restore(const uint64_t dr[5])

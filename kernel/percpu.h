@@ -34,6 +34,8 @@ struct percpu {
 	uint64_t xcr0;                /* XCR0 as last written here (kernel/fpu.c) */
 	struct vcpu *handed_over;     /* the vCPU this pCPU handed to an idle one at its last
 				       * exit and is still putting away (vmm/sched.c), or NULL */
+	bool dr_init;                 /* DR0-DR3 are 0 and DR6 is DR6_INIT here: what the last
+				       * save or restore of them found or wrote (vmm/core/guest_fpu) */
 	bool tlb_clean;               /* no guest ran here since an INVVPID of every VPID
 				       * (vmm/sched.c, when idle; vmm/run.c:vcpu_load) */
 };

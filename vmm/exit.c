@@ -160,33 +160,16 @@ static void exit_during_delivery(struct vcpu *v)
 
 void (*exit_slice_end_hook)(struct vcpu *v);
 
-/* Did this pCPU hand v over at this exit (exit_slice_end_hook, vmm/run.c:
- * vcpu_clear_handed)? Then the exit path reads nothing more of v (its
- * callers return at once) and says so, HANDOVER_DONE: the new pCPU stores
- * v's deadlines, which this path reads up to here, only then
- * (vmm/run.c:vcpu_load). */
-static inline bool exit_handed_over(struct vcpu *v)
-{
-	if (this_cpu()->handed_over != v)
-		return false;
-	__atomic_store_n(&v->handover, HANDOVER_DONE, __ATOMIC_RELEASE);
-	return true;
-}
-
 /* The exit that ends a slice, the watchdog's, a sleep or the VM's end. */
 static __attribute__((noinline, cold)) void exit_leave(struct vcpu *v)
 {
-	if (exit_handed_over(v))
-		return;         /* handed over already (handle_preemption_timer) */
 	if (v->vm->state != VM_RUNNING)
 		return;
 	if (v->regs.exit_tsc > v->watchdog_deadline)
 		vm_end(v->vm, VM_END_WATCHDOG, "still running after %lu ticks (watchdog=)",
 		       hv_opts.watchdog);
-	else if (exit_slice_end_hook) {
-		exit_slice_end_hook(v);
-		exit_handed_over(v);
-	}
+	else if (exit_slice_end_hook)
+		exit_slice_end_hook(v);   /* returns only if v was not handed over */
 }
 
 /*
@@ -196,10 +179,10 @@ static __attribute__((noinline, cold)) void exit_leave(struct vcpu *v)
  * else to do (no pending event or entry work, the watchdog's deadline not
  * passed: exactly when vmm_handle_exit would go straight to exit_leave and
  * the hook), the hook runs here, 20 instructions sooner: a move's handover
- * starts that much earlier (docs/performance.md). exit_leave or
- * exit_tail_slow, which the rest of the path reaches either way (the hook
- * ran only with leave_tsc passed, and nothing raises it before DONE), then
- * see it handed over.
+ * starts that much earlier (docs/performance.md). If it hands v over, the
+ * exit ends inside it (vmm/run.c:vcpu_clear_handed); if not, the rest of
+ * the path reaches exit_leave (leave_tsc has passed), which calls the
+ * hook once more.
  */
 static void handle_preemption_timer(struct vcpu *v)
 {
@@ -217,8 +200,6 @@ static void handle_preemption_timer(struct vcpu *v)
  * (vmm/inject.c). */
 static __attribute__((noinline)) bool exit_tail_slow(struct vcpu *v, struct guest_regs *regs)
 {
-	if (exit_handed_over(v))
-		return false;   /* another pCPU's now (handle_preemption_timer) */
 	if (regs->exit_tsc >= v->timer_host)
 		lapic_timer_service(v);
 	if (__atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) & (EV_INIT | EV_SNAP))

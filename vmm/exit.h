@@ -27,8 +27,8 @@ bool vmm_handle_exit(struct guest_regs *regs);
 /* Called from the exit that ends a vCPU's slice (its VM still running),
  * before the exit returns to the run loop: the scheduler (vmm/sched.c) may
  * hand the vCPU to an idle pCPU right then, which starts loading it while
- * this pCPU puts it away (vmm/run.c, v->handover); the exit path then
- * reads nothing more of it and says so (HANDOVER_DONE). NULL with
+ * this pCPU puts it away (vmm/run.c, v->handover); the exit then ends
+ * there, without returning (vmm/run.c:vcpu_clear_handed). NULL with
  * migrate=off or one pCPU. Set before any vCPU runs. */
 extern void (*exit_slice_end_hook)(struct vcpu *v);
 

@@ -29,6 +29,16 @@ void inject_record_vectoring(struct vcpu *v, uint32_t idt_info);
  * v->entry_work: the common exit, with no event and no timer, skips this
  * call altogether (vmm/exit.c). */
 void vcpu_prepare_entry_slow(struct vcpu *v, uint32_t ev);
+
+/* vcpu_prepare_entry when nothing is pending, no event is to be delivered
+ * again, no window exit or TPR threshold is set and the APIC timer is idle:
+ * nothing to write. */
+static inline void vcpu_prepare_entry_none(struct vcpu *v)
+{
+	v->event_injected = false;
+	v->entry_work = false;
+}
+
 static inline void vcpu_prepare_entry(struct vcpu *v)
 {
 	uint32_t ev = __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE);
@@ -40,8 +50,7 @@ static inline void vcpu_prepare_entry(struct vcpu *v)
 		vcpu_prepare_entry_slow(v, ev);
 		return;
 	}
-	v->event_injected = false;
-	v->entry_work = false;
+	vcpu_prepare_entry_none(v);
 }
 
 /* Forget every event (INIT): entry field cleared, window exits off. */

@@ -71,7 +71,7 @@ static void report_tsc(const struct vm *vm)
 			cv_snprintf(guest, sizeof(guest), "none (0 checks, %lu dropped)",
 				 k->guest_checks_dropped);
 		kprintf("[hv] vm%u vcpu%u tsc: policy %s, migrations %lu (cost avg %lu max %lu ticks), "
-			"%s %lu (%lu ticks), max clock error %ld ticks, guest-measured clock error %s\n",
+			"%s %lu (%lu ticks), max clock error %lu ticks, guest-measured clock error %s\n",
 			vm->id, c, tsc_policy_names[k->policy],
 			v->migrations, v->migrations ? v->migration_ticks_sum / v->migrations : 0,
 			v->migration_ticks_max,

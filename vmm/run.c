@@ -29,6 +29,7 @@
 #include "kernel/console.h"
 #include "kernel/mem.h"
 #include "kernel/percpu.h"
+#include "lib/atomic.h"
 #include "lib/msr.h"
 #include "vmm/break.h"
 #include "vmm/core/guest_fpu.h"
@@ -65,20 +66,26 @@
  */
 static const struct vcpu *msrs_owner[MAX_CPUS];
 
-static void msrs_load(struct vcpu *v, uint32_t me)
+static __attribute__((noinline)) void msrs_load_all(struct vcpu *v, uint32_t me)
 {
-	if (cpuset_has(&v->msrs_held, me) && msrs_owner[me] == v) {
-		if (v->last_pcpu != (int32_t)me &&   /* it may have done SWAPGS elsewhere */
-		    v->vm->flaw != FLAW_STALE_SWAPGS)
-			wrmsr(MSR_IA32_KERNEL_GS_BASE, v->msrs[TMSR_KERNEL_GS_BASE]);
-		return;
-	}
 	for (unsigned i = 0; i < TMSR_TSC_AUX; i++)
 		wrmsr(travelling_msrs[i], v->msrs[i]);
 	if (vmx_ctls.rdtscp)          /* TSC_AUX is last: the guest sees it only with RDTSCP */
 		wrmsr(MSR_IA32_TSC_AUX, v->msrs[TMSR_TSC_AUX]);
 	cpuset_add(&v->msrs_held, me);
 	msrs_owner[me] = v;
+}
+
+/* Inline: every move, and it usually holds them. */
+static inline void msrs_load(struct vcpu *v, uint32_t me)
+{
+	if (msrs_owner[me] == v && cpuset_has(&v->msrs_held, me)) {
+		if (v->last_pcpu != (int32_t)me &&   /* it may have done SWAPGS elsewhere */
+		    v->vm->flaw != FLAW_STALE_SWAPGS)
+			wrmsr(MSR_IA32_KERNEL_GS_BASE, v->msrs[TMSR_KERNEL_GS_BASE]);
+		return;
+	}
+	msrs_load_all(v, me);
 }
 
 /*
@@ -113,12 +120,23 @@ static inline void handover_wait(struct vcpu *v, enum vcpu_handover step, enum v
 	}
 }
 
+/* The registers the guest left in its last pCPU that VMX does not load:
+ * the travelling MSRs (when this pCPU does not hold them already: msrs),
+ * CR2, the FPU/XSAVE state with XCR0, DR0-DR3 and DR6. */
+static inline void vcpu_load_regs(struct vcpu *v, uint32_t me, bool msrs)
+{
+	if (msrs)
+		msrs_load(v, me);
+	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
+	guest_fpu_load(v);
+}
+
 static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, bool *handed)
 {
 	struct percpu *cpu = this_cpu();
 	uint32_t me = cpu->cpu_id;
 	uint64_t pa = virt_to_phys(v->vmcs);
-	bool msrs = false, moved = false;
+	bool moved = false;
 
 	/* Another VM ran here last: its branch predictions must not steer
 	 * this one's (nor the host's on its behalf). */
@@ -130,18 +148,19 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, boo
 		cpu->last_vm = v->vm;
 	}
 
-	/* Deadlines in this pCPU's own TSC, which the exit path reads (stored
-	 * at the end: a handing-over pCPU reads the old ones until DONE). */
+	/* Deadlines in this pCPU's own TSC, which the exit path reads. */
 	uint64_t watchdog = v->vm->watchdog_ref == UINT64_MAX
 		? UINT64_MAX : ref_to_host(me, v->vm->watchdog_ref);
 	uint64_t slice_end = rdtsc() + slice_ticks;
 
 	if (v->loaded_on == (int32_t)me) {
+		bool msrs = false;
 		if (cpu->current_vcpu != v) {
-			VMX_CHECK("vmptrld", pa, vmptrld(pa));
+			vmptrld_checked(pa, __func__);
 			cpu->current_vcpu = v;
 			msrs = true;  /* another vCPU ran here meanwhile */
 		}
+		vcpu_load_regs(v, me, msrs);
 	} else {
 		*handed = __atomic_load_n(&v->handover, __ATOMIC_RELAXED) != HANDOVER_DONE;
 		handover_wait(v, HANDOVER_LEFT, FLAW_NONE);
@@ -152,6 +171,10 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, boo
 		if (moved && vmx_ctls.vpid && !cpu->tlb_clean)
 			vmx_flush_vpid(v->vpid);
 		uint64_t offset = vtsc_load(&v->clock);
+		/* The registers, once the old pCPU has saved them
+		 * (flaw=handover-early-regs: the guest must see stale ones). */
+		handover_wait(v, HANDOVER_SAVED, FLAW_HANDOVER_EARLY_REGS);
+		vcpu_load_regs(v, me, true);
 		/* (flaw=handover-no-wait: the loaded_on check below must catch it) */
 		handover_wait(v, HANDOVER_VMCS_FREE, FLAW_HANDOVER_NO_WAIT);
 		/* Never active on two pCPUs: whoever ran it last VMCLEARs it.
@@ -163,15 +186,15 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, boo
 			       "Virtual-Machine Control Structures\")", v->loaded_on, me);
 			return false;
 		}
-		VMX_CHECK("vmptrld", pa, vmptrld(pa));
+		vmptrld_checked(pa, __func__);
 		v->loaded_on = (int32_t)me;
 		/* vcpu_kick's other half: a poster ORs its event into ev_pending
 		 * (a locked instruction), then reads loaded_on; this pCPU stores
 		 * loaded_on, then reads ev_pending before the entry
-		 * (vcpu_prepare_entry). x86 may let a load pass an earlier store
-		 * (SDM Vol. 3A, "Memory Ordering in P6 and More Recent Processor
-		 * Families"), and then neither side would see the other: the
-		 * event would wait for the vCPU's next exit. */
+		 * (vcpu_run_slice, vcpu_prepare_entry). x86 may let a load pass
+		 * an earlier store (SDM Vol. 3A, "Memory Ordering in P6 and More
+		 * Recent Processor Families"), and then neither side would see
+		 * the other: the event would wait for the vCPU's next exit. */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		cpu->current_vcpu = v;
 		if (v->host_state_cpu != (int32_t)me) {   /* (a handover wrote it: vcpu_clear_handed) */
@@ -179,7 +202,6 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, boo
 			v->host_state_cpu = (int32_t)me;
 		}
 		vtsc_write(&v->clock, offset);
-		msrs = true;
 	}
 	cpu->tlb_clean = false;         /* v runs here now */
 	/* Where the guest goes on: HC_TSC_CHECK refuses a sample whose RDTSC
@@ -188,62 +210,75 @@ static bool vcpu_load(struct vcpu *v, uint64_t slice_ticks, bool every_exit, boo
 	if (!*handed)
 		v->resume_rip = vmcs_readnat(GUEST_RIP);
 
-	/* What the old pCPU saved last, once it has (flaw=handover-early-regs:
-	 * the guest must see stale registers). */
-	handover_wait(v, HANDOVER_SAVED, FLAW_HANDOVER_EARLY_REGS);
-	if (msrs)
-		msrs_load(v, me);
-	write_cr2(v->regs.cr2);       /* the entry stub leaves CR2 alone */
-	guest_fpu_load(v);            /* its x87/SSE/AVX registers, XCR0, DR0-DR3, DR6 */
-
-	handover_wait(v, HANDOVER_DONE, FLAW_NONE);
 	v->watchdog_deadline = watchdog;
 	v->slice_end = slice_end;
 	v->leave_tsc = every_exit ? 0 : MIN(slice_end, watchdog);
-	if (moved) {
+	/* its time off-CPU, added up at its next put (vcpu_account_put) */
+	v->moved_in_tsc = moved ? slice_end - slice_ticks : 0;
+	if (moved)
 		v->migrations++;
-		v->moved_in_tsc = slice_end - slice_ticks;   /* its time off-CPU: vcpu_account_move */
-	}
+	/* (HANDOVER_DONE, for load_plain: vcpu_run_slice waits for it) */
 	return true;
 }
 
-static void vcpu_clear(struct vcpu *v)
+/* Inline: every move and slice end. */
+static inline void vcpu_clear(struct vcpu *v)
 {
+	struct percpu *cpu = this_cpu();
 	uint64_t pa = virt_to_phys(v->vmcs);
 
-	assert(v->loaded_on == (int32_t)this_cpu()->cpu_id);
-	VMX_CHECK("vmclear", pa, vmclear(pa));
+	assert(v->loaded_on == (int32_t)cpu->cpu_id);
+	vmclear_checked(pa, __func__);
 	v->loaded_on = -1;
 	v->launched = false;
-	this_cpu()->current_vcpu = NULL;
+	cpu->current_vcpu = NULL;
+}
+
+/* What a put adds to v's statistics, read before a handover's new pCPU
+ * may change it, and added up after, off the move's path: what the new
+ * pCPU's guard may change from HANDOVER_LEFT on (put_record_take), and
+ * what it writes once the VMCS is free (put_record_take_late). */
+struct put_record {
+	uint64_t prev_ref;            /* put_ref of the put before: the last move left then */
+	uint64_t moved_in_tsc;        /* that move's load here (vcpu_load), or 0 */
+	struct vtsc_sample clock;     /* the offset in force here, for the clock error */
+};
+
+static inline void put_record_take(struct vcpu *v, struct put_record *r)
+{
+	r->prev_ref = v->put_ref;
+	vtsc_sample_take(&v->clock, &r->clock);
+}
+
+static inline void put_record_take_late(struct vcpu *v, struct put_record *r)
+{
+	r->moved_in_tsc = v->moved_in_tsc;
+	vtsc_sample_take_late(&v->clock, &r->clock);
+}
+
+/* The time off any pCPU of the move that brought v here: from the exit
+ * that made it leave its last pCPU (prev_ref) to its load here, both on
+ * the reference timeline; and the clock error of the offset it ran with.
+ * Atomic: on a handover the new pCPU may be putting v away again already. */
+static void vcpu_account_put(struct vcpu *v, const struct put_record *r, uint32_t me)
+{
+	vtsc_note_error(&v->clock, &r->clock, me);
+	if (!r->moved_in_tsc)
+		return;
+	int64_t d = (int64_t)(host_to_ref(me, r->moved_in_tsc) - r->prev_ref);
+	uint64_t off_cpu = d > 0 ? (uint64_t)d : 0;   /* (skew measured to within unc) */
+	__atomic_fetch_add(&v->migration_ticks_sum, off_cpu, __ATOMIC_RELAXED);
+	atomic_max_u64(&v->migration_ticks_max, off_cpu);
 }
 
 /* What the next pCPU needs first of a vCPU that leaves this one: its guest
  * TSC at the put (vtsc_put), the exit on the reference timeline, this pCPU
  * as its last. */
-static void vcpu_leaving(struct vcpu *v)
+static void vcpu_leaving(struct vcpu *v, uint32_t me)
 {
-	uint32_t me = this_cpu()->cpu_id;
-
 	vtsc_put(&v->clock);
 	v->put_ref = host_to_ref(me, v->regs.exit_tsc);
 	v->last_pcpu = (int32_t)me;
-}
-
-/* The time off any pCPU of the move that brought v here (vcpu_load set
- * moved_in_tsc): from the exit that made it leave its last pCPU (prev_ref,
- * the put_ref of then) to its load here, both on the reference timeline.
- * Added up after the move, off its path; before the next load of v, which
- * sets moved_in_tsc again. */
-static void vcpu_account_move(struct vcpu *v, uint64_t prev_ref)
-{
-	if (!v->moved_in_tsc)
-		return;
-	int64_t d = (int64_t)(host_to_ref(this_cpu()->cpu_id, v->moved_in_tsc) - prev_ref);
-	uint64_t off_cpu = d > 0 ? (uint64_t)d : 0;   /* (skew measured to within unc) */
-	v->migration_ticks_sum += off_cpu;
-	v->migration_ticks_max = MAX(v->migration_ticks_max, off_cpu);
-	v->moved_in_tsc = 0;
 }
 
 /* The preemption-timer field for a whole slice: the timer counts down by
@@ -255,14 +290,15 @@ static inline uint32_t ptimer_slice_value(uint64_t slice_ticks)
 }
 
 /* Is the software VM-entry checker due before v's next entry on pCPU cpu
- * (entry_check=)? first (the default): at each (vCPU, pCPU) pair's first
- * VMLAUNCH, as the host state differs per pCPU; off: never. */
-static inline bool entry_check_due(const struct vcpu *v, uint32_t cpu)
+ * (entry_check=), its next entry a VMLAUNCH or not (launched)? first (the
+ * default): at each (vCPU, pCPU) pair's first VMLAUNCH, as the host state
+ * differs per pCPU; off: never. */
+static inline bool entry_check_due(const struct vcpu *v, uint32_t cpu, bool launched)
 {
 	enum entry_check_mode ec = hv_opts.entry_check;
 
-	return ec == ENTRY_CHECK_FIRST ? !v->launched && !cpuset_has(&v->entry_checked, cpu)
-	     : ec == ENTRY_CHECK_LAUNCH ? !v->launched
+	return ec == ENTRY_CHECK_FIRST ? !launched && !cpuset_has(&v->entry_checked, cpu)
+	     : ec == ENTRY_CHECK_LAUNCH ? !launched
 	     : ec == ENTRY_CHECK_ALWAYS;
 }
 
@@ -285,58 +321,84 @@ static void vcpu_save_regs(struct vcpu *v)
 		v->msrs[TMSR_KERNEL_GS_BASE] = rdmsr(MSR_IA32_KERNEL_GS_BASE);
 }
 
+/* (No stack protector: no array on its frame, only the VMCLEAR operand
+ * and the put's record; and this is the old pCPU's path in a move.) */
+__attribute__((no_stack_protector))
 void vcpu_clear_handed(struct vcpu *v, uint32_t next)
 {
+	struct percpu *cpu = this_cpu();
+	uint32_t me = cpu->cpu_id;
+	struct put_record rec;
+
 	/* this pCPU's own record, not v's: a pCPU that ran v since must not
 	 * take v->handover for it (vcpu_run_slice, vcpu_put) */
-	this_cpu()->handed_over = v;
-	uint64_t prev_ref = v->put_ref;
-	vcpu_leaving(v);
+	cpu->handed_over = v;
+	put_record_take(v, &rec);
+	vcpu_leaving(v, me);
 	__atomic_store_n(&v->handover, HANDOVER_LEFT, __ATOMIC_RELEASE);
+	handover_delay();
+	vcpu_save_regs(v);          /* still at the exit: the guest's registers are all here */
+	__atomic_store_n(&v->handover, HANDOVER_SAVED, __ATOMIC_RELEASE);
 	/* What the new pCPU would otherwise write or read itself, now, while
-	 * the VMCS is still current here and that pCPU has other work: the
-	 * host state of pCPU next, where its next exit will be; a full
-	 * slice in the preemption timer; where the guest goes on. */
+	 * the VMCS is still current here and that pCPU loads the registers:
+	 * the host state of pCPU next, where its next exit will be; a full
+	 * slice in the preemption timer; where the guest goes on. And where
+	 * this exit's stack is, to leave it below. */
 	vmcs_write_host_state(next);
 	v->host_state_cpu = (int32_t)next;
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, ptimer_slice_value(hv_opts.slice));
 	v->ptimer_short = false;
 	v->resume_rip = vmcs_readnat(GUEST_RIP);
+	uint64_t host_rsp = vmcs_readnat(HOST_RSP);
+	put_record_take_late(v, &rec);
 	handover_delay();
 	vcpu_clear(v);
 	/* the pCPU it was handed to may VMPTRLD it now (vcpu_load) */
 	__atomic_store_n(&v->handover, HANDOVER_VMCS_FREE, __ATOMIC_RELEASE);
-	handover_delay();
-	vcpu_save_regs(v);          /* still at the exit: the guest's registers are all here */
-	__atomic_store_n(&v->handover, HANDOVER_SAVED, __ATOMIC_RELEASE);
-	/* Before DONE, which the new pCPU waits for before it reads or sets
-	 * these: which of vcpu_run_slice's per-load tests can find anything
-	 * there (none of what they look at changes while v is on no pCPU:
-	 * lapic_timer_idle; entry_checked changes only where v is loaded),
-	 * and the time off-CPU of the move that brought v here. */
-	v->load_plain = lapic_timer_idle(v) && v->break_applied && !entry_check_due(v, next);
-	vcpu_account_move(v, prev_ref);
-	/* DONE: the exit path, once it reads nothing more of v (vmm/exit.c) */
+	/* Whether vcpu_run_slice's per-load tests, and vcpu_prepare_entry's,
+	 * can find anything on pCPU next. What they look at here changes only
+	 * where v is loaded, and the new pCPU reads this only after DONE: its
+	 * APIC timer (lapic_timer_idle), an event to deliver again, window
+	 * exits, the TPR threshold, its break, the entry checks done (its next
+	 * entry is a VMLAUNCH). The preemption timer was just set to a full
+	 * slice; halted, parked, sleeping and INIT-taken vCPUs are never
+	 * handed over (handoff_early). */
+	v->load_plain = lapic_timer_idle(v) && v->break_applied &&
+			!entry_check_due(v, next, false) && !v->reinject_info &&
+			!(v->proc_ctls & INJECT_WINDOW_BITS) && !v->tpr_threshold;
+	__atomic_store_n(&v->handover, HANDOVER_DONE, __ATOMIC_RELEASE);
+	/* v is pCPU next's now: only the statistics of this put are added,
+	 * atomically, from what was read before LEFT. */
+	vcpu_account_put(v, &rec, me);
+	/* The rest of this exit's path would read v (its deadlines, its
+	 * pending work), which pCPU next is rewriting: leave from here, as an
+	 * exit that says "back to the scheduler" does (vmx_run returns 0). */
+	vmx_exit_to_scheduler(host_rsp);
 }
 
 bool vcpu_put(struct vcpu *v, bool stay)
 {
+	uint32_t me = this_cpu()->cpu_id;
+	struct put_record rec;
+
 	if (this_cpu()->handed_over == v) {
 		this_cpu()->handed_over = NULL;
 		return true;        /* put away at its last exit (vcpu_clear_handed) */
 	}
-	vcpu_account_move(v, v->put_ref);
-	vcpu_leaving(v);
+	put_record_take(v, &rec);
+	put_record_take_late(v, &rec);
+	vcpu_leaving(v, me);
 	if (!stay || v->vm->state != VM_RUNNING)
 		vcpu_clear(v);
 	/* (otherwise active here until its next slice, here) */
 	vcpu_save_regs(v);
+	vcpu_account_put(v, &rec, me);
 	return false;
 }
 
 /* The software VM-entry checker on the current VMCS: false (after the
  * dump, the named rule, and the VM's end) when the CPU must not see it. */
-static bool entry_allowed(struct vcpu *v)
+static __attribute__((noinline, cold)) bool entry_allowed(struct vcpu *v)
 {
 	struct vmcs_snapshot snap;
 	struct entry_check_result res;
@@ -367,12 +429,30 @@ static void take_init(struct vcpu *v)
 	inject_reset(v);
 }
 
+/* (No stack protector: no array on its frame, only the VMPTRLD operand
+ * and a flag vcpu_load sets; and this is the new pCPU's path in a move.
+ * The entry checker's snapshot is in entry_allowed's frame.) */
+__attribute__((no_stack_protector))
 bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 {
 	bool handed = false;        /* handed over: its old pCPU wrote the preemption timer */
 
 	if (!vcpu_load(v, slice_ticks, every_exit, &handed))
 		return false;               /* the VM ended: its VMCS is not current here */
+	/* The usual move: handed over, and nothing posted by another pCPU
+	 * since (an event: INIT, NMI, interrupt, a snapshot's; a SIPI; a
+	 * snapshot; the VM's end). Once the old pCPU has said that none of
+	 * the tests below can find anything either (load_plain, its last
+	 * write: HANDOVER_DONE), straight to the entry. */
+	if (handed && __atomic_load_n(&v->ev_pending, __ATOMIC_ACQUIRE) == 0 && !v->pending_sipi &&
+	    v->vm->snap_state != SNAP_CAPTURING && v->vm->state == VM_RUNNING) {
+		handover_wait(v, HANDOVER_DONE, FLAW_NONE);
+		if (v->load_plain) {
+			vcpu_prepare_entry_none(v);
+			goto enter;
+		}
+	}
+	handover_wait(v, HANDOVER_DONE, FLAW_NONE);
 	if (snap_on_load(v))
 		return true;                /* its VM is being saved: copied, not run */
 	/* handed over with nothing for the tests below (v->load_plain) */
@@ -408,17 +488,18 @@ bool vcpu_run_slice(struct vcpu *v, uint64_t slice_ticks, bool every_exit)
 		cpuset_clear_all(&v->entry_checked);
 	}
 	uint32_t here = this_cpu()->cpu_id;
-	bool check = !plain && entry_check_due(v, here);
+	bool check = !plain && entry_check_due(v, here, v->launched);
 	if (v->vm->state == VM_RUNNING)
 		vcpu_prepare_entry(v);      /* the checker sees the event it injects */
 	if (check && v->vm->state == VM_RUNNING && entry_allowed(v))
 		cpuset_add(&v->entry_checked, here);
 	if (v->vm->state == VM_RUNNING) {
+enter:;
 		int r = vmx_run(&v->regs, v->launched, vmm_handle_exit);
 		if (this_cpu()->handed_over == v) {
 			/* handed over and put away at its last exit
 			 * (vmm/sched.c:handoff_early): not ours now. Its exit
-			 * path left (HANDOVER_DONE, vmm/exit.c), never resumed. */
+			 * path ended there (vcpu_clear_handed), never resumed. */
 			if (r != 0)
 				panic("vm%u vcpu%u: VMRESUME after its handover (fail class %d)",
 				      v->vm->id, v->id, r);

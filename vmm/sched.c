@@ -267,8 +267,8 @@ static void give_back(struct vcpu *v, uint32_t me)
  * now, still RUNNING, and only then does its old pCPU put it away, still
  * at the exit (vmm/run.c:vcpu_clear_handed). The idle pCPU loads it
  * meanwhile, waiting for each step of that put only where it needs it
- * (v->handover: its record, its VMCLEAR, its saves, the exit path's end;
- * vmm/run.c:vcpu_load). Anything
+ * (v->handover: its record, its saves, its VMCLEAR, load_plain;
+ * vmm/run.c:vcpu_load); the exit ends there. Anything
  * else (its VM ended, it sleeps, halted, took an INIT, its next pCPU is
  * busy) is given back after the put (give_back). Without vcpu_state_lock:
  * v is this pCPU's while it is RUNNING here, the slot is filled by a

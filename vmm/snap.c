@@ -506,6 +506,7 @@ static void restore_fpu(struct vcpu *v, const struct snap_section_view *s)
 	memcpy(v->fpu_area, area, len);
 	v->xcr0 = meta[0];
 	memcpy(v->dr, &meta[1], sizeof(v->dr));
+	v->dr_init = dr_at_init(v->dr);
 	v->fpu_cpu = -1;
 }
 

@@ -121,3 +121,13 @@ vmx_exit_stub:
 .leave:
 	xor eax, eax                    ; vmx_run returns 0: back to the scheduler
 	jmp vmx_run.out
+
+; void vmx_exit_to_scheduler(uint64_t host_rsp /* rdi */): on_exit ends
+; here instead of returning false, from as deep in its calls as it is: RSP
+; goes back to the exit's own (HOST_RSP, read from the VMCS before it was
+; cleared) and vmx_run returns 0. The frames in between are dropped unread.
+global vmx_exit_to_scheduler
+vmx_exit_to_scheduler:
+	mov rsp, rdi
+	xor eax, eax
+	jmp vmx_run.out

@@ -63,6 +63,15 @@ typedef bool (*vmx_exit_fn)(struct guest_regs *regs);
  * VMfailValid. Defined in vmx/entry.asm. */
 int vmx_run(struct guest_regs *regs, int launched, vmx_exit_fn on_exit);
 
+/* Leave the exit being handled at once, as if on_exit had returned false:
+ * vmx_run returns 0 to its caller. host_rsp is this exit's stack pointer,
+ * the HOST_RSP field of the VMCS it came from; the calls on_exit has made
+ * so far are dropped without returning (none may hold a lock). For an exit
+ * whose VMCS this pCPU has just cleared and given away (vmm/run.c:
+ * vcpu_clear_handed): the rest of the exit path would read a vCPU that is
+ * another pCPU's. Defined in vmx/entry.asm. */
+__attribute__((noreturn)) void vmx_exit_to_scheduler(uint64_t host_rsp);
+
 /* Print the general registers and CR2 (the full dump adds vmcs_dump()). */
 void guest_regs_dump(const struct guest_regs *r);
 

@@ -93,6 +93,31 @@ const char *vmx_instruction_error_name(uint32_t err);
 NORETURN void vmx_insn_fatal(const char *insn, uint64_t operand, uint64_t value,
 			     enum vmx_result r, const char *caller);
 
+/* VMPTRLD and VMCLEAR on the path of every move (vmm/run.c), checked with
+ * two branches on the flags themselves (asm goto) rather than by reading
+ * them into registers: each failure class still ends the run by name. */
+static inline void vmptrld_checked(uint64_t vmcs_pa, const char *caller)
+{
+	__asm__ goto("vmptrld %0\n\tjc %l[invalid]\n\tjz %l[valid]"
+		     : : "m"(vmcs_pa) : "cc", "memory" : invalid, valid);
+	return;
+invalid:
+	vmx_insn_fatal("vmptrld", vmcs_pa, 0, VMX_FAIL_INVALID, caller);
+valid:
+	vmx_insn_fatal("vmptrld", vmcs_pa, 0, VMX_FAIL_VALID, caller);
+}
+
+static inline void vmclear_checked(uint64_t vmcs_pa, const char *caller)
+{
+	__asm__ goto("vmclear %0\n\tjc %l[invalid]\n\tjz %l[valid]"
+		     : : "m"(vmcs_pa) : "cc", "memory" : invalid, valid);
+	return;
+invalid:
+	vmx_insn_fatal("vmclear", vmcs_pa, 0, VMX_FAIL_INVALID, caller);
+valid:
+	vmx_insn_fatal("vmclear", vmcs_pa, 0, VMX_FAIL_VALID, caller);
+}
+
 #define VMX_CHECK(insn_name, operand, call)                                  \
 	do {                                                                 \
 		enum vmx_result r_ = (call);                                 \

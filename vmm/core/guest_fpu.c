@@ -11,7 +11,10 @@
  * vCPU's are loaded. The switch is eager: every put saves (XSAVE of every
  * switched component, DR0-DR3, DR6), every load restores, except when the
  * vCPU comes back to the pCPU it left and nothing else was loaded there
- * since (percpu fpu_owner and v->fpu_cpu both say so). Saving at every put
+ * since (percpu fpu_owner and v->fpu_cpu both say so). The debug registers
+ * are not written either when both the vCPU's and the pCPU's are in their
+ * INIT state (v->dr_init, percpu dr_init: what the last save found), as
+ * they are for a guest that never used them. Saving at every put
  * is what lets the next slice start on any pCPU with no help from this
  * one (docs/design.md, "Scheduling and migration").
  *
@@ -33,6 +36,7 @@ static void dr_reset(struct vcpu *v)
 	for (int i = 0; i < 4; i++)
 		v->dr[i] = 0;
 	v->dr[4] = DR6_INIT;
+	v->dr_init = true;
 }
 
 bool guest_fpu_init(struct vcpu *v)
@@ -54,6 +58,8 @@ void guest_fpu_put(struct vcpu *v)
 	fpu_set_xcr0(fpu_host.xcr0_max);
 	fpu_save(v->fpu_area);
 	dr_save(v->dr);
+	/* what this pCPU's debug registers hold now, too */
+	v->dr_init = this_cpu()->dr_init = dr_at_init(v->dr);
 }
 
 void guest_fpu_set_xcr0(struct vcpu *v, uint64_t xcr0)
@@ -65,6 +71,8 @@ void guest_fpu_set_xcr0(struct vcpu *v, uint64_t xcr0)
 void guest_fpu_init_signal(struct vcpu *v)
 {
 	dr_reset(v);
-	if (guest_fpu_switch)
+	if (guest_fpu_switch) {
 		dr_restore(v->dr);
+		this_cpu()->dr_init = true;
+	}
 }

@@ -30,13 +30,16 @@ static inline void guest_fpu_load(struct vcpu *v)
 	if (!guest_fpu_switch)
 		return;         /* whatever the last guest left, XCR0 included: shared */
 	if (cpu->fpu_owner != v || v->fpu_cpu != (int32_t)cpu->cpu_id) {
-		fpu_set_xcr0(fpu_host.xcr0_max);
+		fpu_set_xcr0_on(cpu, fpu_host.xcr0_max);
 		fpu_restore(v->fpu_area);
-		dr_restore(v->dr);
+		if (!(v->dr_init && cpu->dr_init)) {   /* (both in the INIT state: nothing to write) */
+			dr_restore(v->dr);
+			cpu->dr_init = v->dr_init;
+		}
 		cpu->fpu_owner = v;
 		v->fpu_cpu = (int32_t)cpu->cpu_id;
 	}
-	fpu_set_xcr0(v->xcr0);
+	fpu_set_xcr0_on(cpu, v->xcr0);
 }
 
 /* When v leaves this pCPU: save its registers (eagerly, so that it may run

@@ -63,7 +63,7 @@ struct hc_counters {
 	uint64_t migrations;          /* loads on a pCPU other than the last one */
 	uint64_t tsc_corrections;     /* percpu guard raises, or kvm2633 backwards fixes */
 	uint64_t tsc_correction_ticks;/* ticks those added to its offset */
-	uint64_t max_clock_error;     /* largest |guest clock - ideal clock| seen at a load */
+	uint64_t max_clock_error;     /* largest |guest clock - ideal clock| of an offset in force */
 };
 
 #endif

@@ -75,18 +75,18 @@ enum vcpu_state {
  * A vCPU handed straight to an idle pCPU before it was put away (vmm/sched.c:
  * handoff_early) is loaded there while its old pCPU still puts it away. The
  * value counts the old pCPU's steps still to come, each published with a
- * release store: LEFT once its clock and last pCPU are recorded
- * (vcpu_leaving), VMCS_FREE once it is VMCLEARed, SAVED once CR2, the
- * FPU/XSAVE state, DR0-DR3/DR6 and KERNEL_GS_BASE are saved, DONE once its
- * exit path reads nothing more of the vCPU (its deadlines, which the new
- * pCPU then writes; vmm/exit.c). The new pCPU waits for each just before it
- * needs it (vmm/run.c:vcpu_load). Every other vCPU is DONE (0) whenever it
- * is not on a pCPU.
+ * release store, in the order the new pCPU needs them: LEFT once its clock
+ * and last pCPU are recorded (vcpu_leaving), SAVED once CR2, the FPU/XSAVE
+ * state, DR0-DR3/DR6 and KERNEL_GS_BASE are saved, VMCS_FREE once it is
+ * VMCLEARed, DONE once load_plain is set; the old pCPU's exit path then
+ * ends without reading the vCPU again (vmm/run.c:vcpu_clear_handed). The
+ * new pCPU waits for each just before it needs it (vmm/run.c:vcpu_load).
+ * Every other vCPU is DONE (0) whenever it is not on a pCPU.
  */
 enum vcpu_handover {
-	HANDOVER_DONE = 0,            /* put away: nothing left on the old pCPU */
-	HANDOVER_SAVED = 1,           /* its registers saved; the exit path still returning */
-	HANDOVER_VMCS_FREE = 2,       /* VMCLEARed; its registers not yet saved */
+	HANDOVER_DONE = 0,            /* put away: the old pCPU reads and writes nothing more of it */
+	HANDOVER_VMCS_FREE = 1,       /* VMCLEARed there; load_plain not yet set */
+	HANDOVER_SAVED = 2,           /* its registers saved; still current on the old pCPU */
 	HANDOVER_LEFT = 3,            /* its clock, exit instant and last pCPU recorded */
 	HANDOVER_STARTED = 4,         /* in an idle pCPU's slot, still current on the old one */
 };
@@ -117,7 +117,8 @@ struct vcpu {
 				       * over has got with putting it away (vmm/run.c) */
 	bool load_plain;              /* set by that pCPU before DONE: the new one's load has
 				       * no APIC timer to move, no break to apply, no entry check
-				       * due (vmm/run.c:vcpu_clear_handed) */
+				       * due, no event to deliver again, no window exit or TPR
+				       * threshold (vmm/run.c:vcpu_clear_handed) */
 	struct cpuset entry_checked;  /* pCPUs where the entry checker passed this state */
 
 	/* scheduling (vmm/sched.c) */
@@ -202,6 +203,7 @@ struct vcpu {
 	void *fpu_area;               /* kernel/fpu.h: XSAVE (or FXSAVE) area, 4 KiB page */
 	uint64_t xcr0;                /* the guest's XCR0 (handle_xsetbv) */
 	uint64_t dr[5];               /* DR0-DR3, DR6 */
+	bool dr_init;                 /* dr[] is DR0-DR3 = 0, DR6 = DR6_INIT (dr_at_init) */
 	int32_t fpu_cpu;              /* pCPU where its registers were last loaded; -1 none */
 
 	/* feature MSRs (vmm/dev/msr_emul.c) */

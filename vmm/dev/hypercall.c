@@ -64,6 +64,10 @@ static __attribute__((noinline)) int64_t hc_counters(struct vcpu *v, uint64_t gp
 	v->counters.migrations = v->migrations;
 	v->counters.tsc_corrections = v->clock.corrections;
 	v->counters.tsc_correction_ticks = v->clock.correction_ticks;
+	struct vtsc_sample sample;       /* (the offset in force now too) */
+	vtsc_sample_take(&v->clock, &sample);
+	vtsc_sample_take_late(&v->clock, &sample);
+	vtsc_note_error(&v->clock, &sample, this_cpu()->cpu_id);
 	v->counters.max_clock_error = (uint64_t)v->clock.max_clock_error;
 	memcpy(dst, &v->counters, sizeof(v->counters));
 	return (int64_t)size;

@@ -17,6 +17,7 @@
 #include "kernel/console.h"
 #include "kernel/percpu.h"
 #include "kernel/pit.h"
+#include "lib/atomic.h"
 #include "vmm/time/tsc_sync.h"
 #include "vmx/vmcs.h"
 
@@ -56,7 +57,8 @@ void vtsc_init(struct vclock *c, enum tsc_policy policy, uint64_t base_ref, uint
 	 * INIT/SIPI leave the TSC alone, SDM Vol. 3A, "IA-32 Processor States
 	 * Following Power-up, Reset, or INIT"). */
 	assert(policy < NUM_TSC_POLICIES);
-	*c = (struct vclock){ .policy = policy, .khz_asked = khz_asked };
+	*c = (struct vclock){ .policy = policy, .khz_asked = khz_asked,
+			      .scaled = mult != TSC_MULT_ONE };
 	tsc_init(&c->tsc, base_ref, mult);
 }
 
@@ -81,9 +83,8 @@ static void write_offset(struct vclock *c, uint64_t offset)
  *            off[v] is raised just enough, and counted. The guard's floor is
  *            reset by the guest's own TSC writes, so a guest may still move
  *            its own TSC backwards.
- * The clock error is the guest's clock minus the ideal one, which runs on
- * the true reference timeline (the injected skew, known by construction,
- * not the measured one) with off[v] as the guest itself set it.
+ * Its clock error is taken at the put (vtsc_note_error), off the path of
+ * the move.
  */
 uint64_t vtsc_load(struct vclock *c)
 {
@@ -126,14 +127,23 @@ uint64_t vtsc_load(struct vclock *c)
 		panic("vtsc: vCPU clock with no policy");
 	}
 
-	/* guest clock - ideal clock = offset + scale(injected[p]) - (off - corrections) */
-	int64_t err = (int64_t)(offset + (uint64_t)tsc_scale_signed(tsc_skew_injected(me), t->mult) -
-				(t->off - c->correction_ticks));
-	if (err < 0)
-		err = -err;
-	if (err > c->max_clock_error)
-		c->max_clock_error = err;
 	return offset;
+}
+
+/* The clock error is the guest's clock minus the ideal one, which runs on
+ * the true reference timeline (the injected skew, known by construction,
+ * not the measured one) with off[v] as the guest itself set it:
+ *   guest clock - ideal clock = offset + scale(injected[p]) - (off - corrections)
+ * for the offset in force on pCPU p (a guest write to its TSC since the
+ * load changed off and the offset together, and is a sample of its own). */
+void vtsc_note_error(struct vclock *c, const struct vtsc_sample *s, uint32_t cpu)
+{
+	if (!s->due)
+		return;
+	int64_t err = (int64_t)(s->offset +
+				(uint64_t)tsc_scale_signed(tsc_skew_injected(cpu), c->tsc.mult) -
+				s->ideal_off);
+	atomic_max_u64(&c->max_clock_error, err < 0 ? -(uint64_t)err : (uint64_t)err);
 }
 
 void vtsc_offset_changed(struct vclock *c)

@@ -42,6 +42,7 @@ enum tsc_policy tsc_policy_from_choice(uint32_t choice);
 struct vclock {
 	struct vtsc tsc;              /* off[v], multiplier, TSC_ADJUST (tsc_math.h) */
 	enum tsc_policy policy;
+	bool scaled;                  /* tsc.mult is not TSC_MULT_ONE: TSC_MULTIPLIER is written */
 	uint64_t khz_asked;           /* tsc_khz= (0: the host's rate) */
 	uint64_t offset;              /* TSC_OFFSET last written to the VMCS */
 	bool offset_valid;
@@ -50,7 +51,9 @@ struct vclock {
 	uint64_t last_host_tsc;       /* host TSC then (kvm2633's arch.host_tsc) */
 	uint64_t corrections;         /* guard (percpu) or backwards fix (kvm2633) count */
 	uint64_t correction_ticks;    /* and the ticks they added to off[v] */
-	int64_t max_clock_error;      /* largest |guest clock - ideal clock| at a load */
+	uint64_t max_clock_error;     /* largest |guest clock - ideal clock| of an offset in force
+				       * (vtsc_note_error) */
+	bool error_due;               /* offset written, its clock error not yet taken */
 	/* HC_TSC_CHECK: the error of what the guest itself read (vtsc_guest_check) */
 	uint64_t guest_checks;        /* samples taken */
 	uint64_t guest_checks_dropped;/* refused: the vCPU left its pCPU between read and call */
@@ -72,11 +75,42 @@ void vtsc_init(struct vclock *c, enum tsc_policy policy, uint64_t base_ref, uint
 uint64_t vtsc_policy_ref(const struct vclock *c);
 
 /* The clock's vCPU is being loaded on this pCPU: the TSC_OFFSET for this
- * pCPU by the policy, after the guard, with the clock-error statistic
- * updated. Needs no VMCS (the guard's RDTSC only makes it safer to run
+ * pCPU by the policy, after the guard (its clock error is taken at the
+ * put, off the load's path: vtsc_note_error). Needs no VMCS (the guard's RDTSC only makes it safer to run
  * early: the guest's clock only grows until its entry); vtsc_write, with
  * the VMCS current here, writes it. */
 uint64_t vtsc_load(struct vclock *c);
+
+/* One clock-error sample: what vtsc_note_error needs of the offset in
+ * force on this pCPU, taken where the vCPU still is (at its put, before
+ * another pCPU may load it and change its clock; or by HC_COUNTERS). */
+struct vtsc_sample {
+	bool due;                     /* a new offset since the last sample */
+	uint64_t offset;              /* the TSC_OFFSET in force */
+	uint64_t ideal_off;           /* off[v] as the guest set it: off - correction_ticks */
+};
+
+static inline void vtsc_sample_take(const struct vclock *c, struct vtsc_sample *s)
+{
+	s->ideal_off = c->tsc.off - c->correction_ticks;
+}
+
+/* The rest of the sample: may be taken later than vtsc_sample_take, as
+ * long as it is before the vCPU's next vtsc_write (a handover's new pCPU
+ * changes off and correction_ticks from HANDOVER_LEFT on, the offset only
+ * once the VMCS is free: vmm/run.c). */
+static inline void vtsc_sample_take_late(struct vclock *c, struct vtsc_sample *s)
+{
+	s->due = c->error_due;
+	s->offset = c->offset;
+	c->error_due = false;
+}
+
+/* The clock-error statistic (max_clock_error) of sample s, taken on pCPU
+ * cpu: nothing unless the offset was new. Safe while another pCPU takes
+ * the vCPU's next sample (max_clock_error is raised atomically), so a
+ * handover adds it up after the new pCPU may have started. */
+void vtsc_note_error(struct vclock *c, const struct vtsc_sample *s, uint32_t cpu);
 
 /* TSC_OFFSET = offset in the current VMCS, and remembered as written. */
 static inline void vtsc_set_offset(struct vclock *c, uint64_t offset)
@@ -84,13 +118,14 @@ static inline void vtsc_set_offset(struct vclock *c, uint64_t offset)
 	vmcs_write64(TSC_OFFSET, offset);
 	c->offset = offset;
 	c->offset_valid = true;
+	c->error_due = true;          /* its clock error: at the next sample */
 }
 
 /* The vCPU's VMCS was just made current here: write TSC_MULTIPLIER (when
  * not 1) and offset, vtsc_load's. Inline: every move. */
 static inline void vtsc_write(struct vclock *c, uint64_t offset)
 {
-	if (c->tsc.mult != TSC_MULT_ONE)
+	if (c->scaled)
 		vmcs_write64(TSC_MULTIPLIER, c->tsc.mult);
 	vtsc_set_offset(c, offset);
 }
