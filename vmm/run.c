@@ -102,11 +102,12 @@ static inline void msrs_load(struct vcpu *v, uint32_t me)
  * vmm/core/vm.h), so the two pCPUs work at the same time for most of a
  * move: computing the deadlines and INVVPID need nothing of it; the
  * TSC_OFFSET (vtsc_load) needs its record of where and when v left (LEFT);
- * VMPTRLD and every VMCS access need its VMCLEAR (VMCS_FREE); CR2, the
- * travelling MSRs, the FPU/XSAVE state and the debug registers need its
- * saves (SAVED); storing the deadlines and the move's count needs its exit
- * path to have stopped reading them (DONE). A vCPU that was given back is
- * DONE already.
+ * CR2, the travelling MSRs, the FPU/XSAVE state and the debug registers
+ * need its saves (SAVED), and are loaded before the VMPTRLD; VMPTRLD and
+ * every VMCS access need its VMCLEAR (VMCS_FREE). Its exit path reads
+ * nothing of v after the handoff (it ends in vcpu_clear_handed), so the
+ * deadlines are stored at once; only load_plain waits for DONE
+ * (vcpu_run_slice). A vCPU that was given back is DONE already.
  */
 /* Wait until the pCPU that handed v over is no more than `step` steps from
  * done (enum vcpu_handover counts them down). A VM with flaw=`skip` (a
@@ -368,7 +369,8 @@ void vcpu_clear_handed(struct vcpu *v, uint32_t next)
 			!(v->proc_ctls & INJECT_WINDOW_BITS) && !v->tpr_threshold;
 	__atomic_store_n(&v->handover, HANDOVER_DONE, __ATOMIC_RELEASE);
 	/* v is pCPU next's now: only the statistics of this put are added,
-	 * atomically, from what was read before LEFT. */
+	 * atomically, from what was read before the new pCPU could change
+	 * it (before LEFT and before the VMCLEAR: put_record_take*). */
 	vcpu_account_put(v, &rec, me);
 	/* The rest of this exit's path would read v (its deadlines, its
 	 * pending work), which pCPU next is rewriting: leave from here, as an
