@@ -261,7 +261,7 @@ static inline void put_record_take_late(struct vcpu *v, struct put_record *r)
  * that made it leave its last pCPU (prev_ref) to its load here, both on
  * the reference timeline; and the clock error of the offset it ran with.
  * Atomic: on a handover the new pCPU may be putting v away again already. */
-static void vcpu_account_put(struct vcpu *v, const struct put_record *r, uint32_t me)
+static void vcpu_account_put_slow(struct vcpu *v, const struct put_record *r, uint32_t me)
 {
 	vtsc_note_error(&v->clock, &r->clock, me);
 	if (!r->moved_in_tsc)
@@ -270,6 +270,14 @@ static void vcpu_account_put(struct vcpu *v, const struct put_record *r, uint32_
 	uint64_t off_cpu = d > 0 ? (uint64_t)d : 0;   /* (skew measured to within unc) */
 	__atomic_fetch_add(&v->migration_ticks_sum, off_cpu, __ATOMIC_RELAXED);
 	atomic_max_u64(&v->migration_ticks_max, off_cpu);
+}
+
+/* Inline: a slice end that stays on its pCPU has neither (no new offset,
+ * no move). */
+static inline void vcpu_account_put(struct vcpu *v, const struct put_record *r, uint32_t me)
+{
+	if (r->clock.due || r->moved_in_tsc)
+		vcpu_account_put_slow(v, r, me);
 }
 
 /* What the next pCPU needs first of a vCPU that leaves this one: its guest
@@ -387,14 +395,16 @@ bool vcpu_put(struct vcpu *v, bool stay)
 		this_cpu()->handed_over = NULL;
 		return true;        /* put away at its last exit (vcpu_clear_handed) */
 	}
-	put_record_take(v, &rec);
-	put_record_take_late(v, &rec);
+	if (v->clock.error_due || v->moved_in_tsc) {   /* (not for a slice end that stays) */
+		put_record_take(v, &rec);
+		put_record_take_late(v, &rec);
+		vcpu_account_put(v, &rec, me);
+	}
 	vcpu_leaving(v, me);
 	if (!stay || v->vm->state != VM_RUNNING)
 		vcpu_clear(v);
 	/* (otherwise active here until its next slice, here) */
 	vcpu_save_regs(v);
-	vcpu_account_put(v, &rec, me);
 	return false;
 }
 
