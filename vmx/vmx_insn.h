@@ -95,28 +95,21 @@ NORETURN void vmx_insn_fatal(const char *insn, uint64_t operand, uint64_t value,
 
 /* VMPTRLD and VMCLEAR on the path of every move (vmm/run.c), checked with
  * two branches on the flags themselves (asm goto) rather than by reading
- * them into registers: each failure class still ends the run by name. */
-static inline void vmptrld_checked(uint64_t vmcs_pa, const char *caller)
-{
-	__asm__ goto("vmptrld %0\n\tjc %l[invalid]\n\tjz %l[valid]"
-		     : : "m"(vmcs_pa) : "cc", "memory" : invalid, valid);
-	return;
-invalid:
-	vmx_insn_fatal("vmptrld", vmcs_pa, 0, VMX_FAIL_INVALID, caller);
-valid:
-	vmx_insn_fatal("vmptrld", vmcs_pa, 0, VMX_FAIL_VALID, caller);
-}
-
-static inline void vmclear_checked(uint64_t vmcs_pa, const char *caller)
-{
-	__asm__ goto("vmclear %0\n\tjc %l[invalid]\n\tjz %l[valid]"
-		     : : "m"(vmcs_pa) : "cc", "memory" : invalid, valid);
-	return;
-invalid:
-	vmx_insn_fatal("vmclear", vmcs_pa, 0, VMX_FAIL_INVALID, caller);
-valid:
-	vmx_insn_fatal("vmclear", vmcs_pa, 0, VMX_FAIL_VALID, caller);
-}
+ * them into registers: each failure class still ends the run by name.
+ * Defines vmptrld_checked(pa, caller) and vmclear_checked(pa, caller). */
+#define VMX_PTR_INSN_CHECKED(insn)                                           \
+	static inline void insn##_checked(uint64_t vmcs_pa, const char *caller) \
+	{                                                                    \
+		__asm__ goto(#insn " %0\n\tjc %l[invalid]\n\tjz %l[valid]"   \
+			     : : "m"(vmcs_pa) : "cc", "memory" : invalid, valid); \
+		return;                                                      \
+	invalid:                                                             \
+		vmx_insn_fatal(#insn, vmcs_pa, 0, VMX_FAIL_INVALID, caller); \
+	valid:                                                               \
+		vmx_insn_fatal(#insn, vmcs_pa, 0, VMX_FAIL_VALID, caller);   \
+	}
+VMX_PTR_INSN_CHECKED(vmptrld)
+VMX_PTR_INSN_CHECKED(vmclear)
 
 #define VMX_CHECK(insn_name, operand, call)                                  \
 	do {                                                                 \
